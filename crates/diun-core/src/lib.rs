@@ -1,0 +1,38 @@
+//! The domain of Diun Dashboard: what a Diun webhook says, what the dashboard
+//! keeps of it, and the [`Store`] trait every storage backend implements.
+//!
+//! This crate names no database driver and no web framework, so a program can
+//! embed it, and even implement [`Store`] itself, without pulling either in.
+//!
+//! ```
+//! use diun_core::Notification;
+//!
+//! let body = br#"{
+//!     "hostname": "nas",
+//!     "status": "update",
+//!     "image": "docker.io/library/nginx:1.27",
+//!     "digest": "sha256:a1a1",
+//!     "created": null,
+//!     "metadata": null
+//! }"#;
+//! let notification = Notification::from_json(body).unwrap();
+//! assert_eq!(notification.image, "docker.io/library/nginx:1.27");
+//! assert!(notification.metadata.is_empty());
+//!
+//! // A body without an image is refused, and the error names the field.
+//! let err = Notification::from_json(br#"{"hostname": "nas"}"#).unwrap_err();
+//! assert_eq!(err.field(), "image");
+//! ```
+#![warn(missing_docs)]
+
+mod filter;
+mod notification;
+mod store;
+mod tag;
+mod update;
+
+pub use filter::{AckSelector, TagFilter, UpdateFilter};
+pub use notification::{Metadata, Notification, UpdateStatus, ValidationError, ValidationErrorKind, FIELD_LIMITS};
+pub use store::{Store, StoreError, StoreOptions, StoreResult, StoreStats};
+pub use tag::{Tag, TagName, TagRef};
+pub use update::{Update, UpdateEvent};

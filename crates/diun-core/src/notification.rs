@@ -1,0 +1,326 @@
+//! The webhook body Diun sends, and the checks that turn it into a [`Notification`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Free-form labels Diun attaches to a notification (container names, user labels…).
+pub type Metadata = BTreeMap<String, String>;
+
+/// The longest value, in bytes, accepted for each text field of a webhook body.
+///
+/// Generous for anything Diun sends, small enough that one body can never
+/// bloat the database.
+pub const FIELD_LIMITS: &[(&str, usize)] = &[
+    ("image", 512),
+    ("hostname", 255),
+    ("hub_link", 2048),
+    ("diun_version", 128),
+    ("provider", 64),
+    ("mime_type", 255),
+    ("digest", 255),
+    ("platform", 128),
+];
+const METADATA_KEY_LIMIT: usize = 255;
+const METADATA_VALUE_LIMIT: usize = 8192;
+
+/// What kind of change Diun reports for an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UpdateStatus {
+    /// An image (or a tag of a watched repository) Diun had not seen before.
+    New,
+    /// A new digest behind a tag Diun already knew.
+    Update,
+}
+
+impl UpdateStatus {
+    /// The wire and database spelling: `new` or `update`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpdateStatus::New => "new",
+            UpdateStatus::Update => "update",
+        }
+    }
+
+    /// Parses the wire spelling; `None` for anything else.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "new" => Some(UpdateStatus::New),
+            "update" => Some(UpdateStatus::Update),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for UpdateStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One validated webhook notification: what Diun said about one image on one host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notification {
+    /// The Diun host that watched the image; with `image`, the identity of an update.
+    pub hostname: String,
+    /// The full image reference, for example `docker.io/library/nginx:1.27`.
+    pub image: String,
+    /// New image or new digest.
+    pub status: UpdateStatus,
+    /// The Diun provider that found the image (`docker`, `kubernetes`, `file`…).
+    pub provider: String,
+    /// A link to the image's registry page; empty when Diun has none.
+    pub hub_link: String,
+    /// The manifest's media type.
+    pub mime_type: String,
+    /// The manifest digest, `sha256:…`.
+    pub digest: String,
+    /// When the image was built, when the registry says so.
+    pub created: Option<DateTime<Utc>>,
+    /// `os/arch[/variant]`.
+    pub platform: String,
+    /// The version of the Diun that sent the notification.
+    pub diun_version: String,
+    /// Provider and user labels; empty when Diun sent `null`.
+    pub metadata: Metadata,
+}
+
+/// The body exactly as sent; every field optional so that the checks below,
+/// not serde, decide what is missing and say so by name.
+#[derive(Deserialize)]
+struct WebhookBody {
+    diun_version: Option<String>,
+    hostname: Option<String>,
+    status: Option<String>,
+    provider: Option<String>,
+    image: Option<String>,
+    hub_link: Option<String>,
+    mime_type: Option<String>,
+    digest: Option<String>,
+    created: Option<String>,
+    platform: Option<String>,
+    metadata: Option<Metadata>,
+}
+
+impl Notification {
+    /// Parses and validates a webhook body.
+    ///
+    /// Unknown fields are ignored; `created` and `metadata` may be `null` or
+    /// absent; `image` is required. Every error names the offending field.
+    pub fn from_json(body: &[u8]) -> Result<Self, ValidationError> {
+        let mut deserializer = serde_json::Deserializer::from_slice(body);
+        let raw: WebhookBody =
+            serde_path_to_error::deserialize(&mut deserializer).map_err(ValidationError::from_serde)?;
+        deserializer.end().map_err(|err| ValidationError {
+            field: "body".into(),
+            kind: ValidationErrorKind::Syntax,
+            message: format!("the body is not valid JSON: {err}"),
+        })?;
+        Self::from_body(raw)
+    }
+
+    fn from_body(raw: WebhookBody) -> Result<Self, ValidationError> {
+        let image = raw.image.map(|s| s.trim().to_owned()).unwrap_or_default();
+        if image.is_empty() {
+            return Err(ValidationError::missing("image"));
+        }
+        let status = match raw.status.as_deref().map(str::trim) {
+            // A sender other than Diun may leave it out; Diun always sends it.
+            None | Some("") => UpdateStatus::Update,
+            Some(value) => UpdateStatus::parse(value).ok_or_else(|| {
+                ValidationError::invalid("status", format!("must be \"new\" or \"update\", not {value:?}"))
+            })?,
+        };
+        let created = match raw.created.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(value) => Some(
+                DateTime::parse_from_rfc3339(value)
+                    .map_err(|err| {
+                        ValidationError::invalid("created", format!("must be an RFC 3339 time ({err}), not {value:?}"))
+                    })?
+                    .with_timezone(&Utc),
+            ),
+        };
+        let notification = Notification {
+            hostname: raw.hostname.map(|s| s.trim().to_owned()).unwrap_or_default(),
+            image,
+            status,
+            provider: raw.provider.unwrap_or_default(),
+            hub_link: raw.hub_link.unwrap_or_default(),
+            mime_type: raw.mime_type.unwrap_or_default(),
+            digest: raw.digest.unwrap_or_default(),
+            created,
+            platform: raw.platform.unwrap_or_default(),
+            diun_version: raw.diun_version.unwrap_or_default(),
+            metadata: raw.metadata.unwrap_or_default(),
+        };
+        notification.check_lengths()?;
+        Ok(notification)
+    }
+
+    fn check_lengths(&self) -> Result<(), ValidationError> {
+        for &(field, limit) in FIELD_LIMITS {
+            check_text(field, self.text_field(field), limit)?;
+        }
+        for (key, value) in &self.metadata {
+            let field = format!("metadata.{key}");
+            check_text(&field, key, METADATA_KEY_LIMIT)?;
+            check_text(&field, value, METADATA_VALUE_LIMIT)?;
+        }
+        Ok(())
+    }
+
+    fn text_field(&self, field: &str) -> &str {
+        match field {
+            "image" => &self.image,
+            "hostname" => &self.hostname,
+            "hub_link" => &self.hub_link,
+            "diun_version" => &self.diun_version,
+            "provider" => &self.provider,
+            "mime_type" => &self.mime_type,
+            "digest" => &self.digest,
+            "platform" => &self.platform,
+            _ => unreachable!("FIELD_LIMITS names only text fields"),
+        }
+    }
+}
+
+fn check_text(field: &str, value: &str, limit: usize) -> Result<(), ValidationError> {
+    if value.len() > limit {
+        return Err(ValidationError {
+            field: field.to_owned(),
+            kind: ValidationErrorKind::TooLong,
+            message: format!("`{field}` is {} bytes long; the limit is {limit}", value.len()),
+        });
+    }
+    // PostgreSQL cannot store NUL in text, so refuse it everywhere alike.
+    if value.contains('\0') {
+        return Err(ValidationError::invalid(field, "must not contain a NUL character".into()));
+    }
+    Ok(())
+}
+
+/// Why a webhook body was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ValidationError {
+    field: String,
+    kind: ValidationErrorKind,
+    message: String,
+}
+
+/// The broad reason behind a [`ValidationError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValidationErrorKind {
+    /// The body is not JSON at all.
+    Syntax,
+    /// A required field is absent, null or blank.
+    Missing,
+    /// A field has the wrong type or an unacceptable value.
+    Invalid,
+    /// A field is longer than its limit.
+    TooLong,
+}
+
+impl ValidationError {
+    /// The field at fault, as a dotted path (`image`, `metadata.env`), or `body`.
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// The broad reason.
+    pub fn kind(&self) -> ValidationErrorKind {
+        self.kind
+    }
+
+    /// Builds an error for a field with an unacceptable value.
+    pub fn invalid(field: &str, reason: String) -> Self {
+        ValidationError {
+            field: field.to_owned(),
+            kind: ValidationErrorKind::Invalid,
+            message: format!("`{field}` {reason}"),
+        }
+    }
+
+    fn missing(field: &str) -> Self {
+        ValidationError {
+            field: field.to_owned(),
+            kind: ValidationErrorKind::Missing,
+            message: format!("`{field}` is required and must not be blank"),
+        }
+    }
+
+    fn from_serde(err: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let field = if path == "." { "body".to_owned() } else { path };
+                ValidationError { message: format!("`{field}`: {inner}"), field, kind: ValidationErrorKind::Invalid }
+            }
+            _ => ValidationError {
+                field: "body".into(),
+                kind: ValidationErrorKind::Syntax,
+                message: format!("the body is not valid JSON: {inner}"),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_metadata_and_created_become_empty() {
+        let n = Notification::from_json(br#"{"image":"a:1","created":null,"metadata":null}"#).unwrap();
+        assert!(n.metadata.is_empty());
+        assert_eq!(n.created, None);
+        assert_eq!(n.status, UpdateStatus::Update);
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored() {
+        let n = Notification::from_json(br#"{"image":"a:1","status":"new","future":[1,2]}"#).unwrap();
+        assert_eq!(n.status, UpdateStatus::New);
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let cases: &[(&[u8], &str, ValidationErrorKind)] = &[
+            (br#"{"hostname":"h"}"#, "image", ValidationErrorKind::Missing),
+            (br#"{"image":"   "}"#, "image", ValidationErrorKind::Missing),
+            (br#"{"image":5}"#, "image", ValidationErrorKind::Invalid),
+            (br#"{"image":"a","status":"gone"}"#, "status", ValidationErrorKind::Invalid),
+            (br#"{"image":"a","created":"yesterday"}"#, "created", ValidationErrorKind::Invalid),
+            (br#"{"image":"a","metadata":{"k":1}}"#, "metadata.k", ValidationErrorKind::Invalid),
+            (br#"{"image":"a","hostname":"x\u0000y"}"#, "hostname", ValidationErrorKind::Invalid),
+            (br#"[1]"#, "body", ValidationErrorKind::Invalid),
+            (br#"{"image":"a""#, "body", ValidationErrorKind::Syntax),
+            (br#"{"image":"a"} trailing"#, "body", ValidationErrorKind::Syntax),
+        ];
+        for (body, field, kind) in cases {
+            let err = Notification::from_json(body).unwrap_err();
+            assert_eq!((err.field(), err.kind()), (*field, *kind), "{}", String::from_utf8_lossy(body));
+            assert!(err.to_string().contains(field), "{err}");
+        }
+    }
+
+    #[test]
+    fn over_long_image_is_refused() {
+        let body = format!(r#"{{"image":"{}"}}"#, "a".repeat(513));
+        let err = Notification::from_json(body.as_bytes()).unwrap_err();
+        assert_eq!((err.field(), err.kind()), ("image", ValidationErrorKind::TooLong));
+        let body = format!(r#"{{"image":"{}"}}"#, "a".repeat(512));
+        assert!(Notification::from_json(body.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn created_keeps_the_instant_in_utc() {
+        let n = Notification::from_json(br#"{"image":"a","created":"2026-11-27T06:16:48+01:00"}"#).unwrap();
+        assert_eq!(n.created.unwrap().to_rfc3339(), "2026-11-27T05:16:48+00:00");
+    }
+}

@@ -1,0 +1,69 @@
+//! Opening SQLite: where the file is, and the settings every connection needs.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{CustomizeConnection, Error as R2d2Error};
+use diesel::SqliteConnection;
+use diun_core::StoreError;
+
+/// Turns a database URL into a file path.
+///
+/// Accepts `sqlite://PATH`, `sqlite:PATH` and a bare path. An in-memory
+/// database is refused: each pooled connection would see a different one.
+pub fn database_path(url: &str) -> Result<PathBuf, StoreError> {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    if path.is_empty() {
+        return Err(StoreError::Invalid("the SQLite database path is empty".into()));
+    }
+    if path == ":memory:" || path.contains("mode=memory") {
+        return Err(StoreError::Invalid(
+            "an in-memory SQLite database cannot be shared by the connection pool; give a file path".into(),
+        ));
+    }
+    Ok(PathBuf::from(path))
+}
+
+/// Creates the folder that will hold the database file.
+pub(crate) fn create_parent_folder(path: &Path) -> Result<(), StoreError> {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => std::fs::create_dir_all(parent)
+            .map_err(|err| StoreError::Unavailable(format!("cannot create the folder {}: {err}", parent.display()))),
+        _ => Ok(()),
+    }
+}
+
+/// Applied to every pooled connection: SQLite keeps these per connection.
+#[derive(Debug)]
+pub(crate) struct ConnectionSettings {
+    /// How long a writer waits for another writer before giving up.
+    pub busy_timeout: Duration,
+}
+
+impl CustomizeConnection<SqliteConnection, R2d2Error> for ConnectionSettings {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), R2d2Error> {
+        // foreign_keys makes ON DELETE CASCADE work; it is off by default in SQLite.
+        // synchronous = NORMAL is safe with WAL and avoids an fsync per commit.
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+            self.busy_timeout.as_millis()
+        ))
+        .map_err(R2d2Error::QueryError)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_and_bare_paths_name_a_file() {
+        assert_eq!(database_path("sqlite://data/x.db").unwrap(), PathBuf::from("data/x.db"));
+        assert_eq!(database_path("sqlite:///var/lib/x.db").unwrap(), PathBuf::from("/var/lib/x.db"));
+        assert_eq!(database_path("sqlite:x.db").unwrap(), PathBuf::from("x.db"));
+        assert_eq!(database_path("./x.db").unwrap(), PathBuf::from("./x.db"));
+        assert!(database_path(":memory:").is_err());
+        assert!(database_path("sqlite://").is_err());
+    }
+}

@@ -1,0 +1,31 @@
+//! Embedded SQLite storage for Diun Dashboard.
+//!
+//! [`SqliteStore`] implements [`diun_core::Store`] on one SQLite file, with a
+//! pool of connections and the schema migrations built in: opening a store
+//! creates the file and its folder when needed and brings the schema up to date.
+//!
+//! ```
+//! use chrono::Utc;
+//! use diun_core::{Notification, Store, StoreOptions, UpdateFilter};
+//! use diun_store_sqlite::SqliteStore;
+//!
+//! # let dir = tempfile::tempdir().unwrap();
+//! # let path = dir.path().join("diun.db");
+//! let store = SqliteStore::open(path.to_str().unwrap(), &StoreOptions::default())?;
+//! let notification = Notification::from_json(br#"{"hostname": "nas", "image": "nginx:1.27", "digest": "sha256:1"}"#)?;
+//! store.record_notification(&notification, Utc::now())?;
+//!
+//! let pending = UpdateFilter { acknowledged: Some(false), ..UpdateFilter::default() };
+//! assert_eq!(store.list_updates(&pending)?.len(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(missing_docs)]
+
+mod connection;
+mod errors;
+mod models;
+mod schema;
+mod store;
+
+pub use connection::database_path;
+pub use store::SqliteStore;

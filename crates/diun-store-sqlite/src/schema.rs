@@ -1,0 +1,56 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    image_tags (image) {
+        image -> Text,
+        tag_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> BigInt,
+        name -> Text,
+        name_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    update_events (id) {
+        id -> BigInt,
+        update_id -> BigInt,
+        received_at -> Timestamp,
+        status -> Text,
+        digest -> Text,
+        created -> Nullable<Timestamp>,
+        diun_version -> Text,
+        metadata -> Text,
+    }
+}
+
+diesel::table! {
+    updates (id) {
+        id -> BigInt,
+        hostname -> Text,
+        image -> Text,
+        status -> Text,
+        provider -> Text,
+        hub_link -> Text,
+        mime_type -> Text,
+        digest -> Text,
+        created -> Nullable<Timestamp>,
+        platform -> Text,
+        diun_version -> Text,
+        metadata -> Text,
+        first_seen_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        acknowledged_at -> Nullable<Timestamp>,
+        event_count -> BigInt,
+    }
+}
+
+diesel::joinable!(image_tags -> tags (tag_id));
+diesel::joinable!(update_events -> updates (update_id));
+
+diesel::allow_tables_to_appear_in_same_query!(image_tags, tags, update_events, updates,);

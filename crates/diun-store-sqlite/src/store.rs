@@ -1,0 +1,423 @@
+//! [`SqliteStore`]: the [`Store`] trait on SQLite.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::dsl::count;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, Pool};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use diun_core::{
+    AckSelector, Notification, Store, StoreError, StoreOptions, StoreResult, StoreStats, Tag, TagFilter, TagName,
+    TagRef, Update, UpdateEvent, UpdateFilter,
+};
+
+use crate::connection::{create_parent_folder, database_path, ConnectionSettings};
+use crate::errors::{from_diesel, from_pool, TxError};
+use crate::models::{metadata_json, EventRow, NewEvent, NotificationFields, TagRow, UpdateRow};
+use crate::schema::{image_tags, tags, update_events, updates};
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations-sqlite");
+
+/// How long a writer waits for the database lock held by another writer.
+/// SQLite has one writer at a time; waits are short, so this is only a safety net.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A [`Store`] on one SQLite file.
+///
+/// Cloning is cheap and shares the connection pool.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: Pool<ConnectionManager<SqliteConnection>>,
+    history_limit: i64,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("history_limit", &self.history_limit).finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating when needed) the database at `url`, brings its schema
+    /// up to date, and builds the connection pool.
+    ///
+    /// `url` is `sqlite://PATH`, `sqlite:PATH` or a bare path; see [`database_path`].
+    pub fn open(url: &str, options: &StoreOptions) -> StoreResult<Self> {
+        let path = database_path(url)?;
+        create_parent_folder(&path)?;
+        let path = path
+            .to_str()
+            .ok_or_else(|| StoreError::Invalid(format!("the path {} is not valid UTF-8", path.display())))?
+            .to_owned();
+
+        // Migrate on one connection before the pool exists, so no pooled
+        // connection ever sees a half-made schema.
+        let mut conn = SqliteConnection::establish(&path)
+            .map_err(|err| StoreError::Unavailable(format!("cannot open {path}: {err}")))?;
+        // WAL lets readers work while one writer writes; it is stored in the
+        // file, so setting it once is enough.
+        conn.batch_execute(&format!("PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;", BUSY_TIMEOUT.as_millis()))
+            .map_err(from_diesel)?;
+        conn.run_pending_migrations(MIGRATIONS)
+            .map_err(|err| StoreError::Backend(format!("cannot migrate {path}: {err}").into()))?;
+        drop(conn);
+
+        let pool = Pool::builder()
+            .max_size(options.pool_size.max(1))
+            .connection_timeout(options.connection_timeout)
+            .connection_customizer(Box::new(ConnectionSettings { busy_timeout: BUSY_TIMEOUT }))
+            .build(ConnectionManager::new(path))
+            .map_err(from_pool)?;
+        Ok(SqliteStore { pool, history_limit: i64::from(options.history_limit.max(1)) })
+    }
+
+    /// Runs `work` on a pooled connection.
+    fn with_conn<T>(&self, work: impl FnOnce(&mut SqliteConnection) -> StoreResult<T>) -> StoreResult<T> {
+        let mut conn = self.pool.get().map_err(from_pool)?;
+        work(&mut conn)
+    }
+
+    /// Runs `work` in a write transaction taken up front: taking the write
+    /// lock late (a deferred transaction) can deadlock two writers.
+    fn write<T>(&self, work: impl FnOnce(&mut SqliteConnection) -> StoreResult<T>) -> StoreResult<T> {
+        self.with_conn(|conn| {
+            conn.immediate_transaction(|conn| work(conn).map_err(TxError)).map_err(|TxError(err)| err)
+        })
+    }
+
+    /// Runs `work` in a read transaction, so that its queries see one snapshot.
+    fn read<T>(&self, work: impl FnOnce(&mut SqliteConnection) -> StoreResult<T>) -> StoreResult<T> {
+        self.with_conn(|conn| conn.transaction(|conn| work(conn).map_err(TxError)).map_err(|TxError(err)| err))
+    }
+}
+
+/// The `SELECT` that every update listing shares: updates with their image's tag.
+macro_rules! updates_with_tags {
+    () => {
+        updates::table
+            .left_join(image_tags::table.on(image_tags::image.eq(updates::image)))
+            .left_join(tags::table.on(tags::id.eq(image_tags::tag_id)))
+    };
+}
+
+fn load_update(conn: &mut SqliteConnection, id: i64) -> StoreResult<Update> {
+    let (row, tag) = updates_with_tags!()
+        .filter(updates::id.eq(id))
+        .select((UpdateRow::as_select(), (tags::id, tags::name).nullable()))
+        .first::<(UpdateRow, Option<(i64, String)>)>(conn)
+        .optional()
+        .map_err(from_diesel)?
+        .ok_or_else(|| not_found("update", id))?;
+    row.into_update(tag)
+}
+
+fn not_found(what: &str, id: i64) -> StoreError {
+    StoreError::NotFound(format!("{what} {id}"))
+}
+
+fn tag_exists(conn: &mut SqliteConnection, id: i64) -> StoreResult<bool> {
+    diesel::select(diesel::dsl::exists(tags::table.filter(tags::id.eq(id)))).get_result(conn).map_err(from_diesel)
+}
+
+fn name_conflict(err: diesel::result::Error, name: &TagName) -> StoreError {
+    match from_diesel(err) {
+        StoreError::Conflict(_) => StoreError::Conflict(format!("a tag named \"{name}\" already exists")),
+        other => other,
+    }
+}
+
+/// `LIKE` pattern matching `text` anywhere, with LIKE's wildcards taken literally.
+fn contains_pattern(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+impl Store for SqliteStore {
+    fn record_notification(&self, n: &Notification, received_at: DateTime<Utc>) -> StoreResult<Update> {
+        let at = received_at.naive_utc();
+        self.write(|conn| {
+            let existing: Option<(i64, String)> = updates::table
+                .filter(updates::hostname.eq(&n.hostname))
+                .filter(updates::image.eq(&n.image))
+                .select((updates::id, updates::digest))
+                .first(conn)
+                .optional()
+                .map_err(from_diesel)?;
+            let id = match existing {
+                None => diesel::insert_into(updates::table)
+                    .values((
+                        updates::hostname.eq(&n.hostname),
+                        updates::image.eq(&n.image),
+                        NotificationFields::new(n),
+                        updates::first_seen_at.eq(at),
+                        updates::last_seen_at.eq(at),
+                        updates::event_count.eq(1),
+                    ))
+                    .returning(updates::id)
+                    .get_result(conn)
+                    .map_err(from_diesel)?,
+                Some((id, digest)) => {
+                    let target = updates::table.filter(updates::id.eq(id));
+                    let seen = (updates::last_seen_at.eq(at), updates::event_count.eq(updates::event_count + 1));
+                    if digest == n.digest {
+                        // Same image as before: a re-sent notification must not
+                        // bring back an update the user acknowledged.
+                        diesel::update(target).set(seen).execute(conn)
+                    } else {
+                        let pending = updates::acknowledged_at.eq(None::<chrono::NaiveDateTime>);
+                        diesel::update(target).set((NotificationFields::new(n), seen, pending)).execute(conn)
+                    }
+                    .map_err(from_diesel)?;
+                    id
+                }
+            };
+            diesel::insert_into(update_events::table)
+                .values(NewEvent {
+                    update_id: id,
+                    received_at: at,
+                    status: n.status.as_str(),
+                    digest: &n.digest,
+                    created: n.created.map(|t| t.naive_utc()),
+                    diun_version: &n.diun_version,
+                    metadata: metadata_json(&n.metadata),
+                })
+                .execute(conn)
+                .map_err(from_diesel)?;
+            // Keep the newest `history_limit` events: find the oldest one to keep.
+            let oldest_kept: Option<i64> = update_events::table
+                .filter(update_events::update_id.eq(id))
+                .order(update_events::id.desc())
+                .offset(self.history_limit - 1)
+                .select(update_events::id)
+                .first(conn)
+                .optional()
+                .map_err(from_diesel)?;
+            if let Some(oldest_kept) = oldest_kept {
+                diesel::delete(
+                    update_events::table
+                        .filter(update_events::update_id.eq(id))
+                        .filter(update_events::id.lt(oldest_kept)),
+                )
+                .execute(conn)
+                .map_err(from_diesel)?;
+            }
+            load_update(conn, id)
+        })
+    }
+
+    fn list_updates(&self, filter: &UpdateFilter) -> StoreResult<Vec<Update>> {
+        self.with_conn(|conn| {
+            let mut query = updates_with_tags!()
+                .select((UpdateRow::as_select(), (tags::id, tags::name).nullable()))
+                .order((updates::last_seen_at.desc(), updates::id.desc()))
+                .into_boxed();
+            match filter.acknowledged {
+                Some(true) => query = query.filter(updates::acknowledged_at.is_not_null()),
+                Some(false) => query = query.filter(updates::acknowledged_at.is_null()),
+                None => {}
+            }
+            match filter.tag {
+                Some(TagFilter::Id(id)) => query = query.filter(image_tags::tag_id.nullable().eq(id)),
+                Some(TagFilter::Untagged) => query = query.filter(image_tags::tag_id.nullable().is_null()),
+                None => {}
+            }
+            if let Some(host) = &filter.host {
+                query = query.filter(updates::hostname.eq(host));
+            }
+            if let Some(text) = filter.query.as_deref().filter(|t| !t.is_empty()) {
+                // SQLite's LIKE ignores ASCII case, which covers image references.
+                query = query.filter(updates::image.like(contains_pattern(text)).escape('\\'));
+            }
+            let rows: Vec<(UpdateRow, Option<(i64, String)>)> = query.load(conn).map_err(from_diesel)?;
+            rows.into_iter().map(|(row, tag)| row.into_update(tag)).collect()
+        })
+    }
+
+    fn get_update(&self, id: i64) -> StoreResult<Update> {
+        self.with_conn(|conn| load_update(conn, id))
+    }
+
+    fn list_events(&self, update_id: i64) -> StoreResult<Vec<UpdateEvent>> {
+        self.read(|conn| {
+            let exists: bool = diesel::select(diesel::dsl::exists(updates::table.filter(updates::id.eq(update_id))))
+                .get_result(conn)
+                .map_err(from_diesel)?;
+            if !exists {
+                return Err(not_found("update", update_id));
+            }
+            let rows: Vec<EventRow> = update_events::table
+                .filter(update_events::update_id.eq(update_id))
+                .order(update_events::id.desc())
+                .select(EventRow::as_select())
+                .load(conn)
+                .map_err(from_diesel)?;
+            rows.into_iter().map(UpdateEvent::try_from).collect()
+        })
+    }
+
+    fn set_acknowledged(&self, id: i64, acknowledged: bool, at: DateTime<Utc>) -> StoreResult<Update> {
+        self.write(|conn| {
+            let target = updates::table.filter(updates::id.eq(id));
+            if acknowledged {
+                // Only a pending update takes the time: the first acknowledgment counts.
+                diesel::update(target.filter(updates::acknowledged_at.is_null()))
+                    .set(updates::acknowledged_at.eq(at.naive_utc()))
+                    .execute(conn)
+            } else {
+                diesel::update(target).set(updates::acknowledged_at.eq(None::<chrono::NaiveDateTime>)).execute(conn)
+            }
+            .map_err(from_diesel)?;
+            load_update(conn, id)
+        })
+    }
+
+    fn acknowledge(&self, selector: &AckSelector, at: DateTime<Utc>) -> StoreResult<u64> {
+        self.write(|conn| {
+            let pending = updates::table.filter(updates::acknowledged_at.is_null()).into_boxed();
+            let targets = match selector {
+                AckSelector::Ids(ids) => pending.filter(updates::id.eq_any(ids)),
+                AckSelector::Tag(tag_id) => {
+                    if !tag_exists(conn, *tag_id)? {
+                        return Err(not_found("tag", *tag_id));
+                    }
+                    let images = image_tags::table.filter(image_tags::tag_id.eq(*tag_id)).select(image_tags::image);
+                    pending.filter(updates::image.eq_any(images))
+                }
+                AckSelector::All => pending,
+            };
+            let ids: Vec<i64> = targets.select(updates::id).load(conn).map_err(from_diesel)?;
+            let changed = diesel::update(updates::table.filter(updates::id.eq_any(&ids)))
+                .set(updates::acknowledged_at.eq(at.naive_utc()))
+                .execute(conn)
+                .map_err(from_diesel)?;
+            Ok(changed as u64)
+        })
+    }
+
+    fn delete_update(&self, id: i64) -> StoreResult<()> {
+        self.write(|conn| {
+            let deleted =
+                diesel::delete(updates::table.filter(updates::id.eq(id))).execute(conn).map_err(from_diesel)?;
+            if deleted == 0 {
+                return Err(not_found("update", id));
+            }
+            Ok(())
+        })
+    }
+
+    fn delete_acknowledged_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64> {
+        self.write(|conn| {
+            let deleted = diesel::delete(updates::table.filter(updates::acknowledged_at.lt(cutoff.naive_utc())))
+                .execute(conn)
+                .map_err(from_diesel)?;
+            Ok(deleted as u64)
+        })
+    }
+
+    fn list_tags(&self) -> StoreResult<Vec<Tag>> {
+        self.with_conn(|conn| {
+            let rows: Vec<(TagRow, i64)> = tags::table
+                .left_join(image_tags::table)
+                .group_by(tags::id)
+                .select((TagRow::as_select(), count(image_tags::image.nullable())))
+                .order((tags::name_key.asc(), tags::id.asc()))
+                .load(conn)
+                .map_err(from_diesel)?;
+            Ok(rows.into_iter().map(|(row, images)| row.into_tag(images)).collect())
+        })
+    }
+
+    fn create_tag(&self, name: &TagName, at: DateTime<Utc>) -> StoreResult<Tag> {
+        self.write(|conn| {
+            let row: TagRow = diesel::insert_into(tags::table)
+                .values((
+                    tags::name.eq(name.as_str()),
+                    tags::name_key.eq(name.key()),
+                    tags::created_at.eq(at.naive_utc()),
+                ))
+                .returning(TagRow::as_returning())
+                .get_result(conn)
+                .map_err(|err| name_conflict(err, name))?;
+            Ok(row.into_tag(0))
+        })
+    }
+
+    fn rename_tag(&self, id: i64, name: &TagName) -> StoreResult<Tag> {
+        self.write(|conn| {
+            let row: TagRow = diesel::update(tags::table.filter(tags::id.eq(id)))
+                .set((tags::name.eq(name.as_str()), tags::name_key.eq(name.key())))
+                .returning(TagRow::as_returning())
+                .get_result(conn)
+                .optional()
+                .map_err(|err| name_conflict(err, name))?
+                .ok_or_else(|| not_found("tag", id))?;
+            let images: i64 =
+                image_tags::table.filter(image_tags::tag_id.eq(id)).count().get_result(conn).map_err(from_diesel)?;
+            Ok(row.into_tag(images))
+        })
+    }
+
+    fn delete_tag(&self, id: i64) -> StoreResult<()> {
+        self.write(|conn| {
+            // Assignments go with it through ON DELETE CASCADE.
+            let deleted = diesel::delete(tags::table.filter(tags::id.eq(id))).execute(conn).map_err(from_diesel)?;
+            if deleted == 0 {
+                return Err(not_found("tag", id));
+            }
+            Ok(())
+        })
+    }
+
+    fn assign_tag(&self, image: &str, tag_id: i64) -> StoreResult<TagRef> {
+        self.write(|conn| {
+            let name: String = tags::table
+                .filter(tags::id.eq(tag_id))
+                .select(tags::name)
+                .first(conn)
+                .optional()
+                .map_err(from_diesel)?
+                .ok_or_else(|| not_found("tag", tag_id))?;
+            diesel::insert_into(image_tags::table)
+                .values((image_tags::image.eq(image), image_tags::tag_id.eq(tag_id)))
+                .on_conflict(image_tags::image)
+                .do_update()
+                .set(image_tags::tag_id.eq(tag_id))
+                .execute(conn)
+                .map_err(from_diesel)?;
+            Ok(TagRef { id: tag_id, name })
+        })
+    }
+
+    fn unassign_tag(&self, image: &str) -> StoreResult<bool> {
+        self.write(|conn| {
+            let deleted = diesel::delete(image_tags::table.filter(image_tags::image.eq(image)))
+                .execute(conn)
+                .map_err(from_diesel)?;
+            Ok(deleted > 0)
+        })
+    }
+
+    fn stats(&self) -> StoreResult<StoreStats> {
+        self.read(|conn| {
+            let pending: Vec<(String, i64)> = updates::table
+                .filter(updates::acknowledged_at.is_null())
+                .group_by(updates::hostname)
+                .select((updates::hostname, count(updates::id)))
+                .load(conn)
+                .map_err(from_diesel)?;
+            let acknowledged: i64 = updates::table
+                .filter(updates::acknowledged_at.is_not_null())
+                .count()
+                .get_result(conn)
+                .map_err(from_diesel)?;
+            let tags: i64 = tags::table.count().get_result(conn).map_err(from_diesel)?;
+            Ok(StoreStats { pending_by_host: pending.into_iter().collect(), acknowledged, tags })
+        })
+    }
+
+    fn ping(&self) -> StoreResult<()> {
+        self.with_conn(|conn| conn.batch_execute("SELECT 1").map_err(from_diesel))
+    }
+}

@@ -1,0 +1,79 @@
+//! One backend-agnostic scenario suite, run against every [`Store`].
+//!
+//! A store crate runs it with one line in a test file:
+//!
+//! ```ignore
+//! diun_store_tests::conformance_suite!(|options: StoreOptions| Some(my_harness(options)));
+//! ```
+//!
+//! The closure gets the options a scenario needs (a small history limit, say)
+//! and returns a [`Harness`] holding a fresh, empty, migrated store; whatever
+//! it holds (a temp file, a throwaway database) is cleaned up when dropped.
+//! It returns `None` when the backend is not available on this machine, and
+//! the scenario then passes without running; the harness is expected to say so.
+
+use diun_core::Store;
+pub use diun_core::StoreOptions;
+
+pub mod scenarios;
+
+/// A fresh store for one scenario, and whatever keeps it alive.
+pub trait Harness {
+    /// The store under test.
+    fn store(&self) -> &dyn Store;
+}
+
+/// Expands to one `#[test]` per scenario of [`scenarios`], each on a fresh store.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($make:expr) => {
+        $crate::conformance_suite!(@tests $make;
+            new_pair_becomes_pending_update,
+            same_digest_keeps_acknowledgment,
+            new_digest_clears_acknowledgment_and_takes_new_fields,
+            null_created_and_empty_metadata_round_trip,
+            same_image_on_two_hosts_are_two_updates,
+            history_is_newest_first_and_capped,
+            list_orders_by_last_seen,
+            filter_by_acknowledged,
+            filter_by_host,
+            filter_by_query_ignores_case_and_wildcards,
+            filter_by_tag_and_untagged,
+            filters_combine,
+            acknowledge_one_and_undo,
+            acknowledge_keeps_first_time,
+            bulk_acknowledge_counts_changes,
+            bulk_acknowledge_by_unknown_tag_is_not_found,
+            delete_update_removes_history,
+            unknown_ids_are_not_found,
+            tag_names_unique_ignoring_case,
+            rename_tag,
+            delete_tag_removes_assignments,
+            assignment_follows_image_across_hosts,
+            assignment_to_unknown_tag_is_not_found,
+            tag_counts_images,
+            stats_count_pending_per_host,
+            retention_deletes_old_acknowledged,
+            concurrent_upserts_of_one_image,
+            concurrent_upserts_of_distinct_images,
+            ping_answers,
+        );
+    };
+    (@tests $make:expr; $($name:ident),+ $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                let make = $make;
+                // The first store also tells whether the backend is available;
+                // it serves the scenario's first request for default options.
+                let Some(first) = make(<$crate::StoreOptions>::default()) else { return };
+                let first = ::std::cell::RefCell::new(Some(first));
+                $crate::scenarios::$name(&|options| {
+                    let reused = if options == <$crate::StoreOptions>::default() { first.borrow_mut().take() } else { None };
+                    let harness = reused.unwrap_or_else(|| make(options).expect("the backend was available a moment ago"));
+                    Box::new(harness) as Box<dyn $crate::Harness>
+                });
+            }
+        )+
+    };
+}

@@ -1,0 +1,471 @@
+//! The scenarios: each one states a rule of the domain and checks it.
+//!
+//! Every scenario takes a factory of fresh stores, so that it can ask for the
+//! options it needs (a small history limit) and run several stores if needed.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use diun_core::{
+    AckSelector, Notification, Store, StoreError, StoreOptions, TagFilter, TagName, Update, UpdateFilter, UpdateStatus,
+};
+
+use crate::Harness;
+
+/// Makes a fresh store with the given options.
+pub type Make<'a> = &'a dyn Fn(StoreOptions) -> Box<dyn Harness>;
+
+fn fresh(make: Make<'_>) -> Box<dyn Harness> {
+    make(StoreOptions::default())
+}
+
+/// A fixed instant plus `minutes`, so that orderings are deterministic.
+fn at(minutes: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 0).unwrap() + Duration::minutes(minutes)
+}
+
+fn notification(host: &str, image: &str, digest: &str) -> Notification {
+    let body = format!(
+        r#"{{"diun_version":"4.33.0","hostname":"{host}","status":"update","provider":"docker",
+            "image":"{image}","hub_link":"https://hub.example/{image}","mime_type":"application/vnd.oci.image.index.v1+json",
+            "digest":"{digest}","created":"2026-11-20T08:15:00Z","platform":"linux/amd64",
+            "metadata":{{"ctn_names":"web","env":"prod"}}}}"#
+    );
+    Notification::from_json(body.as_bytes()).expect("the test body is valid")
+}
+
+fn record(store: &dyn Store, host: &str, image: &str, digest: &str, minute: i64) -> Update {
+    store.record_notification(&notification(host, image, digest), at(minute)).expect("record")
+}
+
+fn ids(updates: &[Update]) -> Vec<i64> {
+    updates.iter().map(|u| u.id).collect()
+}
+
+fn list(store: &dyn Store, filter: UpdateFilter) -> Vec<i64> {
+    ids(&store.list_updates(&filter).expect("list"))
+}
+
+fn tag(store: &dyn Store, name: &str) -> i64 {
+    store.create_tag(&TagName::parse(name).unwrap(), at(0)).expect("create tag").id
+}
+
+fn assert_not_found<T: std::fmt::Debug>(result: Result<T, StoreError>) {
+    assert!(matches!(result, Err(StoreError::NotFound(_))), "expected NotFound, got {result:?}");
+}
+
+/// An unknown (hostname, image) becomes a new pending update with every field.
+pub fn new_pair_becomes_pending_update(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let n = notification("nas", "docker.io/library/nginx:1.27", "sha256:a1");
+    let update = store.record_notification(&n, at(1)).unwrap();
+    assert!(update.id > 0);
+    assert_eq!(update.hostname, "nas");
+    assert_eq!(update.image, "docker.io/library/nginx:1.27");
+    assert_eq!(update.status, UpdateStatus::Update);
+    assert_eq!(update.provider, "docker");
+    assert_eq!(update.hub_link, "https://hub.example/docker.io/library/nginx:1.27");
+    assert_eq!(update.mime_type, "application/vnd.oci.image.index.v1+json");
+    assert_eq!(update.digest, "sha256:a1");
+    assert_eq!(update.created, Some(Utc.with_ymd_and_hms(2026, 11, 20, 8, 15, 0).unwrap()));
+    assert_eq!(update.platform, "linux/amd64");
+    assert_eq!(update.diun_version, "4.33.0");
+    assert_eq!(update.metadata.get("ctn_names").map(String::as_str), Some("web"));
+    assert_eq!((update.first_seen_at, update.last_seen_at), (at(1), at(1)));
+    assert_eq!(update.acknowledged_at, None);
+    assert_eq!(update.event_count, 1);
+    assert_eq!(update.tag, None);
+    assert_eq!(store.get_update(update.id).unwrap(), update);
+}
+
+/// A re-sent notification (same digest) refreshes the counters and keeps the acknowledgment.
+pub fn same_digest_keeps_acknowledgment(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let first = record(store, "nas", "nginx:1.27", "sha256:a1", 1);
+    store.set_acknowledged(first.id, true, at(2)).unwrap();
+    let again = record(store, "nas", "nginx:1.27", "sha256:a1", 3);
+    assert_eq!(again.id, first.id);
+    assert_eq!(again.acknowledged_at, Some(at(2)));
+    assert_eq!(again.event_count, 2);
+    assert_eq!((again.first_seen_at, again.last_seen_at), (at(1), at(3)));
+    assert_eq!(store.list_updates(&UpdateFilter::default()).unwrap().len(), 1);
+}
+
+/// A new digest takes the new fields and makes the update pending again.
+pub fn new_digest_clears_acknowledgment_and_takes_new_fields(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let first = record(store, "nas", "nginx:1.27", "sha256:a1", 1);
+    store.set_acknowledged(first.id, true, at(2)).unwrap();
+    let body = br#"{"hostname":"nas","image":"nginx:1.27","status":"new","digest":"sha256:b2",
+        "provider":"swarm","platform":"linux/arm64","diun_version":"4.34.0","created":null,"metadata":{"k":"v"}}"#;
+    let changed = store.record_notification(&Notification::from_json(body).unwrap(), at(5)).unwrap();
+    assert_eq!(changed.id, first.id);
+    assert_eq!(changed.acknowledged_at, None);
+    assert_eq!(changed.digest, "sha256:b2");
+    assert_eq!(changed.status, UpdateStatus::New);
+    assert_eq!(changed.provider, "swarm");
+    assert_eq!(changed.platform, "linux/arm64");
+    assert_eq!(changed.diun_version, "4.34.0");
+    assert_eq!(changed.created, None);
+    assert_eq!(changed.metadata.into_iter().collect::<Vec<_>>(), vec![("k".to_owned(), "v".to_owned())]);
+    assert_eq!((changed.first_seen_at, changed.last_seen_at, changed.event_count), (at(1), at(5), 2));
+}
+
+/// `created: null` and `metadata: null` are stored as none and `{}`.
+pub fn null_created_and_empty_metadata_round_trip(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let n = Notification::from_json(br#"{"hostname":"vm","image":"a:1","created":null,"metadata":null}"#).unwrap();
+    let update = store.record_notification(&n, at(0)).unwrap();
+    let loaded = store.get_update(update.id).unwrap();
+    assert_eq!(loaded.created, None);
+    assert!(loaded.metadata.is_empty());
+    let events = store.list_events(update.id).unwrap();
+    assert_eq!((events[0].created, events[0].metadata.len()), (None, 0));
+}
+
+/// The identity is (hostname, image): the same image on two hosts is two updates.
+pub fn same_image_on_two_hosts_are_two_updates(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let a = record(store, "nas", "nginx:1.27", "sha256:a1", 1);
+    let b = record(store, "pi", "nginx:1.27", "sha256:a1", 2);
+    let c = record(store, "nas", "nginx:1.28", "sha256:a1", 3);
+    assert_eq!(BTreeSet::from([a.id, b.id, c.id]).len(), 3);
+}
+
+/// Every notification is kept in history, newest first, up to the history limit.
+pub fn history_is_newest_first_and_capped(make: Make<'_>) {
+    let h = make(StoreOptions { history_limit: 3, ..StoreOptions::default() });
+    let store = h.store();
+    let mut last = None;
+    for minute in 0..5 {
+        last = Some(record(store, "nas", "nginx", &format!("sha256:{minute}"), minute));
+    }
+    let update = last.unwrap();
+    assert_eq!(update.event_count, 5);
+    let events = store.list_events(update.id).unwrap();
+    let digests: Vec<&str> = events.iter().map(|e| e.digest.as_str()).collect();
+    assert_eq!(digests, ["sha256:4", "sha256:3", "sha256:2"]);
+    assert_eq!(events[0].received_at, at(4));
+    assert!(events.iter().all(|e| e.update_id == update.id));
+    // Another update's history has its own cap.
+    let other = record(store, "nas", "redis", "sha256:r", 9);
+    assert_eq!(store.list_events(other.id).unwrap().len(), 1);
+    assert_eq!(store.list_events(update.id).unwrap().len(), 3);
+}
+
+/// Listings are ordered by last_seen_at, newest first.
+pub fn list_orders_by_last_seen(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let a = record(store, "nas", "a", "sha256:1", 1);
+    let b = record(store, "nas", "b", "sha256:1", 2);
+    let c = record(store, "nas", "c", "sha256:1", 3);
+    assert_eq!(list(store, UpdateFilter::default()), [c.id, b.id, a.id]);
+    record(store, "nas", "a", "sha256:1", 4);
+    assert_eq!(list(store, UpdateFilter::default()), [a.id, c.id, b.id]);
+}
+
+/// `acknowledged` filters pending from acknowledged.
+pub fn filter_by_acknowledged(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let a = record(store, "nas", "a", "sha256:1", 1);
+    let b = record(store, "nas", "b", "sha256:1", 2);
+    store.set_acknowledged(a.id, true, at(3)).unwrap();
+    assert_eq!(list(store, UpdateFilter { acknowledged: Some(true), ..Default::default() }), [a.id]);
+    assert_eq!(list(store, UpdateFilter { acknowledged: Some(false), ..Default::default() }), [b.id]);
+}
+
+/// `host` matches the hostname exactly.
+pub fn filter_by_host(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let a = record(store, "nas", "a", "sha256:1", 1);
+    record(store, "nas-2", "a", "sha256:1", 2);
+    assert_eq!(list(store, UpdateFilter { host: Some("nas".into()), ..Default::default() }), [a.id]);
+    assert!(list(store, UpdateFilter { host: Some("na".into()), ..Default::default() }).is_empty());
+}
+
+/// `query` is a substring of the image, ignoring case; `%` and `_` are literal.
+pub fn filter_by_query_ignores_case_and_wildcards(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let nginx = record(store, "nas", "docker.io/library/nginx:1.27", "sha256:1", 1);
+    let under = record(store, "nas", "ghcr.io/a/my_app:1", "sha256:1", 2);
+    record(store, "nas", "ghcr.io/a/myxapp:1", "sha256:1", 3);
+    let query = |q: &str| list(store, UpdateFilter { query: Some(q.into()), ..Default::default() });
+    assert_eq!(query("NGINX"), [nginx.id]);
+    assert_eq!(query("library/ngi"), [nginx.id]);
+    assert_eq!(query("my_app"), [under.id]);
+    assert!(query("%").is_empty());
+    assert!(query("nothing-like-it").is_empty());
+}
+
+/// `tag` selects images carrying a tag, or images without one.
+pub fn filter_by_tag_and_untagged(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let media = tag(store, "media");
+    let infra = tag(store, "infra");
+    let a = record(store, "nas", "jellyfin", "sha256:1", 1);
+    let b = record(store, "nas", "traefik", "sha256:1", 2);
+    let c = record(store, "nas", "other", "sha256:1", 3);
+    store.assign_tag("jellyfin", media).unwrap();
+    store.assign_tag("traefik", infra).unwrap();
+    assert_eq!(list(store, UpdateFilter { tag: Some(TagFilter::Id(media)), ..Default::default() }), [a.id]);
+    assert_eq!(list(store, UpdateFilter { tag: Some(TagFilter::Id(infra)), ..Default::default() }), [b.id]);
+    assert_eq!(list(store, UpdateFilter { tag: Some(TagFilter::Untagged), ..Default::default() }), [c.id]);
+    let tagged = store.get_update(a.id).unwrap().tag.unwrap();
+    assert_eq!((tagged.id, tagged.name.as_str()), (media, "media"));
+}
+
+/// Filters combine with AND.
+pub fn filters_combine(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let media = tag(store, "media");
+    let want = record(store, "nas", "jellyfin:10", "sha256:1", 1);
+    let acked = record(store, "pi", "jellyfin:10", "sha256:1", 2);
+    record(store, "nas", "plex:1", "sha256:1", 3);
+    store.assign_tag("jellyfin:10", media).unwrap();
+    store.set_acknowledged(acked.id, true, at(4)).unwrap();
+    let filter = UpdateFilter {
+        acknowledged: Some(false),
+        tag: Some(TagFilter::Id(media)),
+        host: Some("nas".into()),
+        query: Some("JELLY".into()),
+    };
+    assert_eq!(list(store, filter), [want.id]);
+}
+
+/// Acknowledging one update, and the undo.
+pub fn acknowledge_one_and_undo(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let a = record(store, "nas", "a", "sha256:1", 1);
+    let acked = store.set_acknowledged(a.id, true, at(2)).unwrap();
+    assert_eq!(acked.acknowledged_at, Some(at(2)));
+    assert!(!acked.is_pending());
+    let undone = store.set_acknowledged(a.id, false, at(3)).unwrap();
+    assert_eq!(undone.acknowledged_at, None);
+    assert_eq!(store.get_update(a.id).unwrap().acknowledged_at, None);
+}
+
+/// Acknowledging twice keeps the first time.
+pub fn acknowledge_keeps_first_time(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let a = record(store, "nas", "a", "sha256:1", 1);
+    store.set_acknowledged(a.id, true, at(2)).unwrap();
+    assert_eq!(store.set_acknowledged(a.id, true, at(9)).unwrap().acknowledged_at, Some(at(2)));
+    assert_eq!(store.acknowledge(&AckSelector::Ids(vec![a.id]), at(10)).unwrap(), 0);
+    assert_eq!(store.get_update(a.id).unwrap().acknowledged_at, Some(at(2)));
+}
+
+/// Bulk acknowledgment by ids, by tag and of all returns how many changed.
+pub fn bulk_acknowledge_counts_changes(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let media = tag(store, "media");
+    let a = record(store, "nas", "a", "sha256:1", 1);
+    let b = record(store, "nas", "b", "sha256:1", 2);
+    record(store, "nas", "c", "sha256:1", 3);
+    record(store, "pi", "c", "sha256:1", 4);
+    record(store, "nas", "d", "sha256:1", 5);
+    store.assign_tag("c", media).unwrap();
+    assert_eq!(store.acknowledge(&AckSelector::Ids(vec![a.id, b.id, 999_999]), at(6)).unwrap(), 2);
+    assert_eq!(store.acknowledge(&AckSelector::Ids(vec![a.id]), at(6)).unwrap(), 0);
+    assert_eq!(store.acknowledge(&AckSelector::Ids(vec![]), at(6)).unwrap(), 0);
+    assert_eq!(store.acknowledge(&AckSelector::Tag(media), at(7)).unwrap(), 2);
+    assert_eq!(store.acknowledge(&AckSelector::All, at(8)).unwrap(), 1);
+    assert_eq!(store.acknowledge(&AckSelector::All, at(9)).unwrap(), 0);
+    assert_eq!(store.get_update(a.id).unwrap().acknowledged_at, Some(at(6)));
+    assert!(list(store, UpdateFilter { acknowledged: Some(false), ..Default::default() }).is_empty());
+}
+
+/// Acknowledging by a tag that does not exist is an error, not a silent zero.
+pub fn bulk_acknowledge_by_unknown_tag_is_not_found(make: Make<'_>) {
+    let h = fresh(make);
+    assert_not_found(h.store().acknowledge(&AckSelector::Tag(424_242), at(0)));
+}
+
+/// Deleting an update removes its history; a later notification starts afresh.
+pub fn delete_update_removes_history(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let a = record(store, "nas", "a", "sha256:1", 1);
+    record(store, "nas", "a", "sha256:2", 2);
+    store.delete_update(a.id).unwrap();
+    assert_not_found(store.get_update(a.id));
+    assert_not_found(store.list_events(a.id));
+    assert_not_found(store.delete_update(a.id));
+    let again = record(store, "nas", "a", "sha256:2", 3);
+    assert_eq!((again.event_count, store.list_events(again.id).unwrap().len()), (1, 1));
+}
+
+/// Every operation on a missing id says NotFound.
+pub fn unknown_ids_are_not_found(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    assert_not_found(store.get_update(77));
+    assert_not_found(store.list_events(77));
+    assert_not_found(store.set_acknowledged(77, true, at(0)));
+    assert_not_found(store.delete_update(77));
+    assert_not_found(store.rename_tag(77, &TagName::parse("x").unwrap()));
+    assert_not_found(store.delete_tag(77));
+    assert_not_found(store.assign_tag("nginx", 77));
+}
+
+/// Tag names are unique ignoring case, beyond ASCII too.
+pub fn tag_names_unique_ignoring_case(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let created = store.create_tag(&TagName::parse("  Média ").unwrap(), at(1)).unwrap();
+    assert_eq!((created.name.as_str(), created.created_at, created.image_count), ("Média", at(1), 0));
+    for clash in ["média", "MÉDIA", "Média"] {
+        let result = store.create_tag(&TagName::parse(clash).unwrap(), at(2));
+        assert!(matches!(result, Err(StoreError::Conflict(_))), "{clash}: {result:?}");
+    }
+    assert_eq!(store.list_tags().unwrap().len(), 1);
+}
+
+/// Renaming keeps the id; renaming onto another tag's name is a conflict; a case change is fine.
+pub fn rename_tag(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let media = tag(store, "media");
+    tag(store, "infra");
+    let renamed = store.rename_tag(media, &TagName::parse("Media").unwrap()).unwrap();
+    assert_eq!((renamed.id, renamed.name.as_str()), (media, "Media"));
+    let clash = store.rename_tag(media, &TagName::parse("INFRA").unwrap());
+    assert!(matches!(clash, Err(StoreError::Conflict(_))), "{clash:?}");
+    let names: Vec<String> = store.list_tags().unwrap().into_iter().map(|t| t.name).collect();
+    assert_eq!(names, ["infra", "Media"]);
+}
+
+/// Deleting a tag removes its assignments, not the updates.
+pub fn delete_tag_removes_assignments(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let media = tag(store, "media");
+    let a = record(store, "nas", "jellyfin", "sha256:1", 1);
+    store.assign_tag("jellyfin", media).unwrap();
+    store.delete_tag(media).unwrap();
+    assert_eq!(store.get_update(a.id).unwrap().tag, None);
+    assert_eq!(list(store, UpdateFilter { tag: Some(TagFilter::Untagged), ..Default::default() }), [a.id]);
+    // The name is free again.
+    let again = tag(store, "media");
+    assert_eq!(store.list_tags().unwrap()[0].image_count, 0);
+    assert_ne!(again, media);
+}
+
+/// A tag belongs to the image string on every host; reassigning replaces it; unassigning removes it.
+pub fn assignment_follows_image_across_hosts(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let media = tag(store, "media");
+    let infra = tag(store, "infra");
+    let a = record(store, "nas", "jellyfin", "sha256:1", 1);
+    // Assigned before the second host reports it: it still applies.
+    let assigned = store.assign_tag("jellyfin", media).unwrap();
+    assert_eq!((assigned.id, assigned.name.as_str()), (media, "media"));
+    let b = record(store, "pi", "jellyfin", "sha256:1", 2);
+    assert_eq!(b.tag.as_ref().map(|t| t.id), Some(media));
+    store.assign_tag("jellyfin", infra).unwrap();
+    assert_eq!(store.get_update(a.id).unwrap().tag.map(|t| t.id), Some(infra));
+    assert_eq!(store.get_update(b.id).unwrap().tag.map(|t| t.id), Some(infra));
+    assert!(store.unassign_tag("jellyfin").unwrap());
+    assert!(!store.unassign_tag("jellyfin").unwrap());
+    assert_eq!(store.get_update(a.id).unwrap().tag, None);
+}
+
+/// Assigning to a tag that does not exist fails and writes nothing.
+pub fn assignment_to_unknown_tag_is_not_found(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let a = record(store, "nas", "jellyfin", "sha256:1", 1);
+    assert_not_found(store.assign_tag("jellyfin", 31_337));
+    assert_eq!(store.get_update(a.id).unwrap().tag, None);
+}
+
+/// A tag counts the image strings that carry it.
+pub fn tag_counts_images(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let media = tag(store, "media");
+    tag(store, "empty");
+    for image in ["jellyfin", "sonarr", "radarr"] {
+        store.assign_tag(image, media).unwrap();
+    }
+    let counts: Vec<(String, i64)> = store.list_tags().unwrap().into_iter().map(|t| (t.name, t.image_count)).collect();
+    assert_eq!(counts, [("empty".to_owned(), 0), ("media".to_owned(), 3)]);
+}
+
+/// Stats count pending updates per host, acknowledged updates and tags.
+pub fn stats_count_pending_per_host(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    record(store, "nas", "a", "sha256:1", 1);
+    record(store, "nas", "b", "sha256:1", 2);
+    let c = record(store, "pi", "a", "sha256:1", 3);
+    store.set_acknowledged(c.id, true, at(4)).unwrap();
+    tag(store, "media");
+    let stats = store.stats().unwrap();
+    assert_eq!(stats.pending_by_host.into_iter().collect::<Vec<_>>(), [("nas".to_owned(), 2)]);
+    assert_eq!((stats.acknowledged, stats.tags), (1, 1));
+}
+
+/// Retention removes only updates acknowledged before the cutoff.
+pub fn retention_deletes_old_acknowledged(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let old = record(store, "nas", "old", "sha256:1", 1);
+    let recent = record(store, "nas", "recent", "sha256:1", 2);
+    let pending = record(store, "nas", "pending", "sha256:1", 3);
+    store.set_acknowledged(old.id, true, at(10)).unwrap();
+    store.set_acknowledged(recent.id, true, at(30)).unwrap();
+    assert_eq!(store.delete_acknowledged_before(at(20)).unwrap(), 1);
+    assert_not_found(store.get_update(old.id));
+    assert_eq!(list(store, UpdateFilter::default()), [pending.id, recent.id]);
+}
+
+const THREADS: usize = 50;
+
+/// 50 threads recording the same image end with one update counting 50 events.
+pub fn concurrent_upserts_of_one_image(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    std::thread::scope(|scope| {
+        for i in 0..THREADS {
+            scope.spawn(move || record(store, "nas", "nginx:1.27", "sha256:same", i as i64));
+        }
+    });
+    let all = store.list_updates(&UpdateFilter::default()).unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].event_count, THREADS as i64);
+    assert_eq!(store.list_events(all[0].id).unwrap().len(), THREADS);
+}
+
+/// 50 threads recording distinct images end with 50 updates.
+pub fn concurrent_upserts_of_distinct_images(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    std::thread::scope(|scope| {
+        for i in 0..THREADS {
+            scope.spawn(move || record(store, "nas", &format!("image-{i}"), "sha256:1", i as i64));
+        }
+    });
+    let all = store.list_updates(&UpdateFilter::default()).unwrap();
+    assert_eq!(all.len(), THREADS);
+    assert!(all.iter().all(|u| u.event_count == 1));
+}
+
+/// A healthy store answers a ping.
+pub fn ping_answers(make: Make<'_>) {
+    fresh(make).store().ping().unwrap();
+}
