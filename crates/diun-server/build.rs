@@ -1,0 +1,62 @@
+//! With the `ui` feature, builds the dashboard (frontend/) with npm into
+//! OUT_DIR, where `src/ui.rs` embeds it. Set `DIUN_DASHBOARD_UI_DIST` to a
+//! folder with an already built dashboard to skip npm.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    if std::env::var_os("CARGO_FEATURE_UI").is_none() {
+        return;
+    }
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("ui");
+    println!("cargo:rerun-if-env-changed=DIUN_DASHBOARD_UI_DIST");
+    if let Some(dist) = std::env::var_os("DIUN_DASHBOARD_UI_DIST") {
+        copy_dir(Path::new(&dist), &out);
+        return;
+    }
+    let frontend = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap()).join("../../frontend");
+    for input in ["src", "public", "index.html", "package.json", "package-lock.json", "vite.config.ts", "tsconfig.json", "tsconfig.app.json"] {
+        println!("cargo:rerun-if-changed={}", frontend.join(input).display());
+    }
+    let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
+    if !installed_is_current(&frontend) {
+        run(Command::new(npm).args(["ci", "--no-audit", "--no-fund"]).current_dir(&frontend));
+    }
+    let out_arg = out.to_str().expect("OUT_DIR is valid UTF-8");
+    run(Command::new(npm).args(["run", "build", "--", "--outDir", out_arg, "--emptyOutDir"]).current_dir(&frontend));
+}
+
+/// True when node_modules was installed from the current package-lock.json.
+fn installed_is_current(frontend: &Path) -> bool {
+    let modified = |path: PathBuf| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    match (modified(frontend.join("node_modules/.package-lock.json")), modified(frontend.join("package-lock.json"))) {
+        (Some(installed), Some(lock)) => installed >= lock,
+        _ => false,
+    }
+}
+
+fn run(command: &mut Command) {
+    let shown = format!("{command:?}");
+    let status = command.status().unwrap_or_else(|err| {
+        panic!(
+            "the `ui` feature builds the dashboard with Node.js and npm, but {shown} could not run ({err}). \
+             Install Node.js 20 or later, or build without the UI: --no-default-features --features sqlite,postgres"
+        )
+    });
+    assert!(status.success(), "{shown} failed ({status}); see its output above");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    let _ = std::fs::remove_dir_all(to);
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap_or_else(|err| panic!("DIUN_DASHBOARD_UI_DIST {}: {err}", from.display())) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

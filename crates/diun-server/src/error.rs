@@ -1,0 +1,136 @@
+//! The one error type of the HTTP layer, and its JSON body.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use diun_core::{StoreError, ValidationError, ValidationErrorKind};
+use serde::Serialize;
+
+/// Every way a request can fail. The status and the body follow from the variant.
+#[derive(Debug)]
+pub enum ApiError {
+    /// The request is malformed; `code` says how (`invalid_json`, `missing_field`…).
+    BadRequest {
+        /// A stable, machine-readable reason.
+        code: &'static str,
+        /// What is wrong, for people.
+        message: String,
+        /// The body field at fault, when one is.
+        field: Option<String>,
+    },
+    /// The webhook secret is missing or wrong.
+    Unauthorized(String),
+    /// The thing asked for does not exist.
+    NotFound(String),
+    /// The route exists but not with this method.
+    MethodNotAllowed,
+    /// The change clashes with existing data.
+    Conflict(String),
+    /// The body is larger than accepted.
+    PayloadTooLarge(String),
+    /// The database cannot be reached; trying again later may work.
+    Unavailable(String),
+    /// A fault of the server; the cause was logged, never sent.
+    Internal,
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody<'a> {
+    /// A stable, machine-readable reason.
+    pub error: &'a str,
+    /// What went wrong, for people.
+    pub message: &'a str,
+    /// The request field at fault, when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'a str>,
+}
+
+impl ApiError {
+    /// A bad request without a particular field.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::BadRequest { code, message: message.into(), field: None }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { code, .. } => code,
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApiError::BadRequest { message, .. }
+            | ApiError::Unauthorized(message)
+            | ApiError::NotFound(message)
+            | ApiError::Conflict(message)
+            | ApiError::PayloadTooLarge(message) => f.write_str(message),
+            ApiError::MethodNotAllowed => f.write_str("this route does not accept that method"),
+            ApiError::Unavailable(_) => f.write_str("the database is unavailable; try again shortly"),
+            ApiError::Internal => f.write_str("the server failed to handle the request; see its log"),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let message = self.to_string();
+        let field = match self {
+            ApiError::BadRequest { field, .. } => field.as_deref(),
+            _ => None,
+        };
+        HttpResponse::build(self.status_code()).json(ErrorBody { error: self.code(), message: &message, field })
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound(what) => ApiError::NotFound(format!("{what} does not exist")),
+            StoreError::Conflict(message) => ApiError::Conflict(message),
+            StoreError::Invalid(message) => ApiError::bad_request("invalid_request", message),
+            StoreError::Unavailable(cause) => {
+                log::warn!("database unavailable: {cause}");
+                ApiError::Unavailable(cause)
+            }
+            StoreError::Backend(cause) => {
+                log::error!("database error: {cause}");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(err: ValidationError) -> Self {
+        let code = match err.kind() {
+            ValidationErrorKind::Syntax => "invalid_json",
+            ValidationErrorKind::Missing => "missing_field",
+            ValidationErrorKind::Invalid => "invalid_field",
+            ValidationErrorKind::TooLong => "field_too_long",
+        };
+        let field = (err.field() != "body").then(|| err.field().to_owned());
+        ApiError::BadRequest { code, message: err.to_string(), field }
+    }
+}

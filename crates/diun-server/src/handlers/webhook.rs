@@ -1,0 +1,74 @@
+//! `POST /webhook` (and `GET`, Diun's default method): receives one notification.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest};
+use diun_core::{Notification, Update};
+use futures_util::StreamExt;
+use subtle::ConstantTimeEq;
+
+use crate::error::ApiError;
+use crate::handlers::now;
+use crate::state::AppState;
+use crate::store_call::call_store;
+
+/// The largest webhook body accepted. Diun's are under 2 KiB.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Checks the secret, reads and validates the body, and stores the notification.
+///
+/// Diun never retries, so the answer must be honest: 200 only once the
+/// notification is stored, and a 4xx that names the problem otherwise.
+pub async fn receive(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<web::Json<Update>, ApiError> {
+    authorize(&state, &req)?;
+    let body = read_body(&req, payload).await?;
+    let notification = Notification::from_json(&body)?;
+    let update = call_store(&state.store, move |store| store.record_notification(&notification, now())).await?;
+    log::info!("webhook: {} on {} ({}, {})", update.image, update.hostname, update.status, short(&update.digest));
+    Ok(web::Json(update))
+}
+
+fn short(digest: &str) -> &str {
+    let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
+    &hex[..hex.len().min(12)]
+}
+
+/// Accepts the secret itself or `Bearer <secret>`; compares in constant time.
+fn authorize(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
+    let Some(secret) = &state.webhook_secret else { return Ok(()) };
+    let given = req.headers().get(header::AUTHORIZATION).map(|v| v.as_bytes()).unwrap_or_default();
+    let token = given.strip_prefix(b"Bearer ").unwrap_or(given);
+    if bool::from(token.ct_eq(secret.expose().as_bytes())) {
+        Ok(())
+    } else if given.is_empty() {
+        Err(ApiError::Unauthorized("this webhook needs an Authorization header carrying the secret".into()))
+    } else {
+        Err(ApiError::Unauthorized("the Authorization header does not carry the right secret".into()))
+    }
+}
+
+/// Reads the body up to [`MAX_BODY_BYTES`], whatever the Content-Type says.
+async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<web::BytesMut, ApiError> {
+    let too_large = || ApiError::PayloadTooLarge(format!("the body is larger than {MAX_BODY_BYTES} bytes"));
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|err| ApiError::bad_request("invalid_body", format!("the body could not be read: {err}")))?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if body.is_empty() {
+        return Err(ApiError::bad_request("invalid_json", "the body is empty; Diun sends the notification as JSON"));
+    }
+    Ok(body)
+}

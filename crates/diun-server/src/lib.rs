@@ -1,0 +1,60 @@
+//! The Diun Dashboard server: receives Diun's webhooks and serves the API.
+//!
+//! Data flows one way: HTTP → [`handlers`] → [`diun_core::Store`] → SQL.
+//! [`app`] builds the whole application, so that the binary and the tests
+//! run exactly the same routes.
+
+pub mod backend;
+pub mod error;
+mod extractors;
+pub mod handlers;
+pub mod routes;
+pub mod settings;
+pub mod state;
+mod store_call;
+#[cfg(feature = "ui")]
+mod ui;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Logger;
+use actix_web::{web, App};
+
+pub use state::AppState;
+
+/// The whole application: routes under the base path, extractor settings and the access log.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let base_path = state.base_path.clone();
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(extractors::json_config())
+        .app_data(extractors::path_config())
+        .app_data(extractors::query_config())
+        .wrap(access_log())
+        .service(web::scope(&base_path).configure(routes::routes).default_service(web::to(fallback)))
+        .default_service(web::to(handlers::not_found))
+}
+
+/// One line per request: method, path without its query string (which may
+/// carry a token), status and duration in milliseconds.
+fn access_log() -> Logger {
+    Logger::new("%{method}xi %{path}xi %s %Dms")
+        .custom_request_replace("method", |req| req.method().to_string())
+        .custom_request_replace("path", |req| req.path().to_owned())
+}
+
+/// What answers a path no route knows: the dashboard for pages, else a JSON 404.
+#[cfg(feature = "ui")]
+use ui::serve as fallback;
+#[cfg(not(feature = "ui"))]
+use handlers::not_found as fallback;

@@ -1,0 +1,156 @@
+//! Rows as PostgreSQL stores them, and their conversion to the domain types.
+//!
+//! Times are `timestamptz` (read and written as UTC instants) and metadata is
+//! a `jsonb` object of string to string.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diun_core::{Metadata, Notification, StoreError, Tag, TagRef, Update, UpdateEvent, UpdateStatus};
+use serde_json::Value;
+
+use crate::errors::corrupt;
+use crate::schema::{tags, update_events, updates};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = updates, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct UpdateRow {
+    pub id: i64,
+    pub hostname: String,
+    pub image: String,
+    pub status: String,
+    pub provider: String,
+    pub hub_link: String,
+    pub mime_type: String,
+    pub digest: String,
+    pub created: Option<DateTime<Utc>>,
+    pub platform: String,
+    pub diun_version: String,
+    pub metadata: Value,
+    pub first_seen_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub event_count: i64,
+}
+
+impl UpdateRow {
+    pub fn into_update(self, tag: Option<(i64, String)>) -> Result<Update, StoreError> {
+        Ok(Update {
+            id: self.id,
+            status: parse_status(&self.status)?,
+            metadata: parse_metadata(self.metadata)?,
+            hostname: self.hostname,
+            image: self.image,
+            provider: self.provider,
+            hub_link: self.hub_link,
+            mime_type: self.mime_type,
+            digest: self.digest,
+            created: self.created,
+            platform: self.platform,
+            diun_version: self.diun_version,
+            first_seen_at: self.first_seen_at,
+            last_seen_at: self.last_seen_at,
+            acknowledged_at: self.acknowledged_at,
+            event_count: self.event_count,
+            tag: tag.map(|(id, name)| TagRef { id, name }),
+        })
+    }
+}
+
+/// The columns a notification sets, on insert and when its digest changes.
+#[derive(Insertable)]
+#[diesel(table_name = updates)]
+pub(crate) struct NotificationFields<'a> {
+    pub status: &'a str,
+    pub provider: &'a str,
+    pub hub_link: &'a str,
+    pub mime_type: &'a str,
+    pub digest: &'a str,
+    pub created: Option<DateTime<Utc>>,
+    pub platform: &'a str,
+    pub diun_version: &'a str,
+    pub metadata: Value,
+}
+
+impl<'a> NotificationFields<'a> {
+    pub fn new(n: &'a Notification) -> Self {
+        NotificationFields {
+            status: n.status.as_str(),
+            provider: &n.provider,
+            hub_link: &n.hub_link,
+            mime_type: &n.mime_type,
+            digest: &n.digest,
+            created: n.created,
+            platform: &n.platform,
+            diun_version: &n.diun_version,
+            metadata: metadata_json(&n.metadata),
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = update_events)]
+pub(crate) struct NewEvent<'a> {
+    pub update_id: i64,
+    pub received_at: DateTime<Utc>,
+    pub status: &'a str,
+    pub digest: &'a str,
+    pub created: Option<DateTime<Utc>>,
+    pub diun_version: &'a str,
+    pub metadata: Value,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = update_events, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct EventRow {
+    pub id: i64,
+    pub update_id: i64,
+    pub received_at: DateTime<Utc>,
+    pub status: String,
+    pub digest: String,
+    pub created: Option<DateTime<Utc>>,
+    pub diun_version: String,
+    pub metadata: Value,
+}
+
+impl TryFrom<EventRow> for UpdateEvent {
+    type Error = StoreError;
+
+    fn try_from(row: EventRow) -> Result<Self, StoreError> {
+        Ok(UpdateEvent {
+            id: row.id,
+            update_id: row.update_id,
+            received_at: row.received_at,
+            status: parse_status(&row.status)?,
+            digest: row.digest,
+            created: row.created,
+            diun_version: row.diun_version,
+            metadata: parse_metadata(row.metadata)?,
+        })
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = tags, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct TagRow {
+    pub id: i64,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TagRow {
+    pub fn into_tag(self, image_count: i64) -> Tag {
+        Tag { id: self.id, name: self.name, created_at: self.created_at, image_count }
+    }
+}
+
+pub(crate) fn metadata_json(metadata: &Metadata) -> Value {
+    serde_json::to_value(metadata).expect("a map of strings always serialises")
+}
+
+fn parse_metadata(value: Value) -> Result<Metadata, StoreError> {
+    serde_json::from_value(value).map_err(|err| corrupt("metadata", err))
+}
+
+fn parse_status(text: &str) -> Result<UpdateStatus, StoreError> {
+    UpdateStatus::parse(text).ok_or_else(|| corrupt("status", text))
+}

@@ -1,0 +1,56 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    image_tags (image) {
+        image -> Text,
+        tag_id -> Int8,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> Int8,
+        name -> Text,
+        name_key -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    update_events (id) {
+        id -> Int8,
+        update_id -> Int8,
+        received_at -> Timestamptz,
+        status -> Text,
+        digest -> Text,
+        created -> Nullable<Timestamptz>,
+        diun_version -> Text,
+        metadata -> Jsonb,
+    }
+}
+
+diesel::table! {
+    updates (id) {
+        id -> Int8,
+        hostname -> Text,
+        image -> Text,
+        status -> Text,
+        provider -> Text,
+        hub_link -> Text,
+        mime_type -> Text,
+        digest -> Text,
+        created -> Nullable<Timestamptz>,
+        platform -> Text,
+        diun_version -> Text,
+        metadata -> Jsonb,
+        first_seen_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        acknowledged_at -> Nullable<Timestamptz>,
+        event_count -> Int8,
+    }
+}
+
+diesel::joinable!(image_tags -> tags (tag_id));
+diesel::joinable!(update_events -> updates (update_id));
+
+diesel::allow_tables_to_appear_in_same_query!(image_tags, tags, update_events, updates,);

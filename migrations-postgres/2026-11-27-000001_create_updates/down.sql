@@ -1,0 +1,2 @@
+DROP TABLE update_events;
+DROP TABLE updates;

@@ -1,0 +1,2 @@
+DROP TABLE image_tags;
+DROP TABLE tags;
