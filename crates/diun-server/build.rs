@@ -16,7 +16,16 @@ fn main() {
         return;
     }
     let frontend = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap()).join("../../frontend");
-    for input in ["src", "public", "index.html", "package.json", "package-lock.json", "vite.config.ts", "tsconfig.json", "tsconfig.app.json"] {
+    for input in [
+        "src",
+        "public",
+        "index.html",
+        "package.json",
+        "package-lock.json",
+        "vite.config.ts",
+        "tsconfig.json",
+        "tsconfig.app.json",
+    ] {
         println!("cargo:rerun-if-changed={}", frontend.join(input).display());
     }
     let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
@@ -50,7 +59,9 @@ fn run(command: &mut Command) {
 fn copy_dir(from: &Path, to: &Path) {
     let _ = std::fs::remove_dir_all(to);
     std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap_or_else(|err| panic!("DIUN_DASHBOARD_UI_DIST {}: {err}", from.display())) {
+    for entry in
+        std::fs::read_dir(from).unwrap_or_else(|err| panic!("DIUN_DASHBOARD_UI_DIST {}: {err}", from.display()))
+    {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());
         if entry.file_type().unwrap().is_dir() {

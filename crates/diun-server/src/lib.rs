@@ -53,8 +53,8 @@ fn access_log() -> Logger {
         .custom_request_replace("path", |req| req.path().to_owned())
 }
 
+#[cfg(not(feature = "ui"))]
+use handlers::not_found as fallback;
 /// What answers a path no route knows: the dashboard for pages, else a JSON 404.
 #[cfg(feature = "ui")]
 use ui::serve as fallback;
-#[cfg(not(feature = "ui"))]
-use handlers::not_found as fallback;

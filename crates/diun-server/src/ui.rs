@@ -25,7 +25,11 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         if let Some(file) = Assets::get(path) {
             let cache = if path.starts_with("assets/") {
                 // Vite puts a content hash in every name under assets/.
-                vec![CacheDirective::Public, CacheDirective::MaxAge(31_536_000), CacheDirective::Extension("immutable".into(), None)]
+                vec![
+                    CacheDirective::Public,
+                    CacheDirective::MaxAge(31_536_000),
+                    CacheDirective::Extension("immutable".into(), None),
+                ]
             } else {
                 vec![CacheDirective::Public, CacheDirective::MaxAge(3600)]
             };
@@ -47,7 +51,8 @@ fn index(base_path: &str) -> Result<HttpResponse, ApiError> {
         log::error!("the embedded dashboard has no index.html");
         ApiError::Internal
     })?;
-    let html = String::from_utf8_lossy(&file.data).replacen("<base href=\"/\"", &format!("<base href=\"{base_path}/\""), 1);
+    let html =
+        String::from_utf8_lossy(&file.data).replacen("<base href=\"/\"", &format!("<base href=\"{base_path}/\""), 1);
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header(CacheControl(vec![CacheDirective::NoCache]))

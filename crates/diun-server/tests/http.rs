@@ -380,7 +380,10 @@ async fn the_dashboard_is_served_with_fitting_cache_headers(s: TestStore) {
 
     // Client-side routes fall back to the page; the API does not.
     let route = page("/diun/some/view?x=1").await;
-    assert_eq!((route.status(), route.headers().get("cache-control").unwrap().to_str().unwrap()), (StatusCode::OK, "no-cache"));
+    assert_eq!(
+        (route.status(), route.headers().get("cache-control").unwrap().to_str().unwrap()),
+        (StatusCode::OK, "no-cache")
+    );
     assert_error(&send(&app, get("/diun/api/unknown")).await, StatusCode::NOT_FOUND, "not_found");
 }
 
@@ -418,5 +421,6 @@ on_every_backend!(
     tags_and_assignments,
     health_info_and_unknown_routes,
     everything_moves_under_the_base_path,
-    #[cfg(feature = "ui")] the_dashboard_is_served_with_fitting_cache_headers,
+    #[cfg(feature = "ui")]
+    the_dashboard_is_served_with_fitting_cache_headers,
 );
