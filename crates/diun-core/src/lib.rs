@@ -32,7 +32,9 @@ mod tag;
 mod update;
 
 pub use filter::{AckSelector, TagFilter, UpdateFilter};
-pub use notification::{Metadata, Notification, UpdateStatus, ValidationError, ValidationErrorKind, FIELD_LIMITS};
+pub use notification::{
+    image_reference, Metadata, Notification, UpdateStatus, ValidationError, ValidationErrorKind, FIELD_LIMITS,
+};
 pub use store::{Store, StoreError, StoreOptions, StoreResult, StoreStats};
 pub use tag::{Tag, TagName, TagRef};
 pub use update::{Update, UpdateEvent};

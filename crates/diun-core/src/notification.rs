@@ -14,7 +14,7 @@ pub type Metadata = BTreeMap<String, String>;
 /// Generous for anything Diun sends, small enough that one body can never
 /// bloat the database.
 pub const FIELD_LIMITS: &[(&str, usize)] = &[
-    ("image", 512),
+    ("image", IMAGE_LIMIT),
     ("hostname", 255),
     ("hub_link", 2048),
     ("diun_version", 128),
@@ -123,10 +123,7 @@ impl Notification {
     }
 
     fn from_body(raw: WebhookBody) -> Result<Self, ValidationError> {
-        let image = raw.image.map(|s| s.trim().to_owned()).unwrap_or_default();
-        if image.is_empty() {
-            return Err(ValidationError::missing("image"));
-        }
+        let image = image_reference(raw.image.as_deref().unwrap_or_default())?;
         let status = match raw.status.as_deref().map(str::trim) {
             // A sender other than Diun may leave it out; Diun always sends it.
             None | Some("") => UpdateStatus::Update,
@@ -187,6 +184,19 @@ impl Notification {
         }
     }
 }
+
+/// Checks an image reference as the webhook and tag assignments take it:
+/// trimmed, not blank, at most 512 bytes, no NUL.
+pub fn image_reference(raw: &str) -> Result<String, ValidationError> {
+    let image = raw.trim();
+    if image.is_empty() {
+        return Err(ValidationError::missing("image"));
+    }
+    check_text("image", image, IMAGE_LIMIT)?;
+    Ok(image.to_owned())
+}
+
+const IMAGE_LIMIT: usize = 512;
 
 fn check_text(field: &str, value: &str, limit: usize) -> Result<(), ValidationError> {
     if value.len() > limit {

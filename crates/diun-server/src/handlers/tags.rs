@@ -1,7 +1,7 @@
 //! `/api/tags` and `/api/tag-assignments`: user-made groups of images.
 
 use actix_web::{web, HttpResponse};
-use diun_core::{Tag, TagName, TagRef, FIELD_LIMITS};
+use diun_core::{image_reference, Tag, TagName, TagRef};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
@@ -79,20 +79,7 @@ pub struct Assignment {
 
 /// An image reference as the webhook would accept it.
 fn image_ref(raw: &str) -> Result<String, ApiError> {
-    let image = raw.trim();
-    let limit = FIELD_LIMITS.iter().find(|(field, _)| *field == "image").map_or(512, |(_, limit)| *limit);
-    let problem = if image.is_empty() {
-        "must not be blank"
-    } else if image.len() > limit {
-        "is longer than an image reference can be"
-    } else {
-        return Ok(image.to_owned());
-    };
-    Err(ApiError::BadRequest {
-        code: "invalid_field",
-        message: format!("`image` {problem}"),
-        field: Some("image".into()),
-    })
+    Ok(image_reference(raw)?)
 }
 
 /// `PUT /api/tag-assignments`: puts an image (on every host) under a tag.
