@@ -310,7 +310,7 @@ async fn tags_and_assignments(s: TestStore) {
     assert_eq!(assigned, json!({"image": "docker.io/library/nginx:1.27", "tag": {"id": id, "name": "Movies"}}));
     assert_error(&send(&app, assign(json!(9999))).await, StatusCode::NOT_FOUND, "not_found");
     let blank = with_json(Method::PUT, "/api/tag-assignments", json!({"image": " ", "tag_id": id}));
-    assert_error(&send(&app, blank).await, StatusCode::BAD_REQUEST, "invalid_field");
+    assert_error(&send(&app, blank).await, StatusCode::BAD_REQUEST, "missing_field");
     let (_, tags) = send(&app, get("/api/tags")).await;
     assert_eq!(tags.as_array().unwrap().iter().map(|t| t["image_count"].as_i64().unwrap()).collect::<Vec<_>>(), [0, 1]);
     assert_eq!(send(&app, get("/api/updates")).await.1[0]["tag"]["id"], json!(id));
