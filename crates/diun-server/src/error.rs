@@ -51,7 +51,8 @@ impl ApiError {
         ApiError::BadRequest { code, message: message.into(), field: None }
     }
 
-    fn code(&self) -> &'static str {
+    /// The stable, machine-readable reason sent as `error`.
+    pub fn code(&self) -> &'static str {
         match self {
             ApiError::BadRequest { code, .. } => code,
             ApiError::Unauthorized(_) => "unauthorized",

@@ -12,12 +12,13 @@ pub mod routes;
 pub mod settings;
 pub mod state;
 mod store_call;
+pub mod telemetry;
 #[cfg(feature = "ui")]
 mod ui;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::Logger;
+use actix_web::middleware::{self, Logger};
 use actix_web::{web, App};
 
 pub use state::AppState;
@@ -35,11 +36,13 @@ pub fn app(
     >,
 > {
     let base_path = state.base_path.clone();
+    telemetry::recorder();
     App::new()
         .app_data(web::Data::new(state))
         .app_data(extractors::json_config())
         .app_data(extractors::path_config())
         .app_data(extractors::query_config())
+        .wrap(middleware::from_fn(telemetry::time_requests))
         .wrap(access_log())
         .service(web::scope(&base_path).configure(routes::routes).default_service(web::to(fallback)))
         .default_service(web::to(handlers::not_found))

@@ -3,6 +3,7 @@
 use actix_web::{web, Resource};
 
 use crate::handlers::{self, health, tags, updates, webhook};
+use crate::telemetry;
 
 /// A resource that answers a method it lacks with a JSON 405.
 fn resource(path: &str) -> Resource {
@@ -17,6 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(resource("/healthz").route(web::get().to(health::healthz)))
     .service(resource("/readyz").route(web::get().to(health::readyz)))
+    .service(resource("/metrics").route(web::get().to(telemetry::scrape)))
     .service(resource("/api/info").route(web::get().to(health::info)))
     .service(resource("/api/updates").route(web::get().to(updates::list)))
     // Before `/api/updates/{id}`, which would otherwise take "acknowledge" as an id.

@@ -14,7 +14,7 @@ pub async fn healthz() -> HttpResponse {
 
 /// `GET /readyz`: the database answers too.
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    call_store(&state.store, |store| store.ping()).await?;
+    call_store(&state.store, "ping", |store| store.ping()).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })))
 }
 

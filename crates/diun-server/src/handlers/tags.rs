@@ -26,13 +26,13 @@ fn tag_name(body: &TagBody) -> Result<TagName, ApiError> {
 
 /// `GET /api/tags`.
 pub async fn list(state: web::Data<AppState>) -> Result<web::Json<Vec<Tag>>, ApiError> {
-    Ok(web::Json(call_store(&state.store, |store| store.list_tags()).await?))
+    Ok(web::Json(call_store(&state.store, "list_tags", |store| store.list_tags()).await?))
 }
 
 /// `POST /api/tags`: 201 with the tag.
 pub async fn create(state: web::Data<AppState>, body: web::Json<TagBody>) -> Result<HttpResponse, ApiError> {
     let name = tag_name(&body)?;
-    let tag = call_store(&state.store, move |store| store.create_tag(&name, now())).await?;
+    let tag = call_store(&state.store, "create_tag", move |store| store.create_tag(&name, now())).await?;
     Ok(HttpResponse::Created().json(tag))
 }
 
@@ -43,13 +43,13 @@ pub async fn rename(
     body: web::Json<TagBody>,
 ) -> Result<web::Json<Tag>, ApiError> {
     let (id, name) = (id.into_inner(), tag_name(&body)?);
-    Ok(web::Json(call_store(&state.store, move |store| store.rename_tag(id, &name)).await?))
+    Ok(web::Json(call_store(&state.store, "rename_tag", move |store| store.rename_tag(id, &name)).await?))
 }
 
 /// `DELETE /api/tags/{id}`: the images it held become untagged.
 pub async fn delete(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    call_store(&state.store, move |store| store.delete_tag(id)).await?;
+    call_store(&state.store, "delete_tag", move |store| store.delete_tag(id)).await?;
     Ok(no_content())
 }
 
@@ -90,13 +90,13 @@ pub async fn assign(
     let AssignBody { image, tag_id } = body.into_inner();
     let image = image_ref(&image)?;
     let stored = image.clone();
-    let tag = call_store(&state.store, move |store| store.assign_tag(&stored, tag_id)).await?;
+    let tag = call_store(&state.store, "assign_tag", move |store| store.assign_tag(&stored, tag_id)).await?;
     Ok(web::Json(Assignment { image, tag }))
 }
 
 /// `DELETE /api/tag-assignments`: the image loses its tag (204 even if it had none).
 pub async fn unassign(state: web::Data<AppState>, body: web::Json<UnassignBody>) -> Result<HttpResponse, ApiError> {
     let image = image_ref(&body.image)?;
-    call_store(&state.store, move |store| store.unassign_tag(&image)).await?;
+    call_store(&state.store, "unassign_tag", move |store| store.unassign_tag(&image)).await?;
     Ok(no_content())
 }

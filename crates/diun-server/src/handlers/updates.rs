@@ -41,19 +41,19 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<Vec<Update>>, ApiError> {
     let filter = query.into_inner().into_filter()?;
-    Ok(web::Json(call_store(&state.store, move |store| store.list_updates(&filter)).await?))
+    Ok(web::Json(call_store(&state.store, "list_updates", move |store| store.list_updates(&filter)).await?))
 }
 
 /// `GET /api/updates/{id}`.
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<web::Json<Update>, ApiError> {
     let id = id.into_inner();
-    Ok(web::Json(call_store(&state.store, move |store| store.get_update(id)).await?))
+    Ok(web::Json(call_store(&state.store, "get_update", move |store| store.get_update(id)).await?))
 }
 
 /// `GET /api/updates/{id}/events`.
 pub async fn events(state: web::Data<AppState>, id: web::Path<i64>) -> Result<web::Json<Vec<UpdateEvent>>, ApiError> {
     let id = id.into_inner();
-    Ok(web::Json(call_store(&state.store, move |store| store.list_events(id)).await?))
+    Ok(web::Json(call_store(&state.store, "list_events", move |store| store.list_events(id)).await?))
 }
 
 /// The body of `PATCH /api/updates/{id}`.
@@ -70,7 +70,10 @@ pub async fn patch(
     body: web::Json<PatchUpdate>,
 ) -> Result<web::Json<Update>, ApiError> {
     let (id, acknowledged) = (id.into_inner(), body.acknowledged);
-    Ok(web::Json(call_store(&state.store, move |store| store.set_acknowledged(id, acknowledged, now())).await?))
+    Ok(web::Json(
+        call_store(&state.store, "set_acknowledged", move |store| store.set_acknowledged(id, acknowledged, now()))
+            .await?,
+    ))
 }
 
 /// The body of `POST /api/updates/acknowledge`: exactly one of the three.
@@ -112,13 +115,14 @@ pub async fn acknowledge(
     body: web::Json<AcknowledgeBody>,
 ) -> Result<web::Json<Acknowledged>, ApiError> {
     let selector = body.into_inner().into_selector()?;
-    let acknowledged = call_store(&state.store, move |store| store.acknowledge(&selector, now())).await?;
+    let acknowledged =
+        call_store(&state.store, "acknowledge", move |store| store.acknowledge(&selector, now())).await?;
     Ok(web::Json(Acknowledged { acknowledged }))
 }
 
 /// `DELETE /api/updates/{id}`.
 pub async fn delete(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    call_store(&state.store, move |store| store.delete_update(id)).await?;
+    call_store(&state.store, "delete_update", move |store| store.delete_update(id)).await?;
     Ok(no_content())
 }

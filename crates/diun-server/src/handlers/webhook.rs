@@ -10,6 +10,7 @@ use crate::error::ApiError;
 use crate::handlers::now;
 use crate::state::AppState;
 use crate::store_call::call_store;
+use crate::telemetry::count_webhook;
 
 /// The largest webhook body accepted. Diun's are under 2 KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -23,10 +24,22 @@ pub async fn receive(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<web::Json<Update>, ApiError> {
-    authorize(&state, &req)?;
-    let body = read_body(&req, payload).await?;
+    let outcome = store_notification(&state, &req, payload).await;
+    count_webhook(outcome.as_ref().map(|_| ()));
+    outcome
+}
+
+async fn store_notification(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<web::Json<Update>, ApiError> {
+    authorize(state, req)?;
+    let body = read_body(req, payload).await?;
     let notification = Notification::from_json(&body)?;
-    let update = call_store(&state.store, move |store| store.record_notification(&notification, now())).await?;
+    let update =
+        call_store(&state.store, "record_notification", move |store| store.record_notification(&notification, now()))
+            .await?;
     log::info!("webhook: {} on {} ({}, {})", update.image, update.hostname, update.status, short(&update.digest));
     Ok(web::Json(update))
 }
