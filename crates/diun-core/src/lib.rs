@@ -25,12 +25,14 @@
 //! ```
 #![warn(missing_docs)]
 
+mod change;
 mod filter;
 mod notification;
 mod store;
 mod tag;
 mod update;
 
+pub use change::{Change, ChangeBroadcaster, ChangeSubscription};
 pub use filter::{AckSelector, TagFilter, UpdateFilter};
 pub use notification::{
     image_reference, Metadata, Notification, UpdateStatus, ValidationError, ValidationErrorKind, FIELD_LIMITS,

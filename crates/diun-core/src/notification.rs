@@ -28,6 +28,7 @@ const METADATA_VALUE_LIMIT: usize = 8192;
 
 /// What kind of change Diun reports for an image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum UpdateStatus {
     /// An image (or a tag of a watched repository) Diun had not seen before.
@@ -111,6 +112,14 @@ impl Notification {
     /// Unknown fields are ignored; `created` and `metadata` may be `null` or
     /// absent; `image` is required. Every error names the offending field.
     pub fn from_json(body: &[u8]) -> Result<Self, ValidationError> {
+        // serde would read a struct from an array too; a webhook body is an object.
+        if body.trim_ascii_start().starts_with(b"[") {
+            return Err(ValidationError {
+                field: "body".into(),
+                kind: ValidationErrorKind::Invalid,
+                message: "the body must be a JSON object, not an array".into(),
+            });
+        }
         let mut deserializer = serde_json::Deserializer::from_slice(body);
         let raw: WebhookBody =
             serde_path_to_error::deserialize(&mut deserializer).map_err(ValidationError::from_serde)?;

@@ -9,6 +9,7 @@ use crate::StoreError;
 
 /// A user-made group of images, such as "media" or "critical".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tag {
     /// Stable identifier.
     pub id: i64,
@@ -22,6 +23,7 @@ pub struct Tag {
 
 /// The short form of a tag shown on each update.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TagRef {
     /// The tag's identifier.
     pub id: i64,

@@ -10,6 +10,7 @@ use crate::{Metadata, TagRef, UpdateStatus};
 /// Its identity is `(hostname, image)`: every later notification for the same
 /// pair updates this entry instead of adding another.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Update {
     /// Stable identifier.
     pub id: i64,
@@ -34,6 +35,7 @@ pub struct Update {
     /// The version of the Diun that sent the latest notification.
     pub diun_version: String,
     /// Provider and user labels of the latest notification.
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, String>))]
     pub metadata: Metadata,
     /// When the first notification for this image and host arrived.
     pub first_seen_at: DateTime<Utc>,
@@ -56,6 +58,7 @@ impl Update {
 
 /// One received notification, kept in an update's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateEvent {
     /// Stable identifier; grows with arrival order.
     pub id: i64,
@@ -72,5 +75,6 @@ pub struct UpdateEvent {
     /// The version of the Diun that sent it.
     pub diun_version: String,
     /// The metadata Diun sent.
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, String>))]
     pub metadata: Metadata,
 }

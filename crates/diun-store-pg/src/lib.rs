@@ -29,6 +29,7 @@
 
 mod connection;
 mod errors;
+mod feed;
 mod models;
 mod schema;
 mod store;

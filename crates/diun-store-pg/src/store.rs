@@ -1,5 +1,7 @@
 //! [`PgStore`]: the [`Store`] trait on PostgreSQL.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use diesel::dsl::{case_when, count, exists};
 use diesel::pg::{Pg, PgConnection};
@@ -8,12 +10,13 @@ use diesel::r2d2::{ConnectionManager, Pool};
 use diesel::sql_types::Bool;
 use diesel::upsert::excluded;
 use diun_core::{
-    AckSelector, Notification, Store, StoreError, StoreOptions, StoreResult, StoreStats, Tag, TagFilter, TagName,
-    TagRef, Update, UpdateEvent, UpdateFilter,
+    AckSelector, Change, ChangeSubscription, Notification, Store, StoreError, StoreOptions, StoreResult, StoreStats,
+    Tag, TagFilter, TagName, TagRef, Update, UpdateEvent, UpdateFilter,
 };
 
 use crate::connection::{connection_url, establish, run_migrations};
 use crate::errors::{from_diesel, from_pool, TxError};
+use crate::feed::{notify, PgFeed};
 use crate::models::{metadata_json, EventRow, NewEvent, NotificationFields, TagRow, UpdateRow};
 use crate::schema::{image_tags, tags, update_events, updates};
 
@@ -22,10 +25,16 @@ use crate::schema::{image_tags, tags, update_events, updates};
 /// Cloning is cheap and shares the connection pool. Several processes may
 /// share one database: every rule holds across them, through the database's
 /// own constraints and locks.
+///
+/// The change feed ([`Store::subscribe`]) carries the changes of every process
+/// on the database, through PostgreSQL's `LISTEN`/`NOTIFY`: the first
+/// subscription starts one listening connection (and thread) for the store
+/// and its clones, which reconnects by itself and ends with the last clone.
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool<ConnectionManager<PgConnection>>,
     history_limit: i64,
+    feed: Arc<PgFeed>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -67,8 +76,9 @@ impl PgStore {
             .min_idle(Some(0))
             .connection_timeout(options.connection_timeout)
             .test_on_check_out(true)
-            .build_unchecked(ConnectionManager::new(url));
-        Ok(PgStore { pool, history_limit: i64::from(options.history_limit.max(1)) })
+            .build_unchecked(ConnectionManager::new(url.clone()));
+        let feed = Arc::new(PgFeed::new(url, options.connection_timeout));
+        Ok(PgStore { pool, history_limit: i64::from(options.history_limit.max(1)), feed })
     }
 
     /// Runs `work` on a pooled connection.
@@ -79,8 +89,19 @@ impl PgStore {
 
     /// Runs `work` in a read-write transaction (READ COMMITTED: each
     /// statement's constraints and `ON CONFLICT` do the serialising).
-    fn write<T>(&self, work: impl FnOnce(&mut PgConnection) -> StoreResult<T>) -> StoreResult<T> {
-        self.with_conn(|conn| conn.transaction(|conn| work(conn).map_err(TxError)).map_err(|TxError(err)| err))
+    ///
+    /// `work` lists what it changed; the list is sent on the change feed in
+    /// the same transaction, so that it goes out if and when that commits.
+    fn write<T>(&self, work: impl FnOnce(&mut PgConnection, &mut Vec<Change>) -> StoreResult<T>) -> StoreResult<T> {
+        self.with_conn(|conn| {
+            conn.transaction(|conn| {
+                let mut changes = Vec::new();
+                let result = work(conn, &mut changes).map_err(TxError)?;
+                notify(conn, changes).map_err(TxError)?;
+                Ok(result)
+            })
+            .map_err(|TxError(err)| err)
+        })
     }
 
     /// Runs `work` in a read-only transaction on one snapshot.
@@ -155,7 +176,7 @@ macro_rules! unless_same_digest {
 
 impl Store for PgStore {
     fn record_notification(&self, n: &Notification, received_at: DateTime<Utc>) -> StoreResult<Update> {
-        self.write(|conn| {
+        self.write(|conn, changes| {
             // One statement for the three rules, so that concurrent notifications
             // for one (hostname, image) serialise on its row:
             // - unknown pair: the row as inserted, pending;
@@ -221,7 +242,14 @@ impl Store for PgStore {
             )
             .execute(conn)
             .map_err(from_diesel)?;
-            load_update(conn, id)
+            let update = load_update(conn, id)?;
+            // The upsert counts 1 only for a row it inserted.
+            changes.push(if update.event_count == 1 {
+                Change::UpdateCreated { id }
+            } else {
+                Change::UpdateChanged { id }
+            });
+            Ok(update)
         })
     }
 
@@ -279,23 +307,34 @@ impl Store for PgStore {
     }
 
     fn set_acknowledged(&self, id: i64, acknowledged: bool, at: DateTime<Utc>) -> StoreResult<Update> {
-        self.write(|conn| {
+        self.write(|conn, changes| {
             let target = updates::table.filter(updates::id.eq(id));
-            if acknowledged {
+            let changed = if acknowledged {
                 // Only a pending update takes the time: the first acknowledgment counts.
                 diesel::update(target.filter(updates::acknowledged_at.is_null()))
                     .set(updates::acknowledged_at.eq(at))
                     .execute(conn)
             } else {
-                diesel::update(target).set(updates::acknowledged_at.eq(None::<DateTime<Utc>>)).execute(conn)
+                diesel::update(target.filter(updates::acknowledged_at.is_not_null()))
+                    .set(updates::acknowledged_at.eq(None::<DateTime<Utc>>))
+                    .execute(conn)
             }
             .map_err(from_diesel)?;
-            load_update(conn, id)
+            let update = load_update(conn, id)?;
+            if changed > 0 {
+                let ids = vec![id];
+                changes.push(if acknowledged {
+                    Change::UpdatesAcknowledged { ids }
+                } else {
+                    Change::UpdatesUnacknowledged { ids }
+                });
+            }
+            Ok(update)
         })
     }
 
     fn acknowledge(&self, selector: &AckSelector, at: DateTime<Utc>) -> StoreResult<u64> {
-        self.write(|conn| {
+        self.write(|conn, changes| {
             let covered: Box<dyn BoxableExpression<updates::table, Pg, SqlType = Bool> + '_> = match selector {
                 AckSelector::Ids(ids) => Box::new(updates::id.eq_any(ids)),
                 AckSelector::Tag(tag_id) => {
@@ -307,32 +346,46 @@ impl Store for PgStore {
                 }
                 AckSelector::All => Box::new(true.into_sql::<Bool>()),
             };
-            let changed = diesel::update(updates::table.filter(updates::acknowledged_at.is_null()).filter(covered))
-                .set(updates::acknowledged_at.eq(at))
-                .execute(conn)
-                .map_err(from_diesel)?;
-            Ok(changed as u64)
+            let mut changed: Vec<i64> =
+                diesel::update(updates::table.filter(updates::acknowledged_at.is_null()).filter(covered))
+                    .set(updates::acknowledged_at.eq(at))
+                    .returning(updates::id)
+                    .load(conn)
+                    .map_err(from_diesel)?;
+            changed.sort_unstable();
+            let count = changed.len() as u64;
+            if !changed.is_empty() {
+                changes.push(Change::UpdatesAcknowledged { ids: changed });
+            }
+            Ok(count)
         })
     }
 
     fn delete_update(&self, id: i64) -> StoreResult<()> {
-        self.write(|conn| {
+        self.write(|conn, changes| {
             // Its history goes with it through ON DELETE CASCADE.
             let deleted =
                 diesel::delete(updates::table.filter(updates::id.eq(id))).execute(conn).map_err(from_diesel)?;
             if deleted == 0 {
                 return Err(not_found("update", id));
             }
+            changes.push(Change::UpdatesDeleted { ids: vec![id] });
             Ok(())
         })
     }
 
     fn delete_acknowledged_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64> {
-        self.write(|conn| {
-            let deleted = diesel::delete(updates::table.filter(updates::acknowledged_at.lt(cutoff)))
-                .execute(conn)
+        self.write(|conn, changes| {
+            let mut deleted: Vec<i64> = diesel::delete(updates::table.filter(updates::acknowledged_at.lt(cutoff)))
+                .returning(updates::id)
+                .load(conn)
                 .map_err(from_diesel)?;
-            Ok(deleted as u64)
+            deleted.sort_unstable();
+            let count = deleted.len() as u64;
+            if !deleted.is_empty() {
+                changes.push(Change::UpdatesDeleted { ids: deleted });
+            }
+            Ok(count)
         })
     }
 
@@ -351,18 +404,27 @@ impl Store for PgStore {
     }
 
     fn create_tag(&self, name: &TagName, at: DateTime<Utc>) -> StoreResult<Tag> {
-        self.write(|conn| {
+        self.write(|conn, changes| {
             let row: TagRow = diesel::insert_into(tags::table)
                 .values((tags::name.eq(name.as_str()), tags::name_key.eq(name.key()), tags::created_at.eq(at)))
                 .returning(TagRow::as_returning())
                 .get_result(conn)
                 .map_err(|err| name_conflict(err, name))?;
+            changes.push(Change::TagCreated { id: row.id });
             Ok(row.into_tag(0))
         })
     }
 
     fn rename_tag(&self, id: i64, name: &TagName) -> StoreResult<Tag> {
-        self.write(|conn| {
+        self.write(|conn, changes| {
+            // FOR UPDATE: the name compared is the one this rename replaces.
+            let before: Option<String> = tags::table
+                .filter(tags::id.eq(id))
+                .select(tags::name)
+                .for_update()
+                .first(conn)
+                .optional()
+                .map_err(from_diesel)?;
             let row: TagRow = diesel::update(tags::table.filter(tags::id.eq(id)))
                 .set((tags::name.eq(name.as_str()), tags::name_key.eq(name.key())))
                 .returning(TagRow::as_returning())
@@ -372,23 +434,27 @@ impl Store for PgStore {
                 .ok_or_else(|| not_found("tag", id))?;
             let images: i64 =
                 image_tags::table.filter(image_tags::tag_id.eq(id)).count().get_result(conn).map_err(from_diesel)?;
+            if before.as_deref() != Some(name.as_str()) {
+                changes.push(Change::TagRenamed { id });
+            }
             Ok(row.into_tag(images))
         })
     }
 
     fn delete_tag(&self, id: i64) -> StoreResult<()> {
-        self.write(|conn| {
+        self.write(|conn, changes| {
             // Assignments go with it through ON DELETE CASCADE.
             let deleted = diesel::delete(tags::table.filter(tags::id.eq(id))).execute(conn).map_err(from_diesel)?;
             if deleted == 0 {
                 return Err(not_found("tag", id));
             }
+            changes.push(Change::TagDeleted { id });
             Ok(())
         })
     }
 
     fn assign_tag(&self, image: &str, tag_id: i64) -> StoreResult<TagRef> {
-        self.write(|conn| {
+        self.write(|conn, changes| {
             // FOR SHARE: a concurrent delete_tag waits for this transaction
             // instead of leaving an assignment to a vanished tag.
             let name: String = tags::table
@@ -402,6 +468,14 @@ impl Store for PgStore {
             if !storable(image) {
                 return Err(StoreError::Invalid("an image reference must not contain a NUL character".into()));
             }
+            // FOR UPDATE: the tag compared is the one this assignment replaces.
+            let before: Option<i64> = image_tags::table
+                .filter(image_tags::image.eq(image))
+                .select(image_tags::tag_id)
+                .for_update()
+                .first(conn)
+                .optional()
+                .map_err(from_diesel)?;
             diesel::insert_into(image_tags::table)
                 .values((image_tags::image.eq(image), image_tags::tag_id.eq(tag_id)))
                 .on_conflict(image_tags::image)
@@ -409,6 +483,9 @@ impl Store for PgStore {
                 .set(image_tags::tag_id.eq(tag_id))
                 .execute(conn)
                 .map_err(from_diesel)?;
+            if before != Some(tag_id) {
+                changes.push(Change::AssignmentChanged { image: image.to_owned(), tag_id: Some(tag_id) });
+            }
             Ok(TagRef { id: tag_id, name })
         })
     }
@@ -417,10 +494,13 @@ impl Store for PgStore {
         if !storable(image) {
             return Ok(false);
         }
-        self.write(|conn| {
+        self.write(|conn, changes| {
             let deleted = diesel::delete(image_tags::table.filter(image_tags::image.eq(image)))
                 .execute(conn)
                 .map_err(from_diesel)?;
+            if deleted > 0 {
+                changes.push(Change::AssignmentChanged { image: image.to_owned(), tag_id: None });
+            }
             Ok(deleted > 0)
         })
     }
@@ -445,6 +525,10 @@ impl Store for PgStore {
 
     fn ping(&self) -> StoreResult<()> {
         self.with_conn(|conn| diesel::sql_query("SELECT 1").execute(conn).map(drop).map_err(from_diesel))
+    }
+
+    fn subscribe(&self) -> StoreResult<ChangeSubscription> {
+        self.feed.subscribe()
     }
 }
 

@@ -15,9 +15,12 @@
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::io::Write;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Once;
+use std::io::{ErrorKind, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, Once};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diun_core::StoreOptions;
@@ -100,6 +103,143 @@ impl Drop for TestDatabase {
             eprintln!("cannot drop the test database {}: {err}", self.name);
         }
     }
+}
+
+/// A TCP proxy to a PostgreSQL server that a test can take down (every
+/// connection cut, new ones refused) and bring back on the same port, to
+/// play an outage of the database.
+///
+/// ```no_run
+/// use diun_core::{Store, StoreOptions};
+/// use diun_store_pg::testing::{TcpProxy, TestDatabase};
+/// use diun_store_pg::PgStore;
+///
+/// let Some(db) = TestDatabase::create(StoreOptions::default()) else { return };
+/// let mut proxy = TcpProxy::to_server_of(db.url());
+/// let store = PgStore::open(&proxy.url(db.url()), &StoreOptions::default()).unwrap();
+/// proxy.stop();
+/// assert!(store.ping().is_err());
+/// proxy.restart();
+/// ```
+#[derive(Debug)]
+pub struct TcpProxy {
+    listen: SocketAddr,
+    target: SocketAddr,
+    running: Arc<AtomicBool>,
+    streams: Arc<Mutex<Vec<TcpStream>>>,
+    acceptor: Option<JoinHandle<()>>,
+}
+
+impl TcpProxy {
+    /// Starts a proxy on a free local port, forwarding to `target`.
+    pub fn start(target: SocketAddr) -> TcpProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        let mut proxy = TcpProxy {
+            listen: listener.local_addr().expect("the proxy's address"),
+            target,
+            running: Arc::default(),
+            streams: Arc::default(),
+            acceptor: None,
+        };
+        proxy.serve(listener);
+        proxy
+    }
+
+    /// Starts a proxy to the server that `url` (`postgres://…`) names.
+    pub fn to_server_of(url: &str) -> TcpProxy {
+        TcpProxy::start(server_address(url))
+    }
+
+    /// Where the proxy listens.
+    pub fn address(&self) -> SocketAddr {
+        self.listen
+    }
+
+    /// `url` (`postgres://…`) with the proxy as its host and port.
+    pub fn url(&self, url: &str) -> String {
+        let (scheme, rest) = url.split_once("://").expect("a postgres:// URL");
+        let path_start = rest.find(['/', '?']).unwrap_or(rest.len());
+        let user = rest[..path_start].rsplit_once('@').map(|(user, _)| format!("{user}@")).unwrap_or_default();
+        format!("{scheme}://{user}{}{}", self.listen, &rest[path_start..])
+    }
+
+    fn serve(&mut self, listener: TcpListener) {
+        listener.set_nonblocking(true).expect("a non-blocking listener");
+        self.running.store(true, Ordering::SeqCst);
+        let (running, streams, target) = (self.running.clone(), self.streams.clone(), self.target);
+        self.acceptor = Some(std::thread::spawn(move || {
+            while running.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((client, _)) => {
+                        let _ = client.set_nonblocking(false);
+                        let Ok(server) = TcpStream::connect(target) else { continue };
+                        let (Ok(client_copy), Ok(server_copy)) = (client.try_clone(), server.try_clone()) else {
+                            continue;
+                        };
+                        let mut kept = streams.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                        kept.extend([client_copy, server_copy]);
+                        if let (Ok(client_copy), Ok(server_copy)) = (client.try_clone(), server.try_clone()) {
+                            pipe(client_copy, server_copy);
+                            pipe(server, client);
+                        }
+                    }
+                    Err(err) if err.kind() == ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(5)),
+                    Err(err) => panic!("proxy accept: {err}"),
+                }
+            }
+        }));
+    }
+
+    /// Cuts every connection and refuses new ones.
+    ///
+    /// # Panics
+    ///
+    /// When the proxy is stopped already.
+    pub fn stop(&mut self) {
+        self.running.store(false, Ordering::SeqCst);
+        self.acceptor.take().expect("the proxy is running").join().expect("the proxy's thread");
+        for stream in self.streams.lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain(..) {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// Accepts connections again, on the same port.
+    ///
+    /// # Panics
+    ///
+    /// When the port was taken meanwhile.
+    pub fn restart(&mut self) {
+        let listener = TcpListener::bind(self.listen).expect("bind the proxy's port again");
+        self.serve(listener);
+    }
+}
+
+impl Drop for TcpProxy {
+    fn drop(&mut self) {
+        if self.acceptor.is_some() {
+            self.stop();
+        }
+    }
+}
+
+fn pipe(mut from: TcpStream, mut to: TcpStream) {
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut from, &mut to);
+        let _ = to.shutdown(Shutdown::Both);
+    });
+}
+
+/// The socket address of the server that `url` (`postgres://…`) names; port 5432 when it names none.
+///
+/// # Panics
+///
+/// When the host cannot be resolved.
+pub fn server_address(url: &str) -> SocketAddr {
+    let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = authority.split(['/', '?']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let host_port = if host_port.contains(':') { host_port.to_owned() } else { format!("{host_port}:5432") };
+    host_port.to_socket_addrs().ok().and_then(|mut a| a.next()).expect("the test server's address")
 }
 
 /// The server URL from the environment; see [`TestDatabase::create`].

@@ -4,6 +4,7 @@
 
 use diun_core::{Store, StoreOptions};
 use diun_store_pg::testing::TestDatabase;
+use diun_store_pg::PgStore;
 use diun_store_tests::Harness;
 
 struct PgHarness(TestDatabase);
@@ -11,6 +12,11 @@ struct PgHarness(TestDatabase);
 impl Harness for PgHarness {
     fn store(&self) -> &dyn Store {
         self.0.store()
+    }
+
+    /// Another store on the same database, as another replica would open it.
+    fn reopen(&self) -> Option<Box<dyn Store>> {
+        Some(Box::new(PgStore::open(self.0.url(), &StoreOptions::default()).expect("reopen the PostgreSQL store")))
     }
 }
 

@@ -4,16 +4,13 @@
 //!
 //! Needs `DIUN_DASHBOARD_TEST_POSTGRES_URL`; see `diun_store_pg::testing`.
 
-use std::io::ErrorKind;
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::net::TcpListener;
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use diun_core::{Notification, Store, StoreError, StoreOptions, TagName, UpdateFilter};
-use diun_store_pg::testing::TestDatabase;
+use diun_core::{Change, Notification, Store, StoreError, StoreOptions, TagName, UpdateFilter};
+use diun_store_pg::testing::{TcpProxy, TestDatabase};
 use diun_store_pg::PgStore;
 
 fn notification(host: &str, image: &str) -> Notification {
@@ -97,7 +94,7 @@ fn tags_sort_by_code_point_whatever_the_locale() {
 #[test]
 fn an_unreachable_server_is_unavailable_then_recovers() {
     let Some(db) = TestDatabase::create(StoreOptions::default()) else { return };
-    let mut proxy = Proxy::start(server_address(db.url()));
+    let mut proxy = TcpProxy::to_server_of(db.url());
     let options = StoreOptions { connection_timeout: Duration::from_secs(1), pool_size: 2, ..StoreOptions::default() };
     let store = PgStore::open(&proxy.url(db.url()), &options).unwrap();
     store.record_notification(&notification("nas", "a"), now()).unwrap();
@@ -136,94 +133,65 @@ fn opening_an_unreachable_server_is_unavailable() {
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
 }
 
-fn server_address(url: &str) -> SocketAddr {
-    let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = authority.split(['/', '?']).next().unwrap();
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
-    let host_port = if host_port.contains(':') { host_port.to_owned() } else { format!("{host_port}:5432") };
-    host_port.to_socket_addrs().unwrap().next().expect("the test server's address")
+/// The change feed reconnects by itself after an outage, says that it may
+/// have missed changes, and carries the changes made after it.
+#[test]
+fn the_change_feed_survives_an_outage() {
+    let Some(db) = TestDatabase::create(StoreOptions::default()) else { return };
+    let mut proxy = TcpProxy::to_server_of(db.url());
+    let options = StoreOptions { connection_timeout: Duration::from_secs(1), pool_size: 2, ..StoreOptions::default() };
+    let store = PgStore::open(&proxy.url(db.url()), &options).unwrap();
+    let feed = store.subscribe().unwrap();
+    let first = store.record_notification(&notification("nas", "a"), now()).unwrap();
+    assert_eq!(feed.recv_timeout(Duration::from_secs(5)), Ok(Change::UpdateCreated { id: first.id }));
+
+    proxy.stop();
+    // A change the feed cannot hear: made directly, while the proxy is down.
+    let missed = db.store().record_notification(&notification("nas", "b"), now()).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    proxy.restart();
+    assert_eq!(feed.recv_timeout(Duration::from_secs(20)), Ok(Change::Resync));
+    db.store().set_acknowledged(missed.id, true, now()).unwrap();
+    assert_eq!(feed.recv_timeout(Duration::from_secs(5)), Ok(Change::UpdatesAcknowledged { ids: vec![missed.id] }));
 }
 
-/// A TCP proxy to the test server that can be taken down (connections cut,
-/// new ones refused) and brought back on the same port.
-struct Proxy {
-    listen: SocketAddr,
-    target: SocketAddr,
-    running: Arc<AtomicBool>,
-    streams: Arc<Mutex<Vec<TcpStream>>>,
-    acceptor: Option<JoinHandle<()>>,
-}
+/// A subscription needs a listening connection: without one it is refused
+/// within the connection timeout, not left deaf.
+#[test]
+fn subscribing_to_an_unreachable_server_is_unavailable() {
+    let Some(db) = TestDatabase::create(StoreOptions::default()) else { return };
+    let mut proxy = TcpProxy::to_server_of(db.url());
+    let options = StoreOptions { connection_timeout: Duration::from_secs(1), ..StoreOptions::default() };
+    let store = PgStore::open(&proxy.url(db.url()), &options).unwrap();
+    proxy.stop();
+    let started = Instant::now();
+    let result = store.subscribe();
+    assert!(matches!(result, Err(StoreError::Unavailable(_))), "{result:?}");
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
 
-impl Proxy {
-    fn start(target: SocketAddr) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let mut proxy = Proxy {
-            listen: listener.local_addr().unwrap(),
-            target,
-            running: Arc::default(),
-            streams: Arc::default(),
-            acceptor: None,
-        };
-        proxy.serve(listener);
-        proxy
-    }
-
-    /// `url` with the proxy as its host.
-    fn url(&self, url: &str) -> String {
-        let (scheme, rest) = url.split_once("://").unwrap();
-        let path_start = rest.find(['/', '?']).unwrap_or(rest.len());
-        let user = rest[..path_start].rsplit_once('@').map(|(user, _)| format!("{user}@")).unwrap_or_default();
-        format!("{scheme}://{user}{}{}", self.listen, &rest[path_start..])
-    }
-
-    fn serve(&mut self, listener: TcpListener) {
-        listener.set_nonblocking(true).unwrap();
-        self.running.store(true, Ordering::SeqCst);
-        let (running, streams, target) = (self.running.clone(), self.streams.clone(), self.target);
-        self.acceptor = Some(std::thread::spawn(move || {
-            while running.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((client, _)) => {
-                        client.set_nonblocking(false).unwrap();
-                        let Ok(server) = TcpStream::connect(target) else { continue };
-                        let mut kept = streams.lock().unwrap();
-                        kept.extend([client.try_clone().unwrap(), server.try_clone().unwrap()]);
-                        pipe(client.try_clone().unwrap(), server.try_clone().unwrap());
-                        pipe(server, client);
-                    }
-                    Err(err) if err.kind() == ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(5)),
-                    Err(err) => panic!("proxy accept: {err}"),
-                }
-            }
-        }));
-    }
-
-    /// Cuts every connection and refuses new ones.
-    fn stop(&mut self) {
-        self.running.store(false, Ordering::SeqCst);
-        self.acceptor.take().unwrap().join().unwrap();
-        for stream in self.streams.lock().unwrap().drain(..) {
-            let _ = stream.shutdown(Shutdown::Both);
+    proxy.restart();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let feed = loop {
+        match store.subscribe() {
+            Ok(feed) => break feed,
+            Err(err) => assert!(Instant::now() < deadline, "the feed did not come back: {err}"),
         }
-    }
-
-    fn restart(&mut self) {
-        let listener = TcpListener::bind(self.listen).unwrap();
-        self.serve(listener);
-    }
+    };
+    let id = db.store().record_notification(&notification("nas", "a"), now()).unwrap().id;
+    assert_eq!(feed.recv_timeout(Duration::from_secs(5)), Ok(Change::UpdateCreated { id }));
 }
 
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        if self.acceptor.is_some() {
-            self.stop();
-        }
-    }
-}
-
-fn pipe(mut from: TcpStream, mut to: TcpStream) {
-    std::thread::spawn(move || {
-        let _ = std::io::copy(&mut from, &mut to);
-        let _ = to.shutdown(Shutdown::Both);
-    });
+/// The listening connection and its thread end with the last clone of the
+/// store, which closes its subscriptions.
+#[test]
+fn the_change_feed_ends_with_the_last_store() {
+    let Some(db) = TestDatabase::create(StoreOptions::default()) else { return };
+    let store = PgStore::open(db.url(), &StoreOptions::default()).unwrap();
+    let clone = store.clone();
+    let feed = store.subscribe().unwrap();
+    drop(store);
+    let id = clone.record_notification(&notification("nas", "a"), now()).unwrap().id;
+    assert_eq!(feed.recv_timeout(Duration::from_secs(5)), Ok(Change::UpdateCreated { id }));
+    drop(clone);
+    assert_eq!(feed.recv_timeout(Duration::from_secs(5)), Err(RecvTimeoutError::Disconnected));
 }

@@ -1,5 +1,8 @@
 //! [`SqliteStore`]: the [`Store`] trait on SQLite.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -9,8 +12,8 @@ use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use diun_core::{
-    AckSelector, Notification, Store, StoreError, StoreOptions, StoreResult, StoreStats, Tag, TagFilter, TagName,
-    TagRef, Update, UpdateEvent, UpdateFilter,
+    AckSelector, Change, ChangeBroadcaster, ChangeSubscription, Notification, Store, StoreError, StoreOptions,
+    StoreResult, StoreStats, Tag, TagFilter, TagName, TagRef, Update, UpdateEvent, UpdateFilter,
 };
 
 use crate::connection::{create_parent_folder, database_path, ConnectionSettings};
@@ -27,10 +30,30 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 /// A [`Store`] on one SQLite file.
 ///
 /// Cloning is cheap and shares the connection pool.
+///
+/// Its change feed ([`Store::subscribe`]) covers the changes made by every
+/// `SqliteStore` of this process on the same file, not those of other processes.
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: Pool<ConnectionManager<SqliteConnection>>,
     history_limit: i64,
+    feed: Arc<ChangeBroadcaster>,
+}
+
+/// The change feed of `path`, shared by every store of this process open on it.
+fn shared_feed(path: &str) -> Arc<ChangeBroadcaster> {
+    static FEEDS: Mutex<Option<HashMap<PathBuf, Weak<ChangeBroadcaster>>>> = Mutex::new(None);
+    // The file exists by now (migrations made it), so its canonical path names it.
+    let key = std::fs::canonicalize(path).unwrap_or_else(|_| PathBuf::from(path));
+    let mut feeds = FEEDS.lock().unwrap_or_else(PoisonError::into_inner);
+    let feeds = feeds.get_or_insert_with(HashMap::new);
+    feeds.retain(|_, feed| feed.strong_count() > 0);
+    if let Some(feed) = feeds.get(&key).and_then(Weak::upgrade) {
+        return feed;
+    }
+    let feed = Arc::new(ChangeBroadcaster::new());
+    feeds.insert(key, Arc::downgrade(&feed));
+    feed
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -64,13 +87,14 @@ impl SqliteStore {
             .map_err(|err| StoreError::Backend(format!("cannot migrate {path}: {err}").into()))?;
         drop(conn);
 
+        let feed = shared_feed(&path);
         let pool = Pool::builder()
             .max_size(options.pool_size.max(1))
             .connection_timeout(options.connection_timeout)
             .connection_customizer(Box::new(ConnectionSettings { busy_timeout: BUSY_TIMEOUT }))
             .build(ConnectionManager::new(path))
             .map_err(from_pool)?;
-        Ok(SqliteStore { pool, history_limit: i64::from(options.history_limit.max(1)) })
+        Ok(SqliteStore { pool, history_limit: i64::from(options.history_limit.max(1)), feed })
     }
 
     /// Runs `work` on a pooled connection.
@@ -81,10 +105,16 @@ impl SqliteStore {
 
     /// Runs `work` in a write transaction taken up front: taking the write
     /// lock late (a deferred transaction) can deadlock two writers.
-    fn write<T>(&self, work: impl FnOnce(&mut SqliteConnection) -> StoreResult<T>) -> StoreResult<T> {
-        self.with_conn(|conn| {
-            conn.immediate_transaction(|conn| work(conn).map_err(TxError)).map_err(|TxError(err)| err)
-        })
+    ///
+    /// `work` lists what it changed; the list goes out on the change feed
+    /// once the transaction has committed.
+    fn write<T>(&self, work: impl FnOnce(&mut SqliteConnection, &mut Vec<Change>) -> StoreResult<T>) -> StoreResult<T> {
+        let mut changes = Vec::new();
+        let result = self.with_conn(|conn| {
+            conn.immediate_transaction(|conn| work(conn, &mut changes).map_err(TxError)).map_err(|TxError(err)| err)
+        })?;
+        self.feed.send_all(&changes);
+        Ok(result)
     }
 
     /// Runs `work` in a read transaction, so that its queries see one snapshot.
@@ -137,7 +167,7 @@ fn contains_pattern(text: &str) -> String {
 impl Store for SqliteStore {
     fn record_notification(&self, n: &Notification, received_at: DateTime<Utc>) -> StoreResult<Update> {
         let at = received_at.naive_utc();
-        self.write(|conn| {
+        self.write(|conn, changes| {
             let existing: Option<(i64, String)> = updates::table
                 .filter(updates::hostname.eq(&n.hostname))
                 .filter(updates::image.eq(&n.image))
@@ -145,6 +175,7 @@ impl Store for SqliteStore {
                 .first(conn)
                 .optional()
                 .map_err(from_diesel)?;
+            let created = existing.is_none();
             let id = match existing {
                 None => diesel::insert_into(updates::table)
                     .values((
@@ -203,6 +234,7 @@ impl Store for SqliteStore {
                 .execute(conn)
                 .map_err(from_diesel)?;
             }
+            changes.push(if created { Change::UpdateCreated { id } } else { Change::UpdateChanged { id } });
             load_update(conn, id)
         })
     }
@@ -258,23 +290,34 @@ impl Store for SqliteStore {
     }
 
     fn set_acknowledged(&self, id: i64, acknowledged: bool, at: DateTime<Utc>) -> StoreResult<Update> {
-        self.write(|conn| {
+        self.write(|conn, changes| {
             let target = updates::table.filter(updates::id.eq(id));
-            if acknowledged {
+            let changed = if acknowledged {
                 // Only a pending update takes the time: the first acknowledgment counts.
                 diesel::update(target.filter(updates::acknowledged_at.is_null()))
                     .set(updates::acknowledged_at.eq(at.naive_utc()))
                     .execute(conn)
             } else {
-                diesel::update(target).set(updates::acknowledged_at.eq(None::<chrono::NaiveDateTime>)).execute(conn)
+                diesel::update(target.filter(updates::acknowledged_at.is_not_null()))
+                    .set(updates::acknowledged_at.eq(None::<chrono::NaiveDateTime>))
+                    .execute(conn)
             }
             .map_err(from_diesel)?;
-            load_update(conn, id)
+            let update = load_update(conn, id)?;
+            if changed > 0 {
+                let ids = vec![id];
+                changes.push(if acknowledged {
+                    Change::UpdatesAcknowledged { ids }
+                } else {
+                    Change::UpdatesUnacknowledged { ids }
+                });
+            }
+            Ok(update)
         })
     }
 
     fn acknowledge(&self, selector: &AckSelector, at: DateTime<Utc>) -> StoreResult<u64> {
-        self.write(|conn| {
+        self.write(|conn, changes| {
             let pending = updates::table.filter(updates::acknowledged_at.is_null()).into_boxed();
             let targets = match selector {
                 AckSelector::Ids(ids) => pending.filter(updates::id.eq_any(ids)),
@@ -288,31 +331,43 @@ impl Store for SqliteStore {
                 AckSelector::All => pending,
             };
             let ids: Vec<i64> = targets.select(updates::id).load(conn).map_err(from_diesel)?;
-            let changed = diesel::update(updates::table.filter(updates::id.eq_any(&ids)))
+            let changed: Vec<i64> = diesel::update(updates::table.filter(updates::id.eq_any(&ids)))
                 .set(updates::acknowledged_at.eq(at.naive_utc()))
-                .execute(conn)
+                .returning(updates::id)
+                .load(conn)
                 .map_err(from_diesel)?;
-            Ok(changed as u64)
+            let count = changed.len() as u64;
+            if !changed.is_empty() {
+                changes.push(Change::UpdatesAcknowledged { ids: changed });
+            }
+            Ok(count)
         })
     }
 
     fn delete_update(&self, id: i64) -> StoreResult<()> {
-        self.write(|conn| {
+        self.write(|conn, changes| {
             let deleted =
                 diesel::delete(updates::table.filter(updates::id.eq(id))).execute(conn).map_err(from_diesel)?;
             if deleted == 0 {
                 return Err(not_found("update", id));
             }
+            changes.push(Change::UpdatesDeleted { ids: vec![id] });
             Ok(())
         })
     }
 
     fn delete_acknowledged_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64> {
-        self.write(|conn| {
-            let deleted = diesel::delete(updates::table.filter(updates::acknowledged_at.lt(cutoff.naive_utc())))
-                .execute(conn)
-                .map_err(from_diesel)?;
-            Ok(deleted as u64)
+        self.write(|conn, changes| {
+            let deleted: Vec<i64> =
+                diesel::delete(updates::table.filter(updates::acknowledged_at.lt(cutoff.naive_utc())))
+                    .returning(updates::id)
+                    .load(conn)
+                    .map_err(from_diesel)?;
+            let count = deleted.len() as u64;
+            if !deleted.is_empty() {
+                changes.push(Change::UpdatesDeleted { ids: deleted });
+            }
+            Ok(count)
         })
     }
 
@@ -330,7 +385,7 @@ impl Store for SqliteStore {
     }
 
     fn create_tag(&self, name: &TagName, at: DateTime<Utc>) -> StoreResult<Tag> {
-        self.write(|conn| {
+        self.write(|conn, changes| {
             let row: TagRow = diesel::insert_into(tags::table)
                 .values((
                     tags::name.eq(name.as_str()),
@@ -340,12 +395,15 @@ impl Store for SqliteStore {
                 .returning(TagRow::as_returning())
                 .get_result(conn)
                 .map_err(|err| name_conflict(err, name))?;
+            changes.push(Change::TagCreated { id: row.id });
             Ok(row.into_tag(0))
         })
     }
 
     fn rename_tag(&self, id: i64, name: &TagName) -> StoreResult<Tag> {
-        self.write(|conn| {
+        self.write(|conn, changes| {
+            let before: Option<String> =
+                tags::table.filter(tags::id.eq(id)).select(tags::name).first(conn).optional().map_err(from_diesel)?;
             let row: TagRow = diesel::update(tags::table.filter(tags::id.eq(id)))
                 .set((tags::name.eq(name.as_str()), tags::name_key.eq(name.key())))
                 .returning(TagRow::as_returning())
@@ -355,23 +413,27 @@ impl Store for SqliteStore {
                 .ok_or_else(|| not_found("tag", id))?;
             let images: i64 =
                 image_tags::table.filter(image_tags::tag_id.eq(id)).count().get_result(conn).map_err(from_diesel)?;
+            if before.as_deref() != Some(name.as_str()) {
+                changes.push(Change::TagRenamed { id });
+            }
             Ok(row.into_tag(images))
         })
     }
 
     fn delete_tag(&self, id: i64) -> StoreResult<()> {
-        self.write(|conn| {
+        self.write(|conn, changes| {
             // Assignments go with it through ON DELETE CASCADE.
             let deleted = diesel::delete(tags::table.filter(tags::id.eq(id))).execute(conn).map_err(from_diesel)?;
             if deleted == 0 {
                 return Err(not_found("tag", id));
             }
+            changes.push(Change::TagDeleted { id });
             Ok(())
         })
     }
 
     fn assign_tag(&self, image: &str, tag_id: i64) -> StoreResult<TagRef> {
-        self.write(|conn| {
+        self.write(|conn, changes| {
             let name: String = tags::table
                 .filter(tags::id.eq(tag_id))
                 .select(tags::name)
@@ -379,6 +441,12 @@ impl Store for SqliteStore {
                 .optional()
                 .map_err(from_diesel)?
                 .ok_or_else(|| not_found("tag", tag_id))?;
+            let before: Option<i64> = image_tags::table
+                .filter(image_tags::image.eq(image))
+                .select(image_tags::tag_id)
+                .first(conn)
+                .optional()
+                .map_err(from_diesel)?;
             diesel::insert_into(image_tags::table)
                 .values((image_tags::image.eq(image), image_tags::tag_id.eq(tag_id)))
                 .on_conflict(image_tags::image)
@@ -386,15 +454,21 @@ impl Store for SqliteStore {
                 .set(image_tags::tag_id.eq(tag_id))
                 .execute(conn)
                 .map_err(from_diesel)?;
+            if before != Some(tag_id) {
+                changes.push(Change::AssignmentChanged { image: image.to_owned(), tag_id: Some(tag_id) });
+            }
             Ok(TagRef { id: tag_id, name })
         })
     }
 
     fn unassign_tag(&self, image: &str) -> StoreResult<bool> {
-        self.write(|conn| {
+        self.write(|conn, changes| {
             let deleted = diesel::delete(image_tags::table.filter(image_tags::image.eq(image)))
                 .execute(conn)
                 .map_err(from_diesel)?;
+            if deleted > 0 {
+                changes.push(Change::AssignmentChanged { image: image.to_owned(), tag_id: None });
+            }
             Ok(deleted > 0)
         })
     }
@@ -419,5 +493,9 @@ impl Store for SqliteStore {
 
     fn ping(&self) -> StoreResult<()> {
         self.with_conn(|conn| conn.batch_execute("SELECT 1").map_err(from_diesel))
+    }
+
+    fn subscribe(&self) -> StoreResult<ChangeSubscription> {
+        Ok(self.feed.subscribe())
     }
 }

@@ -21,6 +21,12 @@ pub mod scenarios;
 pub trait Harness {
     /// The store under test.
     fn store(&self) -> &dyn Store;
+
+    /// Another store opened on the same database, as a second process would,
+    /// for the scenarios about sharing it; `None` skips them.
+    fn reopen(&self) -> Option<Box<dyn Store>> {
+        None
+    }
 }
 
 /// Expands to one `#[test]` per scenario of [`scenarios`], each on a fresh store.
@@ -57,6 +63,13 @@ macro_rules! conformance_suite {
             concurrent_upserts_of_one_image,
             concurrent_upserts_of_distinct_images,
             ping_answers,
+            feed_announces_update_changes,
+            feed_announces_bulk_changes,
+            feed_carries_long_id_lists,
+            feed_announces_tag_changes,
+            feed_reaches_every_subscription_once,
+            feed_announces_one_creation_under_concurrency,
+            feed_crosses_store_instances,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

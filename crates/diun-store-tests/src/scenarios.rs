@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use diun_core::{
-    AckSelector, Notification, Store, StoreError, StoreOptions, TagFilter, TagName, Update, UpdateFilter, UpdateStatus,
+    AckSelector, Change, ChangeSubscription, Notification, Store, StoreError, StoreOptions, TagFilter, TagName, Update,
+    UpdateFilter, UpdateStatus,
 };
 
 use crate::Harness;
@@ -468,4 +469,214 @@ pub fn concurrent_upserts_of_distinct_images(make: Make<'_>) {
 /// A healthy store answers a ping.
 pub fn ping_answers(make: Make<'_>) {
     fresh(make).store().ping().unwrap();
+}
+
+/// How long a scenario waits for a change that must come: generous, since a
+/// shared database delivers through the network.
+const DELIVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn subscribe(store: &dyn Store) -> ChangeSubscription {
+    store.subscribe().expect("subscribe to the change feed")
+}
+
+fn next_change(feed: &ChangeSubscription) -> Change {
+    feed.recv_timeout(DELIVERY).unwrap_or_else(|err| panic!("no change arrived within {DELIVERY:?}: {err}"))
+}
+
+fn expect_change(feed: &ChangeSubscription, expected: Change) {
+    assert_eq!(next_change(feed), expected);
+}
+
+/// Asserts that nothing arrived since the last change: makes a marker change
+/// and expects it to be the next one, so that no-ops need no long sleep.
+fn expect_quiet(store: &dyn Store, feed: &ChangeSubscription, what: &str) {
+    expect_all_quiet(store, &[feed], what);
+}
+
+/// [`expect_quiet`] for several subscriptions of one database.
+fn expect_all_quiet(store: &dyn Store, feeds: &[&ChangeSubscription], what: &str) {
+    static MARKERS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = MARKERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let marker = store.create_tag(&TagName::parse(&format!("marker {n}")).unwrap(), at(0)).expect("marker").id;
+    for feed in feeds {
+        assert_eq!(next_change(feed), Change::TagCreated { id: marker }, "{what} must announce nothing");
+    }
+}
+
+/// Collects the ids of consecutive changes of one kind until they add up to `count`.
+fn collect_ids(feed: &ChangeSubscription, count: usize, pick: fn(Change) -> Option<Vec<i64>>) -> BTreeSet<i64> {
+    let mut ids = BTreeSet::new();
+    let mut announced = 0;
+    while announced < count {
+        let change = next_change(feed);
+        let chunk = pick(change.clone()).unwrap_or_else(|| panic!("unexpected {change:?}"));
+        assert!(!chunk.is_empty(), "an empty list in {change:?}");
+        announced += chunk.len();
+        ids.extend(chunk);
+    }
+    assert_eq!(ids.len(), announced, "an id announced twice");
+    ids
+}
+
+fn acknowledged_ids(change: Change) -> Option<Vec<i64>> {
+    match change {
+        Change::UpdatesAcknowledged { ids } => Some(ids),
+        _ => None,
+    }
+}
+
+fn deleted_ids(change: Change) -> Option<Vec<i64>> {
+    match change {
+        Change::UpdatesDeleted { ids } => Some(ids),
+        _ => None,
+    }
+}
+
+/// Each change to one update is announced once; what changes nothing, or fails, announces nothing.
+pub fn feed_announces_update_changes(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let feed = subscribe(store);
+    let id = record(store, "nas", "nginx:1.27", "sha256:a1", 1).id;
+    expect_change(&feed, Change::UpdateCreated { id });
+    record(store, "nas", "nginx:1.27", "sha256:a1", 2);
+    expect_change(&feed, Change::UpdateChanged { id });
+    record(store, "nas", "nginx:1.27", "sha256:b2", 3);
+    expect_change(&feed, Change::UpdateChanged { id });
+
+    store.set_acknowledged(id, true, at(4)).unwrap();
+    expect_change(&feed, Change::UpdatesAcknowledged { ids: vec![id] });
+    store.set_acknowledged(id, true, at(5)).unwrap();
+    expect_quiet(store, &feed, "acknowledging an acknowledged update");
+    store.set_acknowledged(id, false, at(6)).unwrap();
+    expect_change(&feed, Change::UpdatesUnacknowledged { ids: vec![id] });
+    store.set_acknowledged(id, false, at(7)).unwrap();
+    expect_quiet(store, &feed, "making a pending update pending");
+
+    assert_not_found(store.set_acknowledged(id + 100, true, at(8)));
+    assert_not_found(store.delete_update(id + 100));
+    expect_quiet(store, &feed, "a change to an unknown update");
+    store.delete_update(id).unwrap();
+    expect_change(&feed, Change::UpdatesDeleted { ids: vec![id] });
+}
+
+/// Bulk acknowledgment and retention announce exactly the updates they changed.
+pub fn feed_announces_bulk_changes(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let done = record(store, "nas", "a", "sha256:1", 1).id;
+    let (b, c) = (record(store, "nas", "b", "sha256:1", 2).id, record(store, "pi", "c", "sha256:1", 3).id);
+    store.set_acknowledged(done, true, at(4)).unwrap();
+    let feed = subscribe(store);
+
+    assert_eq!(store.acknowledge(&AckSelector::All, at(10)).unwrap(), 2);
+    assert_eq!(collect_ids(&feed, 2, acknowledged_ids), BTreeSet::from([b, c]));
+    assert_eq!(store.acknowledge(&AckSelector::Ids(vec![b, c, done]), at(11)).unwrap(), 0);
+    assert_eq!(store.acknowledge(&AckSelector::All, at(11)).unwrap(), 0);
+    expect_quiet(store, &feed, "acknowledging acknowledged updates");
+
+    assert_eq!(store.delete_acknowledged_before(at(10)).unwrap(), 1);
+    expect_change(&feed, Change::UpdatesDeleted { ids: vec![done] });
+    assert_eq!(store.delete_acknowledged_before(at(10)).unwrap(), 0);
+    expect_quiet(store, &feed, "retention that deletes nothing");
+    assert_eq!(store.delete_acknowledged_before(at(60)).unwrap(), 2);
+    assert_eq!(collect_ids(&feed, 2, deleted_ids), BTreeSet::from([b, c]));
+}
+
+/// Hundreds of ids reach a subscriber completely, whatever size limit the
+/// backend's transport has (PostgreSQL's payloads hold 8000 bytes).
+pub fn feed_carries_long_id_lists(make: Make<'_>) {
+    const COUNT: usize = 700;
+    let h = fresh(make);
+    let store = h.store();
+    let all: BTreeSet<i64> =
+        (0..COUNT).map(|i| record(store, "nas", &format!("image-{i}"), "sha256:1", 1).id).collect();
+    let feed = subscribe(store);
+    assert_eq!(store.acknowledge(&AckSelector::All, at(2)).unwrap(), COUNT as u64);
+    assert_eq!(collect_ids(&feed, COUNT, acknowledged_ids), all);
+    assert_eq!(store.delete_acknowledged_before(at(3)).unwrap(), COUNT as u64);
+    assert_eq!(collect_ids(&feed, COUNT, deleted_ids), all);
+    expect_quiet(store, &feed, "a finished bulk change");
+}
+
+/// Tags and assignments announce their changes; repeating one announces nothing.
+pub fn feed_announces_tag_changes(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let feed = subscribe(store);
+    let media = tag(store, "media");
+    expect_change(&feed, Change::TagCreated { id: media });
+    let backup = tag(store, "backup");
+    expect_change(&feed, Change::TagCreated { id: backup });
+    assert!(matches!(store.create_tag(&TagName::parse("MEDIA").unwrap(), at(1)), Err(StoreError::Conflict(_))));
+    expect_quiet(store, &feed, "a refused tag");
+
+    store.rename_tag(media, &TagName::parse("films").unwrap()).unwrap();
+    expect_change(&feed, Change::TagRenamed { id: media });
+    store.rename_tag(media, &TagName::parse("films").unwrap()).unwrap();
+    expect_quiet(store, &feed, "renaming a tag to its own name");
+
+    let image = "docker.io/library/nginx:1.27".to_owned();
+    store.assign_tag(&image, media).unwrap();
+    expect_change(&feed, Change::AssignmentChanged { image: image.clone(), tag_id: Some(media) });
+    store.assign_tag(&image, media).unwrap();
+    assert_not_found(store.assign_tag(&image, backup + 100));
+    expect_quiet(store, &feed, "assigning an image to its own tag, or to an unknown one");
+    store.assign_tag(&image, backup).unwrap();
+    expect_change(&feed, Change::AssignmentChanged { image: image.clone(), tag_id: Some(backup) });
+    assert!(store.unassign_tag(&image).unwrap());
+    expect_change(&feed, Change::AssignmentChanged { image: image.clone(), tag_id: None });
+    assert!(!store.unassign_tag(&image).unwrap());
+    expect_quiet(store, &feed, "unassigning an image without a tag");
+
+    store.delete_tag(media).unwrap();
+    expect_change(&feed, Change::TagDeleted { id: media });
+    assert_not_found(store.delete_tag(media));
+    expect_quiet(store, &feed, "deleting an unknown tag");
+}
+
+/// Every subscription gets each change once; one dropped does not disturb the others.
+pub fn feed_reaches_every_subscription_once(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let (first, second, dropped) = (subscribe(store), subscribe(store), subscribe(store));
+    drop(dropped);
+    let id = record(store, "nas", "a", "sha256:1", 1).id;
+    for feed in [&first, &second] {
+        expect_change(feed, Change::UpdateCreated { id });
+    }
+    expect_all_quiet(store, &[&first, &second], "a change already delivered");
+}
+
+/// Of 50 concurrent notifications for one new image, exactly one announces a creation.
+pub fn feed_announces_one_creation_under_concurrency(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let feed = subscribe(store);
+    std::thread::scope(|scope| {
+        for i in 0..THREADS {
+            scope.spawn(move || record(store, "nas", "nginx:1.27", "sha256:same", i as i64));
+        }
+    });
+    let changes: Vec<Change> = (0..THREADS).map(|_| next_change(&feed)).collect();
+    let created = changes.iter().filter(|c| matches!(c, Change::UpdateCreated { .. })).count();
+    let changed = changes.iter().filter(|c| matches!(c, Change::UpdateChanged { .. })).count();
+    assert_eq!((created, changed), (1, THREADS - 1), "{changes:?}");
+    expect_quiet(store, &feed, "the last notification");
+}
+
+/// A second store opened on the same database hears the first one's changes, and the other way round.
+pub fn feed_crosses_store_instances(make: Make<'_>) {
+    let h = fresh(make);
+    let Some(other) = h.reopen() else { return };
+    let (store, other) = (h.store(), other.as_ref());
+    let (mine, theirs) = (subscribe(store), subscribe(other));
+    let id = record(store, "nas", "a", "sha256:1", 1).id;
+    expect_change(&theirs, Change::UpdateCreated { id });
+    expect_change(&mine, Change::UpdateCreated { id });
+    other.set_acknowledged(id, true, at(2)).unwrap();
+    expect_change(&mine, Change::UpdatesAcknowledged { ids: vec![id] });
+    expect_change(&theirs, Change::UpdatesAcknowledged { ids: vec![id] });
+    expect_all_quiet(store, &[&mine, &theirs], "a change already delivered");
+    expect_all_quiet(other, &[&mine, &theirs], "a change already delivered");
 }
