@@ -1,6 +1,6 @@
 //! The one error type of the HTTP layer, and its JSON body.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use diun_core::{StoreError, ValidationError, ValidationErrorKind};
 use serde::Serialize;
@@ -19,6 +19,20 @@ pub enum ApiError {
     },
     /// The webhook secret is missing or wrong.
     Unauthorized(String),
+    /// A protected route needs sign-in; `basic` asks the browser for a password.
+    LoginRequired {
+        /// What is wrong, for people.
+        message: String,
+        /// Whether to send the HTTP Basic challenge.
+        basic: bool,
+    },
+    /// Refused whoever asks, such as a cross-site request.
+    Forbidden(String),
+    /// Too many failed sign-ins from this address; try again after `retry_after` seconds.
+    TooManyRequests {
+        /// Seconds until the address may try again.
+        retry_after: u64,
+    },
     /// The thing asked for does not exist.
     NotFound(String),
     /// The route exists but not with this method.
@@ -34,7 +48,12 @@ pub enum ApiError {
 }
 
 /// The JSON body of every error response.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "error": "missing_field",
+    "message": "`image` is required and must not be blank",
+    "field": "image"
+}))]
 pub struct ErrorBody<'a> {
     /// A stable, machine-readable reason.
     pub error: &'a str,
@@ -42,6 +61,7 @@ pub struct ErrorBody<'a> {
     pub message: &'a str,
     /// The request field at fault, when one is.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub field: Option<&'a str>,
 }
 
@@ -55,7 +75,9 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::BadRequest { code, .. } => code,
-            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Unauthorized(_) | ApiError::LoginRequired { .. } => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
@@ -71,10 +93,15 @@ impl std::fmt::Display for ApiError {
         match self {
             ApiError::BadRequest { message, .. }
             | ApiError::Unauthorized(message)
+            | ApiError::LoginRequired { message, .. }
+            | ApiError::Forbidden(message)
             | ApiError::NotFound(message)
             | ApiError::Conflict(message)
             | ApiError::PayloadTooLarge(message) => f.write_str(message),
             ApiError::MethodNotAllowed => f.write_str("this route does not accept that method"),
+            ApiError::TooManyRequests { retry_after } => {
+                write!(f, "too many failed sign-ins from this address; try again in {retry_after} s")
+            }
             ApiError::Unavailable(_) => f.write_str("the database is unavailable; try again shortly"),
             ApiError::Internal => f.write_str("the server failed to handle the request; see its log"),
         }
@@ -85,7 +112,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized(_) | ApiError::LoginRequired { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -101,7 +130,17 @@ impl ResponseError for ApiError {
             ApiError::BadRequest { field, .. } => field.as_deref(),
             _ => None,
         };
-        HttpResponse::build(self.status_code()).json(ErrorBody { error: self.code(), message: &message, field })
+        let mut response = HttpResponse::build(self.status_code());
+        match self {
+            ApiError::LoginRequired { basic: true, .. } => {
+                response.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="Diun Dashboard", charset="UTF-8""#));
+            }
+            ApiError::TooManyRequests { retry_after } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            _ => {}
+        }
+        response.json(ErrorBody { error: self.code(), message: &message, field })
     }
 }
 

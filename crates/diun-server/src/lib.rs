@@ -4,10 +4,14 @@
 //! [`app`] builds the whole application, so that the binary and the tests
 //! run exactly the same routes.
 
+pub mod auth;
 pub mod backend;
 pub mod error;
+pub mod events;
 mod extractors;
 pub mod handlers;
+pub mod openapi;
+pub mod retention;
 pub mod routes;
 pub mod settings;
 pub mod state;
@@ -42,6 +46,7 @@ pub fn app(
         .app_data(extractors::json_config())
         .app_data(extractors::path_config())
         .app_data(extractors::query_config())
+        .wrap(middleware::from_fn(auth::guard))
         .wrap(middleware::from_fn(telemetry::time_requests))
         .wrap(access_log())
         .service(web::scope(&base_path).configure(routes::routes).default_service(web::to(fallback)))

@@ -1,12 +1,15 @@
 //! `diun-dashboard`: the server binary.
 
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::HttpServer;
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use diun_server::settings::{Settings, SettingsError};
-use diun_server::{app, backend, AppState};
+use diun_server::{app, auth, backend, events, retention, AppState};
 
 /// Receives Diun's webhook notifications and serves a dashboard to triage them.
 #[derive(Debug, Parser)]
@@ -15,12 +18,27 @@ struct Cli {
     /// A TOML configuration file; environment variables override it.
     #[arg(long, env = "DIUN_DASHBOARD_CONFIG", value_name = "PATH")]
     config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print an argon2id hash of a password, for DIUN_DASHBOARD_AUTH_USERS.
+    ///
+    /// The password is read from the terminal without echo, or from the
+    /// first line of standard input when it is not a terminal.
+    HashPassword,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    match run(&cli) {
+    let result = match cli.command {
+        Some(Command::HashPassword) => print_password_hash(),
+        None => run(&cli),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             log::error!("{err}");
@@ -37,8 +55,19 @@ fn run(cli: &Cli) -> Result<(), SettingsError> {
     if settings.webhook_secret.is_none() {
         log::warn!("DIUN_DASHBOARD_WEBHOOK_SECRET is not set: anyone who can reach this server can post notifications");
     }
-    let state =
-        AppState { store, webhook_secret: settings.webhook_secret.clone(), base_path: settings.base_path.clone() };
+    if settings.retention_days > 0 {
+        let every = Duration::from_secs(settings.retention_interval_minutes * 60);
+        retention::spawn(store.clone(), settings.retention_days, every);
+    }
+    let mut state = AppState::with_event_heartbeat(store, settings.sse_heartbeat());
+    state.webhook_secret = settings.webhook_secret.clone();
+    state.base_path = settings.base_path.clone();
+    state.access = Arc::new(settings.access_control()?);
+    state.metrics = settings.metrics_access()?;
+    if !state.access.is_enabled() {
+        log::info!("the dashboard and its API are open to anyone who can reach them (no DIUN_DASHBOARD_AUTH_* set)");
+    }
+    let event_hub = state.events.clone();
     let server = HttpServer::new(move || app(state.clone()))
         // SIGTERM and SIGINT stop accepting, then let in-flight requests finish this long.
         .shutdown_timeout(settings.shutdown_timeout_seconds)
@@ -46,8 +75,31 @@ fn run(cli: &Cli) -> Result<(), SettingsError> {
         .map_err(|err| SettingsError(format!("DIUN_DASHBOARD_LISTEN: cannot listen on {address}: {err}")))?;
     log::info!("listening on http://{address}{}/ (webhook at {}/webhook)", settings.base_path, settings.base_path);
     actix_web::rt::System::new()
-        .block_on(server.run())
+        .block_on(async move {
+            actix_web::rt::spawn(events::close_on_stop_signal(event_hub));
+            server.run().await
+        })
         .map_err(|err| SettingsError(format!("the server stopped with an error: {err}")))?;
     log::info!("stopped");
+    Ok(())
+}
+
+fn print_password_hash() -> Result<(), SettingsError> {
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(|err| SettingsError(err.to_string()))?;
+        let second = rpassword::prompt_password("Again: ").map_err(|err| SettingsError(err.to_string()))?;
+        if first != second {
+            return Err(SettingsError("the two passwords differ".into()));
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|err| SettingsError(err.to_string()))?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    if password.is_empty() {
+        return Err(SettingsError("the password is empty".into()));
+    }
+    println!("{}", auth::hash_password(&password).map_err(SettingsError)?);
     Ok(())
 }

@@ -1,38 +1,87 @@
 //! The route table: every path the server answers, in one place.
 
-use actix_web::{web, Resource};
+use actix_web::http::Method;
+use actix_web::{web, FromRequest, Handler, Responder, Route};
 
-use crate::handlers::{self, health, tags, updates, webhook};
+use crate::events;
+use crate::handlers::{self, docs, health, tags, updates, webhook};
 use crate::telemetry;
 
-/// A resource that answers a method it lacks with a JSON 405.
-fn resource(path: &str) -> Resource {
-    web::resource(path).default_service(web::to(handlers::method_not_allowed))
+/// Every route, relative to the base path.
+fn table() -> RouteTable {
+    RouteTable::default()
+        // Diun's webhook notifier sends GET unless told otherwise.
+        .add(Method::POST, "/webhook", webhook::receive)
+        .add(Method::GET, "/webhook", webhook::receive)
+        .add(Method::GET, "/healthz", health::healthz)
+        .add(Method::GET, "/readyz", health::readyz)
+        .add(Method::GET, "/metrics", telemetry::scrape)
+        .add(Method::GET, "/api/info", health::info)
+        .add(Method::GET, "/api/openapi.json", docs::openapi_json)
+        .add(Method::GET, "/api/docs", docs::docs_redirect)
+        .add(Method::GET, DOCS_FILES, docs::docs_file)
+        .add(Method::GET, "/api/updates", updates::list)
+        // Before `/api/updates/{id}`, which would otherwise take "acknowledge" as an id.
+        .add(Method::POST, "/api/updates/acknowledge", updates::acknowledge)
+        .add(Method::GET, "/api/updates/{id}", updates::get)
+        .add(Method::PATCH, "/api/updates/{id}", updates::patch)
+        .add(Method::DELETE, "/api/updates/{id}", updates::delete)
+        .add(Method::GET, "/api/updates/{id}/events", updates::events)
+        .add(Method::GET, "/api/events", events::stream)
+        .add(Method::GET, "/api/tags", tags::list)
+        .add(Method::POST, "/api/tags", tags::create)
+        .add(Method::PATCH, "/api/tags/{id}", tags::rename)
+        .add(Method::DELETE, "/api/tags/{id}", tags::delete)
+        .add(Method::PUT, "/api/tag-assignments", tags::assign)
+        .add(Method::DELETE, "/api/tag-assignments", tags::unassign)
 }
+
+/// Swagger UI's files (the page is `/api/docs/`); the one route the OpenAPI document leaves out, with `/api/docs`.
+pub const DOCS_FILES: &str = "/api/docs/{file:.*}";
 
 /// Registers every route, relative to the base path.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        // Diun's webhook notifier sends GET unless told otherwise.
-        resource("/webhook").route(web::post().to(webhook::receive)).route(web::get().to(webhook::receive)),
-    )
-    .service(resource("/healthz").route(web::get().to(health::healthz)))
-    .service(resource("/readyz").route(web::get().to(health::readyz)))
-    .service(resource("/metrics").route(web::get().to(telemetry::scrape)))
-    .service(resource("/api/info").route(web::get().to(health::info)))
-    .service(resource("/api/updates").route(web::get().to(updates::list)))
-    // Before `/api/updates/{id}`, which would otherwise take "acknowledge" as an id.
-    .service(resource("/api/updates/acknowledge").route(web::post().to(updates::acknowledge)))
-    .service(
-        resource("/api/updates/{id}")
-            .route(web::get().to(updates::get))
-            .route(web::patch().to(updates::patch))
-            .route(web::delete().to(updates::delete)),
-    )
-    .service(resource("/api/updates/{id}/events").route(web::get().to(updates::events)))
-    .service(resource("/api/tags").route(web::get().to(tags::list)).route(web::post().to(tags::create)))
-    .service(resource("/api/tags/{id}").route(web::patch().to(tags::rename)).route(web::delete().to(tags::delete)))
-    .service(
-        resource("/api/tag-assignments").route(web::put().to(tags::assign)).route(web::delete().to(tags::unassign)),
-    );
+    table().register(cfg);
+}
+
+/// Every `(method, path)` that [`routes`] registers, in order; paths are
+/// templates such as `/api/updates/{id}`, relative to the base path.
+pub fn route_list() -> Vec<(Method, String)> {
+    table().list()
+}
+
+/// Routes grouped by path in the order first added: each path becomes one
+/// resource, which answers a method it lacks with a JSON 405.
+#[derive(Default)]
+struct RouteTable {
+    resources: Vec<(&'static str, Vec<(Method, Route)>)>,
+}
+
+impl RouteTable {
+    /// Adds `handler` for `method` on `path`.
+    fn add<F, Args>(mut self, method: Method, path: &'static str, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let route = web::method(method.clone()).to(handler);
+        match self.resources.iter_mut().find(|(known, _)| *known == path) {
+            Some((_, routes)) => routes.push((method, route)),
+            None => self.resources.push((path, vec![(method, route)])),
+        }
+        self
+    }
+
+    fn list(&self) -> Vec<(Method, String)> {
+        let routes = self.resources.iter().flat_map(|(path, routes)| routes.iter().map(move |(m, _)| (m, path)));
+        routes.map(|(method, path)| (method.clone(), (*path).to_owned())).collect()
+    }
+
+    fn register(self, cfg: &mut web::ServiceConfig) {
+        for (path, routes) in self.resources {
+            let resource = web::resource(path).default_service(web::to(handlers::method_not_allowed));
+            cfg.service(routes.into_iter().fold(resource, |resource, (_, route)| resource.route(route)));
+        }
+    }
 }

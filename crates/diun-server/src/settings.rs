@@ -1,13 +1,17 @@
 //! Configuration: defaults, then an optional TOML file, then `DIUN_DASHBOARD_*` variables.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
+use actix_web::http::header::HeaderName;
 use config::{Config, ConfigError, Environment, File, FileFormat};
 use diun_core::StoreOptions;
 use serde::Deserialize;
+
+use crate::auth::{AccessControl, FailureLimiter, MetricsAccess, PasswordHash, TrustedProxies};
 
 /// The prefix of every environment variable the server reads.
 pub const ENV_PREFIX: &str = "DIUN_DASHBOARD";
@@ -31,6 +35,27 @@ pub struct Settings {
     pub pool_timeout_seconds: u64,
     /// `DIUN_DASHBOARD_SHUTDOWN_TIMEOUT_SECONDS`: how long in-flight requests may finish on SIGTERM.
     pub shutdown_timeout_seconds: u64,
+    /// `DIUN_DASHBOARD_AUTH_USERS`: `name=HASH` pairs separated by `;`, for HTTP Basic.
+    pub auth_users: Option<Secret>,
+    /// `DIUN_DASHBOARD_API_TOKENS`: Bearer tokens for scripts, separated by `,`.
+    pub api_tokens: Option<Secret>,
+    /// `DIUN_DASHBOARD_AUTH_PROXY_HEADER`: a header carrying the user name set by a reverse proxy.
+    pub auth_proxy_header: Option<String>,
+    /// `DIUN_DASHBOARD_TRUSTED_PROXIES`: addresses or CIDR ranges of the proxies to believe.
+    pub trusted_proxies: String,
+    /// `DIUN_DASHBOARD_AUTH_FAILURE_LIMIT`: failed sign-ins allowed per address and window.
+    pub auth_failure_limit: u32,
+    /// `DIUN_DASHBOARD_AUTH_FAILURE_WINDOW_SECONDS`: the window of that limit.
+    pub auth_failure_window_seconds: u64,
+    /// `DIUN_DASHBOARD_METRICS`: `public`, `protected` (like the API) or `off`.
+    pub metrics: String,
+    /// `DIUN_DASHBOARD_RETENTION_DAYS`: remove updates acknowledged longer ago than this; 0 keeps them.
+    pub retention_days: u32,
+    /// `DIUN_DASHBOARD_RETENTION_INTERVAL_MINUTES`: how often retention runs.
+    pub retention_interval_minutes: u64,
+    /// `DIUN_DASHBOARD_SSE_HEARTBEAT_SECONDS` (undocumented, for tests): the
+    /// interval of heartbeat comments on `GET /api/events`.
+    pub sse_heartbeat_seconds: u64,
 }
 
 /// A value that must never be printed: `Debug` and `Display` hide it.
@@ -94,6 +119,13 @@ impl Settings {
             .and_then(|b| b.set_default("pool_size", 8))
             .and_then(|b| b.set_default("pool_timeout_seconds", 5))
             .and_then(|b| b.set_default("shutdown_timeout_seconds", 30))
+            .and_then(|b| b.set_default("sse_heartbeat_seconds", 15))
+            .and_then(|b| b.set_default("trusted_proxies", ""))
+            .and_then(|b| b.set_default("auth_failure_limit", 5))
+            .and_then(|b| b.set_default("auth_failure_window_seconds", 300))
+            .and_then(|b| b.set_default("metrics", "public"))
+            .and_then(|b| b.set_default("retention_days", 0))
+            .and_then(|b| b.set_default("retention_interval_minutes", 60))
             .map_err(describe)?;
         if let Some(path) = file {
             if !path.is_file() {
@@ -114,11 +146,65 @@ impl Settings {
         if self.pool_size == 0 {
             return Err(invalid("pool_size", "must be at least 1"));
         }
+        if self.sse_heartbeat_seconds == 0 {
+            return Err(invalid("sse_heartbeat_seconds", "must be at least 1"));
+        }
         if self.webhook_secret.as_ref().is_some_and(|s| s.expose().trim().is_empty()) {
             self.webhook_secret = None;
         }
         self.base_path = normalise_base_path(&self.base_path)?;
+        self.metrics_access()?;
+        self.access_control()?;
+        if self.retention_interval_minutes == 0 {
+            return Err(invalid("retention_interval_minutes", "must be at least 1"));
+        }
         Ok(self)
+    }
+
+    /// Who may read `/metrics`.
+    pub fn metrics_access(&self) -> Result<MetricsAccess, SettingsError> {
+        match self.metrics.trim() {
+            "public" => Ok(MetricsAccess::Public),
+            "protected" => Ok(MetricsAccess::Protected),
+            "off" => Ok(MetricsAccess::Off),
+            other => Err(invalid("metrics", &format!("must be public, protected or off, not {other:?}"))),
+        }
+    }
+
+    /// The configured ways to sign in.
+    pub fn access_control(&self) -> Result<AccessControl, SettingsError> {
+        let mut users = HashMap::new();
+        let pairs = self.auth_users.as_ref().map(|s| s.expose()).unwrap_or_default();
+        for pair in pairs.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, hash) = pair
+                .split_once('=')
+                .ok_or_else(|| invalid("auth_users", "each entry must be NAME=HASH, separated by ';'"))?;
+            let hash =
+                PasswordHash::parse(hash).map_err(|err| invalid("auth_users", &format!("user {name:?}: {err}")))?;
+            users.insert(name.trim().to_owned(), hash);
+        }
+        let tokens = self
+            .api_tokens
+            .as_ref()
+            .map(|s| s.expose().split(',').map(str::trim).filter(|t| !t.is_empty()).map(Secret::new).collect())
+            .unwrap_or_default();
+        let proxy_header = match self.auth_proxy_header.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+            None => None,
+            Some(name) => Some(
+                HeaderName::try_from(name)
+                    .map_err(|_| invalid("auth_proxy_header", &format!("{name:?} is not a header name")))?,
+            ),
+        };
+        let trusted = TrustedProxies::parse(&self.trusted_proxies).map_err(|err| invalid("trusted_proxies", &err))?;
+        if proxy_header.is_some() && self.trusted_proxies.trim().is_empty() {
+            return Err(invalid(
+                "trusted_proxies",
+                "must list the proxy addresses when DIUN_DASHBOARD_AUTH_PROXY_HEADER is set",
+            ));
+        }
+        let failures =
+            FailureLimiter::new(self.auth_failure_limit, Duration::from_secs(self.auth_failure_window_seconds.max(1)));
+        Ok(AccessControl::new(users, tokens, proxy_header, trusted, failures))
     }
 
     /// The parsed `listen` address.
@@ -135,6 +221,11 @@ impl Settings {
             pool_size: self.pool_size,
             connection_timeout: Duration::from_secs(self.pool_timeout_seconds.max(1)),
         }
+    }
+
+    /// The interval of heartbeat comments on `GET /api/events`.
+    pub fn sse_heartbeat(&self) -> Duration {
+        Duration::from_secs(self.sse_heartbeat_seconds)
     }
 }
 

@@ -1,9 +1,12 @@
 //! What every handler can reach.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use diun_core::Store;
 
+use crate::auth::{AccessControl, MetricsAccess};
+use crate::events::EventHub;
 use crate::settings::Secret;
 
 /// Shared, read-only state of the running server.
@@ -15,11 +18,29 @@ pub struct AppState {
     pub webhook_secret: Option<Secret>,
     /// The path prefix under a reverse proxy: `""` or `"/diun"`.
     pub base_path: String,
+    /// Who may use the UI and the API.
+    pub access: Arc<AccessControl>,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsAccess,
+    /// The store's changes, live, for `GET /api/events`.
+    pub events: Arc<EventHub>,
 }
 
 impl AppState {
     /// State for a store with no secret and no base path.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        AppState { store, webhook_secret: None, base_path: String::new() }
+        Self::with_event_heartbeat(store, EventHub::DEFAULT_HEARTBEAT)
+    }
+
+    /// Like [`AppState::new`], with live event clients getting a heartbeat every `heartbeat`.
+    pub fn with_event_heartbeat(store: Arc<dyn Store>, heartbeat: Duration) -> Self {
+        AppState {
+            events: EventHub::start(&store, heartbeat),
+            store,
+            webhook_secret: None,
+            base_path: String::new(),
+            access: Arc::new(AccessControl::default()),
+            metrics: MetricsAccess::Public,
+        }
     }
 }

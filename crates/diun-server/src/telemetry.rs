@@ -15,6 +15,7 @@ use actix_web::{web, HttpResponse};
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram, Unit};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
+use crate::auth::MetricsAccess;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store_call::call_store;
@@ -84,7 +85,27 @@ pub fn count_webhook(outcome: Result<(), &ApiError>) {
 }
 
 /// `GET /metrics`: the Prometheus text format.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    summary = "Prometheus metrics",
+    tag = "health",
+    responses(
+        (
+            status = 200,
+            description = "The Prometheus text exposition format",
+            content_type = "text/plain; version=0.0.4; charset=utf-8",
+            body = String
+        ),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 503, response = crate::openapi::Unavailable),
+    )
+)]
 pub async fn scrape(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if state.metrics == MetricsAccess::Off {
+        return Err(ApiError::NotFound("metrics are switched off (DIUN_DASHBOARD_METRICS=off)".into()));
+    }
     let handle = recorder();
     let stats = call_store(&state.store, "stats", |store| store.stats()).await?;
     // A host whose updates were all handled must drop to 0, not keep its last value.

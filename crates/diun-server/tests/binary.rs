@@ -2,86 +2,13 @@
 //! and refuses bad settings with one clear line.
 
 mod common;
+mod server;
 
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+
+use server::free_port;
 
 const BIN: &str = env!("CARGO_BIN_EXE_diun-dashboard");
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A running server, stopped on drop.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(database: &Path) -> Server {
-        let port = free_port();
-        let child = Command::new(BIN)
-            .env_clear()
-            .env("DIUN_DASHBOARD_LISTEN", format!("127.0.0.1:{port}"))
-            .env("DIUN_DASHBOARD_DATABASE_URL", database)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the binary");
-        let server = Server { child, base: format!("http://127.0.0.1:{port}") };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while ureq::get(&format!("{}/readyz", server.base)).call().is_err() {
-            assert!(Instant::now() < deadline, "the server did not become ready");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        server
-    }
-
-    /// Stops the server the way a service manager does, and waits for it.
-    fn stop(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        let status = self.child.wait().unwrap();
-        std::mem::forget(self);
-        status
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-#[cfg(feature = "sqlite")]
-#[test]
-fn data_survives_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = dir.path().join("nested/folder/dashboard.db");
-    let server = Server::start(&database);
-    let stored: serde_json::Value = ureq::post(&format!("{}/webhook", server.base))
-        .send_bytes(&common::sample("real-update.json"))
-        .expect("the webhook accepts a real body")
-        .into_json()
-        .unwrap();
-    ureq::patch(&format!("{}/api/updates/{}", server.base, stored["id"]))
-        .send_json(serde_json::json!({"acknowledged": true}))
-        .unwrap();
-    assert!(server.stop().success(), "SIGTERM ends the server cleanly");
-
-    let server = Server::start(&database);
-    let listed: serde_json::Value =
-        ureq::get(&format!("{}/api/updates", server.base)).call().unwrap().into_json().unwrap();
-    assert_eq!(listed.as_array().unwrap().len(), 1);
-    assert_eq!(listed[0]["image"], "127.0.0.1:5000/test/app:latest");
-    assert_eq!(listed[0]["id"], stored["id"]);
-    assert!(listed[0]["acknowledged_at"].is_string(), "the acknowledgment survives too");
-}
 
 /// Runs the binary with one bad setting; returns its exit success and stderr.
 fn start_with(vars: &[(&str, &str)]) -> (bool, String) {
@@ -112,5 +39,83 @@ fn bad_settings_stop_the_start_with_the_setting_named() {
         let lines: Vec<&str> = stderr.lines().collect();
         assert_eq!(lines.len(), 1, "one clear line for {name}={value}: {stderr}");
         assert!(lines[0].contains(named), "{name}={value}: {stderr}");
+    }
+}
+
+#[test]
+fn hash_password_prints_a_hash_that_verifies() {
+    use std::io::Write;
+
+    let mut child =
+        Command::new(BIN).arg("hash-password").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"s3cret pass\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let hash = String::from_utf8(output.stdout).unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    let parsed = diun_server::auth::PasswordHash::parse(hash.trim()).unwrap();
+    assert!(parsed.verify("s3cret pass"));
+    assert!(!parsed.verify("s3cret pass\n"));
+}
+
+/// Tests that keep their data in an SQLite file between two runs of the binary.
+#[cfg(feature = "sqlite")]
+mod on_sqlite {
+    use std::process::Command;
+    use std::time::Duration;
+
+    use super::common;
+    use super::server::{call, call_json, Server};
+
+    #[test]
+    fn data_survives_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("nested/folder/dashboard.db");
+        let database = database.to_str().unwrap();
+        let server = Server::start(database, &[]);
+        let (status, stored) = call("POST", &server.url("/webhook"), Some(&common::sample("real-update.json")));
+        assert_eq!(status, 200, "the webhook accepts a real body: {stored}");
+        let path = format!("/api/updates/{}", stored["id"]);
+        assert_eq!(call_json("PATCH", &server.url(&path), serde_json::json!({"acknowledged": true})).0, 200);
+        assert!(server.stop().0.success(), "SIGTERM ends the server cleanly");
+
+        let server = Server::start(database, &[]);
+        let (_, listed) = call("GET", &server.url("/api/updates"), None);
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+        assert_eq!(listed[0]["image"], "127.0.0.1:5000/test/app:latest");
+        assert_eq!(listed[0]["id"], stored["id"]);
+        assert!(listed[0]["acknowledged_at"].is_string(), "the acknowledgment survives too");
+    }
+
+    #[test]
+    fn sigterm_lets_an_in_flight_request_finish() {
+        use std::io::{Read, Write};
+
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::start(dir.path().join("shutdown.db").to_str().unwrap(), &[]);
+        let address = server.address().to_owned();
+        let body = common::sample("docker.json");
+        let (head, tail) = body.split_at(body.len() / 2);
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        write!(
+            stream,
+            "POST /webhook HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
+        stream.write_all(head).unwrap();
+        stream.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+
+        // The request is half-sent when the stop signal arrives.
+        Command::new("kill").args(["-TERM", &server.pid().to_string()]).status().unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(std::net::TcpStream::connect(&address).is_err(), "no new connections once stopping");
+
+        stream.write_all(tail).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "the in-flight request completes: {response}");
+        assert!(server.stop().0.success(), "and the server exits cleanly");
     }
 }

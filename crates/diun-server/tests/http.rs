@@ -1,63 +1,15 @@
 //! Every route and every error status, through the real application.
 
+#[macro_use]
 mod common;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
+use common::requests::{assert_error, get, post, send, with_json};
 use common::{sample, samples, TestStore};
-use diun_server::settings::Secret;
-use diun_server::{app, AppState};
 use serde_json::{json, Value};
-
-/// Sends one request and returns the status and the JSON body (`Null` when empty).
-async fn send<S, B>(app: &S, req: TestRequest) -> (StatusCode, Value)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let response = test::call_service(app, req.to_request()).await;
-    let status = response.status();
-    let bytes = test::read_body(response).await;
-    let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("a JSON body") };
-    (status, body)
-}
-
-fn post(path: &str, body: impl Into<Vec<u8>>) -> TestRequest {
-    TestRequest::post().uri(path).set_payload(body.into())
-}
-
-fn with_json(method: Method, path: &str, body: Value) -> TestRequest {
-    TestRequest::default().method(method).uri(path).set_json(body)
-}
-
-fn get(path: &str) -> TestRequest {
-    TestRequest::get().uri(path)
-}
-
-/// Asserts an error answer: status, `error` code, and a non-empty message.
-fn assert_error(answer: &(StatusCode, Value), status: StatusCode, code: &str) {
-    assert_eq!(answer.0, status, "{}", answer.1);
-    assert_eq!(answer.1["error"], code, "{}", answer.1);
-    assert!(answer.1["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", answer.1);
-}
-
-macro_rules! app {
-    ($store:expr) => {
-        test::init_service(app(AppState::new($store.store.clone()))).await
-    };
-    ($store:expr, secret: $secret:expr) => {{
-        let mut state = AppState::new($store.store.clone());
-        state.webhook_secret = Some(Secret::new($secret));
-        test::init_service(app(state)).await
-    }};
-    ($store:expr, base: $base:expr) => {{
-        let mut state = AppState::new($store.store.clone());
-        state.base_path = $base.to_owned();
-        test::init_service(app(state)).await
-    }};
-}
 
 async fn count_updates<S, B>(app: &S) -> usize
 where
@@ -198,7 +150,8 @@ async fn list_filters_combine(s: TestStore) {
     let (_, pending) = send(&app, get("/api/updates?acknowledged=false&host=nas")).await;
     assert!(images(pending).is_empty());
     let (_, all) = send(&app, get("/api/updates")).await;
-    let seen: Vec<&str> = all.as_array().unwrap().iter().map(|u| u["last_seen_at"].as_str().unwrap()).collect();
+    let seen: Vec<chrono::DateTime<chrono::Utc>> =
+        all.as_array().unwrap().iter().map(|u| u["last_seen_at"].as_str().unwrap().parse().unwrap()).collect();
     assert!(seen.windows(2).all(|w| w[0] >= w[1]), "newest first: {seen:?}");
 
     assert_error(&send(&app, get("/api/updates?tag=web")).await, StatusCode::BAD_REQUEST, "invalid_query");
@@ -365,11 +318,11 @@ async fn everything_moves_under_the_base_path(s: TestStore) {
 #[cfg(feature = "ui")]
 async fn the_dashboard_is_served_with_fitting_cache_headers(s: TestStore) {
     let app = app!(s, base: "/diun");
-    let page = |path: &str| test::call_service(&app, get(path).to_request());
+    let page = |path: &str| actix_web::test::call_service(&app, get(path).to_request());
     let index = page("/diun/").await;
     assert_eq!(index.status(), StatusCode::OK);
     assert_eq!(index.headers().get("cache-control").unwrap(), "no-cache");
-    let html = String::from_utf8(test::read_body(index).await.to_vec()).unwrap();
+    let html = String::from_utf8(actix_web::test::read_body(index).await.to_vec()).unwrap();
     assert!(html.contains(r#"<base href="/diun/""#), "the base path is injected: {html}");
     let asset = html.split("./assets/").nth(1).and_then(|rest| rest.split('"').next()).expect("an asset link");
 
@@ -385,55 +338,6 @@ async fn the_dashboard_is_served_with_fitting_cache_headers(s: TestStore) {
         (StatusCode::OK, "no-cache")
     );
     assert_error(&send(&app, get("/diun/api/unknown")).await, StatusCode::NOT_FOUND, "not_found");
-}
-
-/// The value of one series in a Prometheus text page, 0 when absent.
-fn metric(page: &str, series: &str) -> f64 {
-    page.lines()
-        .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')))
-        .map_or(0.0, |value| value.trim().parse().expect("a number"))
-}
-
-async fn metrics_follow_the_actions(s: TestStore) {
-    let app = app!(s);
-    let scrape = || async {
-        let response = test::call_service(&app, get("/metrics").to_request()).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        String::from_utf8(test::read_body(response).await.to_vec()).unwrap()
-    };
-    let before = scrape().await;
-    let accepted = "diun_dashboard_webhooks_accepted_total";
-    let rejected = r#"diun_dashboard_webhooks_rejected_total{reason="missing_field"}"#;
-    let (accepted_before, rejected_before) = (metric(&before, accepted), metric(&before, rejected));
-
-    let (_, update) = send(&app, post("/webhook", sample("docker.json"))).await;
-    send(&app, post("/webhook", sample("swarm.json"))).await;
-    send(&app, post("/webhook", r#"{"hostname":"nas"}"#)).await;
-    let page = scrape().await;
-    assert_eq!(metric(&page, accepted) - accepted_before, 2.0, "{page}");
-    assert_eq!(metric(&page, rejected) - rejected_before, 1.0, "{page}");
-    assert_eq!(metric(&page, r#"diun_dashboard_pending_updates{host="nas"}"#), 1.0, "{page}");
-    assert_eq!(metric(&page, r#"diun_dashboard_pending_updates{host="swarm-manager-1"}"#), 1.0);
-    assert_eq!(metric(&page, "diun_dashboard_acknowledged_updates"), 0.0);
-    assert!(page.contains("diun_dashboard_build_info{version="), "{page}");
-    assert!(
-        page.contains(
-            r#"diun_dashboard_http_request_duration_seconds_bucket{route="/webhook",method="POST",status="200""#
-        ),
-        "{page}"
-    );
-    assert!(
-        page.contains(r#"diun_dashboard_store_operation_duration_seconds_count{operation="record_notification"}"#),
-        "{page}"
-    );
-
-    let path = format!("/api/updates/{}", update["id"]);
-    send(&app, with_json(Method::PATCH, &path, json!({"acknowledged": true}))).await;
-    send(&app, with_json(Method::POST, "/api/tags", json!({"name": "web"}))).await;
-    let page = scrape().await;
-    assert_eq!(metric(&page, r#"diun_dashboard_pending_updates{host="nas"}"#), 0.0, "a handled host drops to 0");
-    assert_eq!(metric(&page, "diun_dashboard_acknowledged_updates"), 1.0);
-    assert_eq!(metric(&page, "diun_dashboard_tags"), 1.0);
 }
 
 /// Runs each scenario above on every backend compiled in.
@@ -458,7 +362,6 @@ macro_rules! on_every_backend {
 }
 
 on_every_backend!(
-    metrics_follow_the_actions,
     every_sample_is_accepted_by_post_and_get,
     created_null_is_kept_and_times_are_rfc3339_utc,
     content_type_does_not_matter,

@@ -1,6 +1,7 @@
 //! Request handlers, one module per resource. Each is a small free function:
 //! extract, call the store, answer.
 
+pub mod docs;
 pub mod health;
 pub mod tags;
 pub mod updates;

@@ -1,10 +1,14 @@
 //! `POST /webhook` (and `GET`, Diun's default method): receives one notification.
 
+use std::collections::BTreeMap;
+
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
-use diun_core::{Notification, Update};
+use chrono::{DateTime, Utc};
+use diun_core::{Notification, Update, UpdateStatus};
 use futures_util::StreamExt;
 use subtle::ConstantTimeEq;
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::handlers::now;
@@ -15,10 +19,74 @@ use crate::telemetry::count_webhook;
 /// The largest webhook body accepted. Diun's are under 2 KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The JSON body Diun's webhook notifier sends, as this server reads it.
+///
+/// Only `image` is required; `null` counts as absent, and unknown fields are
+/// ignored. Text fields have length limits (`image` 512 bytes, `hub_link`
+/// 2048, the others at most 255) and must not contain NUL. For the API
+/// document only: the handler reads the raw body and
+/// [`Notification::from_json`] checks it, whatever the Content-Type says.
+#[derive(ToSchema)]
+#[schema(example = json!({
+    "diun_version": "4.33.0",
+    "hostname": "nas",
+    "status": "update",
+    "provider": "docker",
+    "image": "docker.io/library/nginx:1.27",
+    "hub_link": "https://hub.docker.com/_/nginx",
+    "mime_type": "application/vnd.oci.image.index.v1+json",
+    "digest": "sha256:a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1",
+    "created": "2026-11-20T08:15:00Z",
+    "platform": "linux/amd64",
+    "metadata": {"ctn_names": "web", "ctn_state": "running"}
+}))]
+pub struct WebhookBody {
+    /// The version of the Diun that sent it.
+    pub diun_version: Option<String>,
+    /// The Diun host that watched the image; with `image`, the identity of an update.
+    pub hostname: Option<String>,
+    /// New image or new digest; `update` when absent or blank.
+    pub status: Option<UpdateStatus>,
+    /// The Diun provider that found the image (`docker`, `kubernetes`, `file`…).
+    pub provider: Option<String>,
+    /// The full image reference; must not be blank.
+    pub image: String,
+    /// A link to the image's registry page.
+    pub hub_link: Option<String>,
+    /// The manifest's media type.
+    pub mime_type: Option<String>,
+    /// The manifest digest, `sha256:…`.
+    pub digest: Option<String>,
+    /// When the image was built (RFC 3339); absent, `null` or blank when unknown.
+    pub created: Option<DateTime<Utc>>,
+    /// `os/arch[/variant]`.
+    pub platform: Option<String>,
+    /// Provider and user labels, text values only.
+    pub metadata: Option<BTreeMap<String, String>>,
+}
+
 /// Checks the secret, reads and validates the body, and stores the notification.
 ///
 /// Diun never retries, so the answer must be honest: 200 only once the
 /// notification is stored, and a 4xx that names the problem otherwise.
+#[utoipa::path(
+    method(post, get),
+    path = "/webhook",
+    operation_id = "receive_webhook",
+    summary = "Receive one Diun notification",
+    tag = "webhook",
+    description = "Diun's webhook notifier sends GET unless told otherwise; \
+                   both methods take the same JSON body, whatever the Content-Type.",
+    request_body(content = WebhookBody, description = "The notification, at most 64 KiB"),
+    responses(
+        (status = 200, description = "The notification is stored; the update it made or changed", body = Update),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security((), ("webhook_secret" = []))
+)]
 pub async fn receive(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -1,6 +1,8 @@
 //! Shared helpers of the server's tests: the real sample bodies and stores on
 //! real databases.
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
+
+pub mod requests;
 
 use std::path::PathBuf;
 use std::sync::Arc;

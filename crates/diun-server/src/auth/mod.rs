@@ -1,0 +1,217 @@
+//! Who may use the dashboard and its API. All off by default.
+//!
+//! When any method is configured, the UI, `/api/*` (and `/metrics` when it is
+//! protected) need one of: HTTP Basic with a configured user, a user name in
+//! a header set by a trusted reverse proxy, or an API token (Bearer). The
+//! webhook (it has its own secret), `/healthz` and `/readyz` stay open.
+//! Browser requests that change state are refused when they come from
+//! another site, whether or not authentication is on.
+
+mod csrf;
+mod limiter;
+mod password;
+mod proxy;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, AUTHORIZATION};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{web, ResponseError};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+pub use limiter::FailureLimiter;
+pub use password::{hash_password, PasswordHash};
+pub use proxy::TrustedProxies;
+
+use crate::error::ApiError;
+use crate::settings::Secret;
+use crate::state::AppState;
+
+/// How long a verified password is remembered, so that the slow hash is not
+/// recomputed for every request a browser makes with Basic credentials.
+const VERIFIED_FOR: Duration = Duration::from_secs(300);
+
+/// Who may see `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsAccess {
+    /// Anyone who can reach the server (the usual Prometheus set-up).
+    Public,
+    /// The same people as the API.
+    Protected,
+    /// Nobody: the route answers 404.
+    Off,
+}
+
+/// The configured ways in, and the state that protects them.
+#[derive(Debug)]
+pub struct AccessControl {
+    users: HashMap<String, PasswordHash>,
+    tokens: Vec<Secret>,
+    proxy_header: Option<HeaderName>,
+    trusted_proxies: TrustedProxies,
+    failures: FailureLimiter,
+    verified: Mutex<HashMap<[u8; 32], Instant>>,
+}
+
+impl Default for AccessControl {
+    fn default() -> Self {
+        AccessControl::new(
+            HashMap::new(),
+            Vec::new(),
+            None,
+            TrustedProxies::default(),
+            FailureLimiter::new(5, Duration::from_secs(300)),
+        )
+    }
+}
+
+/// How a request proved who it is.
+enum Credentials {
+    Bearer(String),
+    Basic { user: String, password: String },
+    None,
+}
+
+impl AccessControl {
+    /// Access control with these users, tokens and proxy settings.
+    pub fn new(
+        users: HashMap<String, PasswordHash>,
+        tokens: Vec<Secret>,
+        proxy_header: Option<HeaderName>,
+        trusted_proxies: TrustedProxies,
+        failures: FailureLimiter,
+    ) -> Self {
+        AccessControl { users, tokens, proxy_header, trusted_proxies, failures, verified: Mutex::new(HashMap::new()) }
+    }
+
+    /// Whether any method is configured; without one everything is open.
+    pub fn is_enabled(&self) -> bool {
+        !self.users.is_empty() || !self.tokens.is_empty() || self.proxy_header.is_some()
+    }
+
+    /// Decides whether the request may reach a protected route.
+    async fn admit(&self, req: &ServiceRequest) -> Result<(), ApiError> {
+        let client = self.trusted_proxies.client_address(req).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        if let Some(header) = &self.proxy_header {
+            if let Some(user) = req.headers().get(header).and_then(|v| v.to_str().ok()).filter(|u| !u.trim().is_empty())
+            {
+                let peer = req.peer_addr().map(|addr| addr.ip());
+                if peer.is_some_and(|peer| self.trusted_proxies.contains(peer)) {
+                    log::debug!("{user} admitted by the {header} header of a trusted proxy");
+                    return Ok(());
+                }
+                log::warn!("ignored the {header} header from {client}: not a trusted proxy");
+            }
+        }
+        let credentials = credentials(req);
+        if matches!(credentials, Credentials::None) {
+            return Err(self.login_required("this dashboard needs you to sign in"));
+        }
+        if let Some(wait) = self.failures.blocked(client) {
+            return Err(ApiError::TooManyRequests { retry_after: wait.as_secs().max(1) });
+        }
+        let admitted = match credentials {
+            Credentials::Bearer(token) => {
+                self.tokens.iter().any(|t| bool::from(t.expose().as_bytes().ct_eq(token.as_bytes())))
+            }
+            Credentials::Basic { user, password } => self.check_password(user, password).await,
+            Credentials::None => false,
+        };
+        if admitted {
+            self.failures.succeed(client);
+            Ok(())
+        } else {
+            self.failures.fail(client);
+            log::warn!("failed sign-in from {client}");
+            Err(self.login_required("wrong user name, password or token"))
+        }
+    }
+
+    async fn check_password(&self, user: String, password: String) -> bool {
+        let Some(hash) = self.users.get(&user).cloned() else { return false };
+        let key: [u8; 32] =
+            Sha256::new().chain_update(&user).chain_update([0]).chain_update(&password).finalize().into();
+        {
+            let verified = self.verified.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if verified.get(&key).is_some_and(|at| at.elapsed() < VERIFIED_FOR) {
+                return true;
+            }
+        }
+        let matches = web::block(move || hash.verify(&password)).await.unwrap_or(false);
+        if matches {
+            let mut verified = self.verified.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            verified.retain(|_, at| at.elapsed() < VERIFIED_FOR);
+            verified.insert(key, Instant::now());
+        }
+        matches
+    }
+
+    fn login_required(&self, message: &str) -> ApiError {
+        ApiError::LoginRequired { message: message.to_owned(), basic: !self.users.is_empty() }
+    }
+}
+
+fn credentials(req: &ServiceRequest) -> Credentials {
+    let Some(value) = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()) else { return Credentials::None };
+    if let Some(token) = value.strip_prefix("Bearer ") {
+        return Credentials::Bearer(token.trim().to_owned());
+    }
+    let decoded = value
+        .strip_prefix("Basic ")
+        .and_then(|encoded| base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    match decoded.as_deref().and_then(|pair| pair.split_once(':')) {
+        Some((user, password)) => Credentials::Basic { user: user.to_owned(), password: password.to_owned() },
+        None => Credentials::Bearer(String::new()),
+    }
+}
+
+/// Which routes need what.
+enum Protection {
+    Open,
+    SignedIn,
+}
+
+fn protection(path: &str, metrics: MetricsAccess) -> Protection {
+    match path {
+        "/webhook" | "/healthz" | "/readyz" => Protection::Open,
+        "/metrics" if metrics != MetricsAccess::Protected => Protection::Open,
+        _ => Protection::SignedIn,
+    }
+}
+
+/// Middleware: cross-site checks, then sign-in for protected routes.
+pub async fn guard(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    };
+    let path = req.path().strip_prefix(state.base_path.as_str()).unwrap_or(req.path());
+    let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let bearer = matches!(credentials(&req), Credentials::Bearer(_));
+    if changes_state && path.starts_with("/api/") && !bearer && csrf::is_cross_site(&req) {
+        return Ok(refuse(req, ApiError::Forbidden("a page on another site cannot change this dashboard".into())));
+    }
+    if let Protection::SignedIn = protection(path, state.metrics) {
+        if state.access.is_enabled() {
+            if let Err(err) = state.access.admit(&req).await {
+                return Ok(refuse(req, err));
+            }
+        }
+    }
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
+}
+
+fn refuse<B>(req: ServiceRequest, err: ApiError) -> ServiceResponse<EitherBody<B>> {
+    req.into_response(err.error_response()).map_into_right_body()
+}
