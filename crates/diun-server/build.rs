@@ -25,6 +25,7 @@ fn main() {
         "vite.config.ts",
         "tsconfig.json",
         "tsconfig.app.json",
+        "tsconfig.node.json",
     ] {
         println!("cargo:rerun-if-changed={}", frontend.join(input).display());
     }

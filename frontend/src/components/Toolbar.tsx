@@ -1,0 +1,166 @@
+import { useEffect, useRef, useState } from 'react';
+import { Search, Tags, X } from 'lucide-react';
+import type { Tag } from '../lib/types';
+import type { StatusFilter, ViewState } from '../lib/viewState';
+
+const STATUSES: Array<{ value: StatusFilter; label: string }> = [
+  { value: 'pending', label: 'Pending' },
+  { value: 'acknowledged', label: 'Acknowledged' },
+  { value: 'all', label: 'All' },
+];
+
+export function Toolbar(props: {
+  view: ViewState;
+  setView: (p: Partial<ViewState>) => void;
+  tags: Tag[];
+  hosts: string[];
+  counts: Record<StatusFilter, number>;
+  onManageTags: () => void;
+}) {
+  const { view, setView } = props;
+  const inputRef = useRef<HTMLInputElement>(null);
+  const [q, setQ] = useState(view.q);
+
+  // Keep the box in step when the URL changes (back button, "clear filters").
+  useEffect(() => setQ(view.q), [view.q]);
+
+  // Debounce URL writes while typing; filtering itself is cheap.
+  useEffect(() => {
+    if (q === view.q) return;
+    const t = setTimeout(() => setView({ q }), 120);
+    return () => clearTimeout(t);
+  }, [q, view.q, setView]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
+      const t = e.target as HTMLElement;
+      if (t.closest('input, textarea, select, [contenteditable="true"], dialog')) return;
+      e.preventDefault();
+      inputRef.current?.focus();
+      inputRef.current?.select();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const tagValue = view.tag === null ? '' : String(view.tag);
+  const sortedTags = [...props.tags].sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }));
+
+  return (
+    <div className="toolbar" role="search" aria-label="Filter updates">
+      <div className="search">
+        <Search size={15} className="search-icon" aria-hidden />
+        <input
+          ref={inputRef}
+          type="search"
+          className="input search-input"
+          placeholder="Search images, containers, hosts…"
+          aria-label="Search images, containers and hosts"
+          data-testid="search"
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape' && q) {
+              e.preventDefault();
+              setQ('');
+              setView({ q: '' });
+            } else if (e.key === 'Enter') {
+              setView({ q });
+            }
+          }}
+        />
+        {q ? (
+          <button
+            type="button"
+            className="icon-btn icon-btn-xs search-clear"
+            aria-label="Clear search"
+            onClick={() => {
+              setQ('');
+              setView({ q: '' });
+              inputRef.current?.focus();
+            }}
+          >
+            <X size={14} aria-hidden />
+          </button>
+        ) : (
+          <kbd className="search-kbd" aria-hidden>
+            /
+          </kbd>
+        )}
+      </div>
+
+      <div className="segmented" role="radiogroup" aria-label="Status" data-testid="status-filter">
+        {STATUSES.map((s, i) => (
+          <button
+            key={s.value}
+            type="button"
+            role="radio"
+            aria-checked={view.status === s.value}
+            tabIndex={view.status === s.value ? 0 : -1}
+            className="segment"
+            data-value={s.value}
+            onClick={() => setView({ status: s.value })}
+            onKeyDown={(e) => {
+              const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+              if (!d) return;
+              e.preventDefault();
+              const n = (i + d + STATUSES.length) % STATUSES.length;
+              setView({ status: STATUSES[n].value });
+              (e.currentTarget.parentElement?.children[n] as HTMLElement | undefined)?.focus();
+            }}
+          >
+            {s.label}
+            <span className="segment-count">{props.counts[s.value].toLocaleString()}</span>
+          </button>
+        ))}
+      </div>
+
+      <div className="filters">
+        <label className="select-wrap">
+          <span className="sr-only">Tag</span>
+          <select
+            className="select"
+            data-testid="tag-filter"
+            value={tagValue}
+            data-active={view.tag !== null || undefined}
+            onChange={(e) => {
+              const v = e.target.value;
+              setView({ tag: v === '' ? null : v === 'none' ? 'none' : Number(v) });
+            }}
+          >
+            <option value="">All tags</option>
+            {sortedTags.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+            <option value="none">Untagged</option>
+          </select>
+        </label>
+        <label className="select-wrap">
+          <span className="sr-only">Host</span>
+          <select
+            className="select"
+            data-testid="host-filter"
+            value={view.host ?? ''}
+            data-active={view.host !== null || undefined}
+            onChange={(e) => setView({ host: e.target.value || null })}
+          >
+            <option value="">All hosts</option>
+            {props.hosts.map((h) => (
+              <option key={h} value={h}>
+                {h}
+              </option>
+            ))}
+            {view.host && !props.hosts.includes(view.host) && <option value={view.host}>{view.host}</option>}
+          </select>
+        </label>
+        <button type="button" className="btn btn-secondary manage-tags" onClick={props.onManageTags} data-testid="manage-tags">
+          <Tags size={15} aria-hidden />
+          <span>Tags</span>
+        </button>
+      </div>
+    </div>
+  );
+}

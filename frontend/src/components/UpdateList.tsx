@@ -1,0 +1,138 @@
+import { useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useWindowVirtualizer } from '@tanstack/react-virtual';
+import { CheckCheck, ChevronRight, Tag as TagIcon } from 'lucide-react';
+import type { Group } from '../lib/grouping';
+import type { Update } from '../lib/types';
+import { isImageDrag, readDraggedImages, useListContext } from './context';
+import { UpdateRow } from './UpdateRow';
+
+type Row = { kind: 'group'; key: string; group: Group; index: number } | { kind: 'update'; key: string; update: Update; position: 'first' | 'middle' | 'last' | 'only' };
+
+export function flattenRows(groups: Group[], collapsed: ReadonlySet<string>): Row[] {
+  const rows: Row[] = [];
+  groups.forEach((g, index) => {
+    rows.push({ kind: 'group', key: `g:${g.key}`, group: g, index });
+    if (collapsed.has(g.key)) return;
+    const n = g.updates.length;
+    g.updates.forEach((u, i) => {
+      rows.push({ kind: 'update', key: `u:${u.id}`, update: u, position: n === 1 ? 'only' : i === 0 ? 'first' : i === n - 1 ? 'last' : 'middle' });
+    });
+  });
+  return rows;
+}
+
+function GroupHeader({ group, collapsed, showAck, first }: { group: Group; collapsed: boolean; showAck: boolean; first: boolean }) {
+  const { actions } = useListContext();
+  const [over, setOver] = useState(false);
+  const depth = useRef(0);
+  const name = group.tag?.name ?? 'Untagged';
+  const count = group.updates.length;
+
+  return (
+    <div
+      className={`group-header${first ? ' is-first' : ''}${over ? ' is-drop-target' : ''}${collapsed ? ' is-collapsed' : ''}`}
+      data-testid="group-header"
+      data-group-key={group.key}
+      data-group-name={name}
+      onDragEnter={(e) => {
+        if (!isImageDrag(e.dataTransfer)) return;
+        e.preventDefault();
+        depth.current++;
+        setOver(true);
+      }}
+      onDragOver={(e) => {
+        if (!isImageDrag(e.dataTransfer)) return;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'move';
+      }}
+      onDragLeave={() => {
+        depth.current = Math.max(0, depth.current - 1);
+        if (depth.current === 0) setOver(false);
+      }}
+      onDrop={(e) => {
+        depth.current = 0;
+        setOver(false);
+        const images = readDraggedImages(e.dataTransfer);
+        if (!images) return;
+        e.preventDefault();
+        actions.moveToTag(images, group.tag);
+      }}
+    >
+      <h2 className="group-title">
+        <button type="button" className="group-toggle" aria-expanded={!collapsed} onClick={() => actions.toggleGroup(group.key)} data-testid="group-toggle">
+          <ChevronRight size={15} className="group-chevron" aria-hidden />
+          {group.tag ? <TagIcon size={14} className="group-icon" aria-hidden /> : <span className="group-icon group-icon-empty" aria-hidden />}
+          <span className={`group-name${group.tag ? '' : ' is-untagged'}`}>{name}</span>
+          <span className="group-count" aria-label={`${count} update${count === 1 ? '' : 's'}`}>
+            {count.toLocaleString()}
+          </span>
+        </button>
+      </h2>
+      <span className="group-drop-hint" aria-hidden>
+        {group.tag ? `Drop to move to ${name}` : 'Drop to remove the tag'}
+      </span>
+      {showAck && group.pendingCount > 0 && (
+        <button
+          type="button"
+          className="btn btn-ghost btn-sm group-ack"
+          data-testid="ack-group"
+          aria-label={`Acknowledge all ${group.pendingCount} pending in ${name}`}
+          onClick={() => actions.acknowledgeGroup(group)}
+        >
+          <CheckCheck size={14} aria-hidden />
+          <span>Acknowledge all</span>
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function UpdateList({ groups, collapsed, showGroupAck }: { groups: Group[]; collapsed: ReadonlySet<string>; showGroupAck: boolean }) {
+  const ctx = useListContext();
+  const rows = useMemo(() => flattenRows(groups, collapsed), [groups, collapsed]);
+  const listRef = useRef<HTMLDivElement>(null);
+  const [margin, setMargin] = useState(0);
+
+  useLayoutEffect(() => {
+    const el = listRef.current;
+    if (!el) return;
+    const measure = () => setMargin(el.getBoundingClientRect().top + window.scrollY);
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(document.body);
+    return () => ro.disconnect();
+  }, []);
+
+  const virtualizer = useWindowVirtualizer({
+    count: rows.length,
+    estimateSize: (i) => (rows[i].kind === 'group' ? 52 : 78),
+    overscan: 5,
+    scrollMargin: margin,
+    getItemKey: (i) => rows[i].key,
+  });
+
+  const items = virtualizer.getVirtualItems();
+
+  return (
+    <div ref={listRef} className="list" data-testid="update-list" data-row-count={rows.length} style={{ height: virtualizer.getTotalSize() }}>
+      {items.map((item) => {
+        const row = rows[item.index];
+        return (
+          <div
+            key={item.key}
+            data-index={item.index}
+            ref={virtualizer.measureElement}
+            className={`vrow vrow-${row.kind}`}
+            style={{ transform: `translateY(${item.start - virtualizer.options.scrollMargin}px)` }}
+          >
+            {row.kind === 'group' ? (
+              <GroupHeader group={row.group} collapsed={collapsed.has(row.group.key)} showAck={showGroupAck} first={row.index === 0} />
+            ) : (
+              <UpdateRow update={row.update} selected={ctx.selected.has(row.update.id)} now={ctx.now} tags={ctx.tags} actions={ctx.actions} position={row.position} />
+            )}
+          </div>
+        );
+      })}
+    </div>
+  );
+}

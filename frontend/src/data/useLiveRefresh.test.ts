@@ -1,0 +1,138 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BACKOFF_CAP_MS, nextBackoff, startLiveRefresh, type EventSourceLike, type LiveMode } from './useLiveRefresh';
+
+class FakeEventSource implements EventSourceLike {
+  static all: FakeEventSource[] = [];
+  onopen: ((ev: Event) => unknown) | null = null;
+  onmessage: ((ev: MessageEvent) => unknown) | null = null;
+  onerror: ((ev: Event) => unknown) | null = null;
+  listeners = new Map<string, () => void>();
+  closed = false;
+  constructor(public url: string) {
+    FakeEventSource.all.push(this);
+  }
+  addEventListener(type: string, l: () => void) {
+    this.listeners.set(type, l);
+  }
+  close() {
+    this.closed = true;
+  }
+  open() {
+    this.onopen?.(new Event('open'));
+  }
+  fail() {
+    this.onerror?.(new Event('error'));
+  }
+  emit(type: string) {
+    this.listeners.get(type)?.();
+  }
+}
+
+function setup() {
+  const refetch = vi.fn();
+  const modes: LiveMode[] = [];
+  const listeners = new Map<string, () => void>();
+  const win = { addEventListener: (t: string, l: () => void) => listeners.set(t, l), removeEventListener: vi.fn() };
+  const stop = startLiveRefresh({
+    url: 'http://dash/sub/api/events',
+    refetch,
+    onMode: (m) => modes.push(m),
+    debounceMs: 100,
+    createEventSource: (url) => new FakeEventSource(url),
+    win: win as unknown as Window,
+  });
+  return { refetch, modes, stop, focus: () => listeners.get('focus')?.() };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  FakeEventSource.all = [];
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('stream reconnection backoff', () => {
+  it('doubles from one second and stops at the cap', () => {
+    const delays: number[] = [];
+    let d = 1000;
+    for (let i = 0; i < 9; i++) {
+      delays.push(d);
+      d = nextBackoff(d);
+    }
+    expect(delays).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000]);
+    expect(nextBackoff(BACKOFF_CAP_MS)).toBe(60000);
+  });
+});
+
+describe('startLiveRefresh', () => {
+  it('refetches once per burst of named events and on open', () => {
+    const { refetch, modes, stop } = setup();
+    const es = FakeEventSource.all[0];
+    expect(es.url).toBe('http://dash/sub/api/events');
+    es.open();
+    expect(modes).toEqual(['live']);
+    vi.advanceTimersByTime(100);
+    expect(refetch).toHaveBeenCalledTimes(1);
+    es.emit('update.created');
+    es.emit('tag.renamed');
+    es.onmessage?.(new MessageEvent('message'));
+    expect(refetch).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(100);
+    expect(refetch).toHaveBeenCalledTimes(2);
+    stop();
+    expect(es.closed).toBe(true);
+  });
+
+  it('falls back to 30 s polling and retries the stream with backoff', () => {
+    const { refetch, modes, stop } = setup();
+    FakeEventSource.all[0].fail();
+    expect(FakeEventSource.all[0].closed).toBe(true);
+    expect(modes).toEqual(['polling']);
+    // Retries at 1 s, then 2 s, then 4 s after each failure.
+    vi.advanceTimersByTime(999);
+    expect(FakeEventSource.all).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(FakeEventSource.all).toHaveLength(2);
+    FakeEventSource.all[1].fail();
+    vi.advanceTimersByTime(1999);
+    expect(FakeEventSource.all).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(FakeEventSource.all).toHaveLength(3);
+    FakeEventSource.all[2].fail();
+    // Polling kept going meanwhile: one refetch per 30 s.
+    refetch.mockClear();
+    vi.advanceTimersByTime(30_000);
+    expect(refetch.mock.calls.length).toBeGreaterThanOrEqual(1);
+    // Once a stream opens, polling stops and backoff resets.
+    const live = FakeEventSource.all[FakeEventSource.all.length - 1];
+    live.open();
+    expect(modes.at(-1)).toBe('live');
+    refetch.mockClear();
+    vi.advanceTimersByTime(90_000);
+    expect(refetch).toHaveBeenCalledTimes(1); // only the catch-up refetch after open
+    live.fail();
+    const count = FakeEventSource.all.length;
+    vi.advanceTimersByTime(1000);
+    expect(FakeEventSource.all).toHaveLength(count + 1);
+    stop();
+  });
+
+  it('never waits more than 60 s between attempts', () => {
+    const { stop } = setup();
+    for (let i = 0; i < 10; i++) {
+      const n = FakeEventSource.all.length;
+      FakeEventSource.all[n - 1].fail();
+      vi.advanceTimersByTime(60_000);
+      expect(FakeEventSource.all).toHaveLength(n + 1);
+    }
+    stop();
+  });
+
+  it('refetches on window focus', () => {
+    const { refetch, focus, stop } = setup();
+    focus();
+    expect(refetch).toHaveBeenCalledTimes(1);
+    stop();
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * Keeps the data fresh without reloading: listens to the server's
+ * Server-Sent Events stream (`api/events`) and refetches on any event. When
+ * the stream fails (or the server has none) it closes it, polls every 30 s,
+ * and retries the stream with exponential backoff capped at 60 s. Also
+ * refetches when the window regains focus.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { apiUrl } from './api';
+
+export type LiveMode = 'connecting' | 'live' | 'polling';
+
+export const POLL_INTERVAL_MS = 30_000;
+export const BACKOFF_START_MS = 1_000;
+export const BACKOFF_CAP_MS = 60_000;
+
+/** Event types the server announces; named SSE events only reach listeners of their own name. */
+export const LIVE_EVENT_TYPES = [
+  'update.created',
+  'update.changed',
+  'update.acknowledged',
+  'update.deleted',
+  'tag.created',
+  'tag.renamed',
+  'tag.deleted',
+  'assignment.changed',
+] as const;
+
+/** Next reconnection delay: doubles, capped. */
+export function nextBackoff(current: number): number {
+  return Math.min(BACKOFF_CAP_MS, Math.max(BACKOFF_START_MS, current * 2));
+}
+
+/** The part of EventSource used here, so tests can pass a fake. */
+export interface EventSourceLike {
+  onopen: ((ev: Event) => unknown) | null;
+  onmessage: ((ev: MessageEvent) => unknown) | null;
+  onerror: ((ev: Event) => unknown) | null;
+  addEventListener(type: string, listener: () => void): void;
+  close(): void;
+}
+
+export interface LiveRefreshOptions {
+  url: string;
+  refetch: () => void;
+  onMode: (mode: LiveMode) => void;
+  /** Coalesces bursts of events into one refetch. */
+  debounceMs?: number;
+  createEventSource?: ((url: string) => EventSourceLike) | null;
+  /** Where focus/visibility are watched; omitted in tests. */
+  win?: Pick<Window, 'addEventListener' | 'removeEventListener'>;
+  doc?: Pick<Document, 'addEventListener' | 'removeEventListener' | 'visibilityState'>;
+}
+
+/** Starts live refreshing; returns a function that stops everything. */
+export function startLiveRefresh(o: LiveRefreshOptions): () => void {
+  const debounceMs = o.debounceMs ?? 250;
+  let source: EventSourceLike | null = null;
+  let pollTimer: ReturnType<typeof setInterval> | null = null;
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  let debounceTimer: ReturnType<typeof setTimeout> | null = null;
+  let backoff = BACKOFF_START_MS;
+  let disposed = false;
+
+  const scheduleRefetch = () => {
+    if (debounceTimer) clearTimeout(debounceTimer);
+    debounceTimer = setTimeout(() => o.refetch(), debounceMs);
+  };
+  const startPolling = () => {
+    if (!pollTimer) pollTimer = setInterval(() => o.refetch(), POLL_INTERVAL_MS);
+  };
+  const stopPolling = () => {
+    if (pollTimer) clearInterval(pollTimer);
+    pollTimer = null;
+  };
+
+  const fail = () => {
+    source?.close();
+    source = null;
+    if (disposed) return;
+    o.onMode('polling');
+    startPolling();
+    const delay = backoff;
+    backoff = nextBackoff(backoff);
+    retryTimer = setTimeout(connect, delay);
+  };
+
+  function connect() {
+    retryTimer = null;
+    if (disposed) return;
+    if (!o.createEventSource) {
+      o.onMode('polling');
+      startPolling();
+      return;
+    }
+    let es: EventSourceLike;
+    try {
+      es = o.createEventSource(o.url);
+    } catch {
+      fail();
+      return;
+    }
+    source = es;
+    es.onopen = () => {
+      backoff = BACKOFF_START_MS;
+      stopPolling();
+      o.onMode('live');
+      // Catch up on whatever happened while disconnected.
+      scheduleRefetch();
+    };
+    es.onmessage = scheduleRefetch;
+    for (const type of LIVE_EVENT_TYPES) es.addEventListener(type, scheduleRefetch);
+    es.onerror = () => {
+      if (source === es) fail();
+    };
+  }
+
+  const onFocus = () => o.refetch();
+  const onVisible = () => {
+    if (o.doc?.visibilityState === 'visible') o.refetch();
+  };
+  o.win?.addEventListener('focus', onFocus);
+  o.doc?.addEventListener('visibilitychange', onVisible);
+
+  connect();
+
+  return () => {
+    disposed = true;
+    source?.close();
+    source = null;
+    stopPolling();
+    if (retryTimer) clearTimeout(retryTimer);
+    if (debounceTimer) clearTimeout(debounceTimer);
+    o.win?.removeEventListener('focus', onFocus);
+    o.doc?.removeEventListener('visibilitychange', onVisible);
+  };
+}
+
+export function useLiveRefresh(refetch: () => void, opts: { debounceMs?: number } = {}): LiveMode {
+  const [mode, setMode] = useState<LiveMode>('connecting');
+  const refetchRef = useRef(refetch);
+  refetchRef.current = refetch;
+  const debounceMs = opts.debounceMs ?? 250;
+
+  useEffect(
+    () =>
+      startLiveRefresh({
+        url: apiUrl('api/events'),
+        refetch: () => refetchRef.current(),
+        onMode: setMode,
+        debounceMs,
+        createEventSource: typeof EventSource === 'undefined' ? null : (url) => new EventSource(url),
+        win: window,
+        doc: document,
+      }),
+    [debounceMs],
+  );
+
+  return mode;
+}

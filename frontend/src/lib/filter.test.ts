@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { buildSearchIndex, computeStats, filterUpdates, hostsOf } from './filter';
+import { makeUpdate } from './fixtures.test-util';
+import { DEFAULT_VIEW } from './viewState';
+
+const media = { id: 1, name: 'media' };
+const infra = { id: 2, name: 'infra' };
+const updates = [
+  makeUpdate({ id: 1, image: 'docker.io/library/nginx:1.27', hostname: 'nas', metadata: { ctn_names: 'web,web-proxy' }, tag: infra }),
+  makeUpdate({ id: 2, image: 'ghcr.io/home-assistant/home-assistant:2026.11', hostname: 'swarm-manager-1', provider: 'swarm', metadata: { ctn_name: 'homeassistant_app' }, tag: media }),
+  makeUpdate({ id: 3, image: 'quay.io/prometheus/prometheus:v3.1.0', hostname: 'k8s', provider: 'kubernetes', metadata: { pod_name: 'prometheus-0', pod_namespace: 'monitoring' }, acknowledged_at: '2026-11-21T00:00:00Z' }),
+  makeUpdate({ id: 4, image: 'docker.io/library/redis:7.4', hostname: 'nas', metadata: { ctn_name: 'cache' }, tag: null, last_seen_at: '2026-11-10T00:00:00Z' }),
+];
+const ids = (list: { id: number }[]) => list.map((u) => u.id);
+
+describe('filterUpdates', () => {
+  it('filters by status', () => {
+    expect(ids(filterUpdates(updates, DEFAULT_VIEW))).toEqual([1, 2, 4]);
+    expect(ids(filterUpdates(updates, { ...DEFAULT_VIEW, status: 'acknowledged' }))).toEqual([3]);
+    expect(ids(filterUpdates(updates, { ...DEFAULT_VIEW, status: 'all' }))).toEqual([1, 2, 3, 4]);
+  });
+
+  it('searches image, container names and host, case-insensitively', () => {
+    const all = { ...DEFAULT_VIEW, status: 'all' as const };
+    expect(ids(filterUpdates(updates, { ...all, q: 'NGINX' }))).toEqual([1]);
+    expect(ids(filterUpdates(updates, { ...all, q: 'web-proxy' }))).toEqual([1]);
+    expect(ids(filterUpdates(updates, { ...all, q: 'homeassistant_app' }))).toEqual([2]);
+    expect(ids(filterUpdates(updates, { ...all, q: 'monitoring/prom' }))).toEqual([3]);
+    expect(ids(filterUpdates(updates, { ...all, q: 'nas' }))).toEqual([1, 4]);
+    expect(ids(filterUpdates(updates, { ...all, q: 'nas cache' }))).toEqual([4]);
+    expect(ids(filterUpdates(updates, { ...all, q: 'nothing-like-this' }))).toEqual([]);
+  });
+
+  it('filters by tag, untagged and host', () => {
+    const all = { ...DEFAULT_VIEW, status: 'all' as const };
+    expect(ids(filterUpdates(updates, { ...all, tag: 1 }))).toEqual([2]);
+    expect(ids(filterUpdates(updates, { ...all, tag: 'none' }))).toEqual([3, 4]);
+    expect(ids(filterUpdates(updates, { ...all, host: 'nas' }))).toEqual([1, 4]);
+    expect(ids(filterUpdates(updates, { ...DEFAULT_VIEW, host: 'k8s' }))).toEqual([]);
+  });
+
+  it('gives the same answer with a prebuilt index', () => {
+    const index = buildSearchIndex(updates);
+    const view = { ...DEFAULT_VIEW, status: 'all' as const, q: 'web' };
+    expect(ids(filterUpdates(updates, view, index))).toEqual(ids(filterUpdates(updates, view)));
+  });
+});
+
+describe('computeStats', () => {
+  it('counts pending, acknowledged, hosts and the oldest pending time', () => {
+    expect(computeStats(updates)).toEqual({ pending: 3, acknowledged: 1, hosts: 3, oldestPendingAt: '2026-11-10T00:00:00Z' });
+    expect(computeStats([])).toEqual({ pending: 0, acknowledged: 0, hosts: 0, oldestPendingAt: null });
+  });
+
+  it('lists hosts sorted and unique', () => {
+    expect(hostsOf(updates)).toEqual(['k8s', 'nas', 'swarm-manager-1']);
+  });
+});
