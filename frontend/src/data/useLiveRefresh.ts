@@ -19,11 +19,14 @@ export const LIVE_EVENT_TYPES = [
   'update.created',
   'update.changed',
   'update.acknowledged',
+  'update.unacknowledged',
   'update.deleted',
   'tag.created',
   'tag.renamed',
   'tag.deleted',
   'assignment.changed',
+  // Sent when events may have been missed (a database outage, a slow client).
+  'resync',
 ] as const;
 
 /** Next reconnection delay: doubles, capped. */
