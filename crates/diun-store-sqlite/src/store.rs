@@ -37,23 +37,34 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct SqliteStore {
     pool: Pool<ConnectionManager<SqliteConnection>>,
     history_limit: i64,
-    feed: Arc<ChangeBroadcaster>,
+    file: Arc<SharedFile>,
 }
 
-/// The change feed of `path`, shared by every store of this process open on it.
-fn shared_feed(path: &str) -> Arc<ChangeBroadcaster> {
-    static FEEDS: Mutex<Option<HashMap<PathBuf, Weak<ChangeBroadcaster>>>> = Mutex::new(None);
+/// What every store of this process open on one file shares.
+struct SharedFile {
+    /// The change feed.
+    feed: ChangeBroadcaster,
+    /// SQLite lets one writer in at a time; writers of this process queue
+    /// here instead of sleeping and retrying on the busy lock, which under
+    /// load put tens of milliseconds on the slowest writes. Other processes
+    /// still meet the busy timeout.
+    writer: Mutex<()>,
+}
+
+/// The shared state of `path`, for every store of this process open on it.
+fn shared_file(path: &str) -> Arc<SharedFile> {
+    static FILES: Mutex<Option<HashMap<PathBuf, Weak<SharedFile>>>> = Mutex::new(None);
     // The file exists by now (migrations made it), so its canonical path names it.
     let key = std::fs::canonicalize(path).unwrap_or_else(|_| PathBuf::from(path));
-    let mut feeds = FEEDS.lock().unwrap_or_else(PoisonError::into_inner);
-    let feeds = feeds.get_or_insert_with(HashMap::new);
-    feeds.retain(|_, feed| feed.strong_count() > 0);
-    if let Some(feed) = feeds.get(&key).and_then(Weak::upgrade) {
-        return feed;
+    let mut files = FILES.lock().unwrap_or_else(PoisonError::into_inner);
+    let files = files.get_or_insert_with(HashMap::new);
+    files.retain(|_, file| file.strong_count() > 0);
+    if let Some(file) = files.get(&key).and_then(Weak::upgrade) {
+        return file;
     }
-    let feed = Arc::new(ChangeBroadcaster::new());
-    feeds.insert(key, Arc::downgrade(&feed));
-    feed
+    let file = Arc::new(SharedFile { feed: ChangeBroadcaster::new(), writer: Mutex::new(()) });
+    files.insert(key, Arc::downgrade(&file));
+    file
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -87,14 +98,14 @@ impl SqliteStore {
             .map_err(|err| StoreError::Backend(format!("cannot migrate {path}: {err}").into()))?;
         drop(conn);
 
-        let feed = shared_feed(&path);
+        let file = shared_file(&path);
         let pool = Pool::builder()
             .max_size(options.pool_size.max(1))
             .connection_timeout(options.connection_timeout)
             .connection_customizer(Box::new(ConnectionSettings { busy_timeout: BUSY_TIMEOUT }))
             .build(ConnectionManager::new(path))
             .map_err(from_pool)?;
-        Ok(SqliteStore { pool, history_limit: i64::from(options.history_limit.max(1)), feed })
+        Ok(SqliteStore { pool, history_limit: i64::from(options.history_limit.max(1)), file })
     }
 
     /// Runs `work` on a pooled connection.
@@ -110,10 +121,11 @@ impl SqliteStore {
     /// once the transaction has committed.
     fn write<T>(&self, work: impl FnOnce(&mut SqliteConnection, &mut Vec<Change>) -> StoreResult<T>) -> StoreResult<T> {
         let mut changes = Vec::new();
+        let _writer = self.file.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let result = self.with_conn(|conn| {
             conn.immediate_transaction(|conn| work(conn, &mut changes).map_err(TxError)).map_err(|TxError(err)| err)
         })?;
-        self.feed.send_all(&changes);
+        self.file.feed.send_all(&changes);
         Ok(result)
     }
 
@@ -496,6 +508,6 @@ impl Store for SqliteStore {
     }
 
     fn subscribe(&self) -> StoreResult<ChangeSubscription> {
-        Ok(self.feed.subscribe())
+        Ok(self.file.feed.subscribe())
     }
 }
