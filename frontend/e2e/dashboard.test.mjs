@@ -370,23 +370,19 @@ describe('Diun Dashboard', () => {
     await dialog.waitFor({ state: 'detached' });
   });
 
-  test('a new notification appears by itself (live stream, or 30 s polling as the fallback)', async () => {
-    // Does the server have the event stream yet?
-    const ctrl = new AbortController();
-    const probe = await fetch(new URL('api/events', server.baseUrl), { signal: ctrl.signal }).catch(() => null);
-    const hasStream = probe?.status === 200 && (probe.headers.get('content-type') ?? '').startsWith('text/event-stream');
-    ctrl.abort();
+  test('a new notification appears by itself, pushed by the live stream', async () => {
     const indicator = page.getByTestId('live-indicator');
-    if (hasStream) await eventually(async () => (await indicator.textContent()).includes('Live'), { message: 'live indicator' });
-    else assert.ok((await indicator.textContent()).includes('Auto-refresh'), await indicator.textContent());
+    await eventually(async () => (await indicator.textContent()).includes('Live'), { message: 'live indicator' });
 
     const image = 'docker.io/library/traefik:v3.2';
     const t0 = Date.now();
     await postWebhook(server.baseUrl, { ...samples.find((s) => s.name === 'docker.json').body, image, metadata: { ctn_names: 'proxy' } });
     await card(image).waitFor({ timeout: 40_000 });
     const ms = Date.now() - t0;
-    console.log(`# ${hasStream ? 'live stream' : 'polling'}: new card after ${ms} ms`);
-    if (hasStream) assert.ok(ms < 5_000, `live stream delivered in ${ms} ms`);
+    console.log(`# live stream: new card after ${ms} ms`);
+    // Not a speed check: the fallback polls every 30 s, so anything far below
+    // that proves the card came through the stream.
+    assert.ok(ms < 15_000, `the card came through the stream, not the 30 s poll (${ms} ms)`);
   });
 
   test('screenshots: light and dark, desktop and phone', async () => {
