@@ -374,11 +374,26 @@ describe('Diun Dashboard', () => {
     const indicator = page.getByTestId('live-indicator');
     await eventually(async () => (await indicator.textContent()).includes('Live'), { message: 'live indicator' });
 
+    // Let the refetches that earlier steps caused die down (1 s without a request), then
+    // watch what the event makes the page ask for.
+    let lastRequest = Date.now();
+    const asked = [];
+    const onRequest = (req) => {
+      lastRequest = Date.now();
+      asked.push(new URL(req.url()).pathname);
+    };
+    page.on('request', onRequest);
+    await eventually(async () => Date.now() - lastRequest > 1_000, { message: 'a quiet page', interval: 100 });
+    asked.length = 0;
     const image = 'docker.io/library/traefik:v3.2';
     const t0 = Date.now();
-    await postWebhook(server.baseUrl, { ...samples.find((s) => s.name === 'docker.json').body, image, metadata: { ctn_names: 'proxy' } });
+    const stored = await (await postWebhook(server.baseUrl, { ...samples.find((s) => s.name === 'docker.json').body, image, metadata: { ctn_names: 'proxy' } })).json();
     await card(image).waitFor({ timeout: 40_000 });
     const ms = Date.now() - t0;
+    page.off('request', onRequest);
+    // The event names the update: only that one is fetched, not the whole list.
+    assert.ok(asked.some((p) => p.endsWith(`/api/updates/${stored.id}`)), asked.join(', '));
+    assert.ok(!asked.some((p) => p.endsWith('/api/updates')), `no full reload: ${asked.join(', ')}`);
     console.log(`# live stream: new card after ${ms} ms`);
     // Not a speed check: the fallback polls every 30 s, so anything far below
     // that proves the card came through the stream.

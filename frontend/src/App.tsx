@@ -38,7 +38,7 @@ export function App() {
   const state = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const [view, setView] = useView();
   const [theme, setTheme] = useTheme();
-  const live = useLiveRefresh(store.refresh);
+  const live = useLiveRefresh(store.sync);
   const now = useNow();
   const dialogs = useDialogs();
 

@@ -7,8 +7,9 @@
  */
 import { parseImageRef } from '../lib/imageRef';
 import type { ServerInfo, Tag, TagRef, Update } from '../lib/types';
-import { api, errorMessage } from './api';
+import { api, ApiError, errorMessage } from './api';
 import { toast } from './toasts';
+import type { LiveChange } from './useLiveRefresh';
 
 export interface DashboardState {
   phase: 'loading' | 'ready' | 'error';
@@ -64,6 +65,35 @@ export class DashboardStore {
       }
     });
     return this.loading;
+  };
+
+  /**
+   * Follows the live stream: applies the changes it announced by fetching only
+   * the updates they name, or loads everything again when that is simpler
+   * (tag changes, large bursts, a load or a mutation under way).
+   */
+  sync = async (changes?: LiveChange[]): Promise<void> => {
+    const plan = changes && planChanges(changes);
+    if (!plan || this.state.phase !== 'ready' || this.loading || this.inflight > 0) return this.refresh();
+    const epoch = this.epoch;
+    try {
+      const fetched = await Promise.all(
+        [...plan.fetch].map((id) =>
+          api.update(id).catch((err: unknown) => {
+            // Deleted since the event was sent: drop it like a deletion.
+            if (err instanceof ApiError && err.status === 404) return null;
+            throw err;
+          }),
+        ),
+      );
+      // Something else changed the list meanwhile: a full load is the safe answer.
+      if (epoch !== this.epoch || this.loading || this.inflight > 0) return this.refresh();
+      const gone = new Set(plan.remove);
+      for (const [i, id] of [...plan.fetch].entries()) if (fetched[i] === null) gone.add(id);
+      this.set({ updates: mergeUpdates(this.state.updates, fetched.filter((u): u is Update => u !== null), gone) });
+    } catch {
+      return this.refresh();
+    }
   };
 
   private async load() {
@@ -235,3 +265,44 @@ export class DashboardStore {
 }
 
 export const store = new DashboardStore();
+
+/** At most this many updates are fetched one by one for a burst; more, and the list is loaded whole. */
+export const MAX_SINGLE_FETCHES = 25;
+
+/** Which updates a burst of changes asks to fetch or remove; `null` when only a full load will do. */
+export function planChanges(changes: LiveChange[]): { fetch: Set<number>; remove: Set<number> } | null {
+  const fetch = new Set<number>();
+  const remove = new Set<number>();
+  for (const change of changes) {
+    const ids = change.ids ?? (change.id === undefined ? [] : [change.id]);
+    switch (change.type) {
+      case 'update.created':
+      case 'update.changed':
+      case 'update.acknowledged':
+      case 'update.unacknowledged':
+        for (const id of ids) if (!remove.has(id)) fetch.add(id);
+        break;
+      case 'update.deleted':
+        for (const id of ids) {
+          fetch.delete(id);
+          remove.add(id);
+        }
+        break;
+      default:
+        // Tags and assignments change tag names and counts across many updates.
+        return null;
+    }
+  }
+  return fetch.size > MAX_SINGLE_FETCHES ? null : { fetch, remove };
+}
+
+/** The list with `fresh` updates replaced or added and `gone` ones removed, in the server's order. */
+export function mergeUpdates(current: Update[], fresh: Update[], gone: Set<number>): Update[] {
+  const byId = new Map(fresh.map((u) => [u.id, u]));
+  const kept = current.filter((u) => !gone.has(u.id) && !byId.has(u.id));
+  const merged = [...kept, ...fresh.filter((u) => !gone.has(u.id))];
+  // Newest last_seen_at first, then the higher id, as GET api/updates orders them. Times are
+  // compared as instants: their text has a varying number of fractional digits.
+  const seen = new Map(merged.map((u) => [u.id, Date.parse(u.last_seen_at)]));
+  return merged.sort((a, b) => seen.get(b.id)! - seen.get(a.id)! || b.id - a.id);
+}

@@ -6,12 +6,12 @@ class FakeEventSource implements EventSourceLike {
   onopen: ((ev: Event) => unknown) | null = null;
   onmessage: ((ev: MessageEvent) => unknown) | null = null;
   onerror: ((ev: Event) => unknown) | null = null;
-  listeners = new Map<string, () => void>();
+  listeners = new Map<string, (event: { data?: unknown }) => void>();
   closed = false;
   constructor(public url: string) {
     FakeEventSource.all.push(this);
   }
-  addEventListener(type: string, l: () => void) {
+  addEventListener(type: string, l: (event: { data?: unknown }) => void) {
     this.listeners.set(type, l);
   }
   close() {
@@ -23,8 +23,8 @@ class FakeEventSource implements EventSourceLike {
   fail() {
     this.onerror?.(new Event('error'));
   }
-  emit(type: string) {
-    this.listeners.get(type)?.();
+  emit(type: string, data?: object) {
+    this.listeners.get(type)?.({ data: JSON.stringify({ type, ...data }) });
   }
 }
 
@@ -82,6 +82,30 @@ describe('startLiveRefresh', () => {
     expect(refetch).toHaveBeenCalledTimes(2);
     stop();
     expect(es.closed).toBe(true);
+  });
+
+  it('hands a burst of events over as changes; open and unreadable events ask for everything', () => {
+    const { refetch, stop } = setup();
+    const es = FakeEventSource.all[0];
+    es.open();
+    vi.advanceTimersByTime(100);
+    expect(refetch).toHaveBeenLastCalledWith(undefined);
+    es.emit('update.created', { id: 7 });
+    es.emit('update.acknowledged', { ids: [1, 2] });
+    vi.advanceTimersByTime(100);
+    expect(refetch).toHaveBeenLastCalledWith([
+      { type: 'update.created', id: 7 },
+      { type: 'update.acknowledged', ids: [1, 2] },
+    ]);
+    es.emit('update.deleted', { ids: [3] });
+    es.listeners.get('resync')?.({ data: '{"type":"resync"}' });
+    vi.advanceTimersByTime(100);
+    expect(refetch).toHaveBeenLastCalledWith(undefined);
+    es.listeners.get('update.changed')?.({ data: 'not json' });
+    vi.advanceTimersByTime(100);
+    expect(refetch).toHaveBeenLastCalledWith(undefined);
+    expect(refetch).toHaveBeenCalledTimes(4);
+    stop();
   });
 
   it('falls back to 30 s polling and retries the stream with backoff', () => {

@@ -29,6 +29,13 @@ export const LIVE_EVENT_TYPES = [
   'resync',
 ] as const;
 
+/** One change as the server sends it (the `data` of a named event). */
+export interface LiveChange {
+  type: string;
+  id?: number;
+  ids?: number[];
+}
+
 /** Next reconnection delay: doubles, capped. */
 export function nextBackoff(current: number): number {
   return Math.min(BACKOFF_CAP_MS, Math.max(BACKOFF_START_MS, current * 2));
@@ -39,13 +46,18 @@ export interface EventSourceLike {
   onopen: ((ev: Event) => unknown) | null;
   onmessage: ((ev: MessageEvent) => unknown) | null;
   onerror: ((ev: Event) => unknown) | null;
-  addEventListener(type: string, listener: () => void): void;
+  addEventListener(type: string, listener: (event: { data?: unknown }) => void): void;
   close(): void;
 }
 
 export interface LiveRefreshOptions {
   url: string;
-  refetch: () => void;
+  /**
+   * Called once per burst: with the changes the stream announced, or with
+   * nothing when everything must be fetched again (stream opened, focus,
+   * polling, or an event that could not be read).
+   */
+  refetch: (changes?: LiveChange[]) => void;
   onMode: (mode: LiveMode) => void;
   /** Coalesces bursts of events into one refetch. */
   debounceMs?: number;
@@ -65,10 +77,20 @@ export function startLiveRefresh(o: LiveRefreshOptions): () => void {
   let backoff = BACKOFF_START_MS;
   let disposed = false;
 
-  const scheduleRefetch = () => {
+  // What the current burst announced; `null` once any part of it needs a full refetch.
+  let pending: LiveChange[] | null = [];
+  const scheduleRefetch = (event?: { data?: unknown }) => {
+    const change = parseChange(event?.data);
+    if (pending && change) pending.push(change);
+    else pending = null;
     if (debounceTimer) clearTimeout(debounceTimer);
-    debounceTimer = setTimeout(() => o.refetch(), debounceMs);
+    debounceTimer = setTimeout(() => {
+      const changes = pending;
+      pending = [];
+      o.refetch(changes ?? undefined);
+    }, debounceMs);
   };
+  const scheduleFullRefetch = () => scheduleRefetch();
   const startPolling = () => {
     if (!pollTimer) pollTimer = setInterval(() => o.refetch(), POLL_INTERVAL_MS);
   };
@@ -109,9 +131,9 @@ export function startLiveRefresh(o: LiveRefreshOptions): () => void {
       stopPolling();
       o.onMode('live');
       // Catch up on whatever happened while disconnected.
-      scheduleRefetch();
+      scheduleFullRefetch();
     };
-    es.onmessage = scheduleRefetch;
+    es.onmessage = scheduleFullRefetch;
     for (const type of LIVE_EVENT_TYPES) es.addEventListener(type, scheduleRefetch);
     es.onerror = () => {
       if (source === es) fail();
@@ -139,7 +161,18 @@ export function startLiveRefresh(o: LiveRefreshOptions): () => void {
   };
 }
 
-export function useLiveRefresh(refetch: () => void, opts: { debounceMs?: number } = {}): LiveMode {
+/** Reads an event's JSON `data`; `null` when it is not a change this client understands. */
+export function parseChange(data: unknown): LiveChange | null {
+  if (typeof data !== 'string') return null;
+  try {
+    const value = JSON.parse(data) as LiveChange;
+    return value && typeof value.type === 'string' && value.type !== 'resync' ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+export function useLiveRefresh(refetch: (changes?: LiveChange[]) => void, opts: { debounceMs?: number } = {}): LiveMode {
   const [mode, setMode] = useState<LiveMode>('connecting');
   const refetchRef = useRef(refetch);
   refetchRef.current = refetch;
@@ -149,7 +182,7 @@ export function useLiveRefresh(refetch: () => void, opts: { debounceMs?: number 
     () =>
       startLiveRefresh({
         url: apiUrl('api/events'),
-        refetch: () => refetchRef.current(),
+        refetch: (changes) => refetchRef.current(changes),
         onMode: setMode,
         debounceMs,
         createEventSource: typeof EventSource === 'undefined' ? null : (url) => new EventSource(url),
