@@ -65,6 +65,10 @@ async fn sign_in_methods_and_open_routes() {
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let body = String::from_utf8(test::read_body(wrong).await.to_vec()).unwrap();
     assert!(!body.contains("guess") && body.contains("\"error\":\"unauthorized\""), "{body}");
+    // From another address: the failure limit (3) is per address.
+    let malformed = TestRequest::get().uri("/api/updates").insert_header(("authorization", "Basic !!not-base64"));
+    let malformed = test::call_service(&app, malformed.peer_addr(from("192.0.2.11")).to_request()).await;
+    assert_eq!(malformed.status(), StatusCode::UNAUTHORIZED);
     let unknown = TestRequest::get().uri("/api/updates").insert_header(basic("mallory", PASSWORD));
     assert_eq!(status(unknown).await.status(), StatusCode::UNAUTHORIZED);
 

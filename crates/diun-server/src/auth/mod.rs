@@ -76,7 +76,12 @@ impl Default for AccessControl {
 /// How a request proved who it is.
 enum Credentials {
     Bearer(String),
-    Basic { user: String, password: String },
+    Basic {
+        user: String,
+        password: String,
+    },
+    /// An `Authorization` header of neither form: a failed attempt.
+    Malformed,
     None,
 }
 
@@ -123,7 +128,7 @@ impl AccessControl {
                 self.tokens.iter().any(|t| bool::from(t.expose().as_bytes().ct_eq(token.as_bytes())))
             }
             Credentials::Basic { user, password } => self.check_password(user, password).await,
-            Credentials::None => false,
+            Credentials::Malformed | Credentials::None => false,
         };
         if admitted {
             self.failures.succeed(client);
@@ -170,7 +175,7 @@ fn credentials(req: &ServiceRequest) -> Credentials {
         .and_then(|bytes| String::from_utf8(bytes).ok());
     match decoded.as_deref().and_then(|pair| pair.split_once(':')) {
         Some((user, password)) => Credentials::Basic { user: user.to_owned(), password: password.to_owned() },
-        None => Credentials::Bearer(String::new()),
+        None => Credentials::Malformed,
     }
 }
 
