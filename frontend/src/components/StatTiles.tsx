@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { CheckCheck, Clock, Inbox, Server } from 'lucide-react';
 import type { Stats } from '../lib/filter';
 import { formatDuration, formatExact } from '../lib/time';
@@ -5,34 +6,25 @@ import type { StatusFilter } from '../lib/viewState';
 
 export function StatTiles({ stats, now, status, onStatus }: { stats: Stats; now: number; status: StatusFilter; onStatus: (s: StatusFilter) => void }) {
   const oldest = stats.oldestPendingAt ? formatDuration(now - Date.parse(stats.oldestPendingAt)) : '—';
+  const filterTile = (view: 'pending' | 'acknowledged', count: number, icon: ReactNode, label: string) => (
+    <button
+      type="button"
+      className={view === 'pending' ? 'tile tile-pending' : 'tile'}
+      data-testid={`tile-${view}`}
+      aria-pressed={status === view}
+      onClick={() => onStatus(view)}
+      aria-label={`${count} ${view} updates. Show ${view}`}
+    >
+      <span className="tile-label">
+        {icon} {label}
+      </span>
+      <span className="tile-value">{count.toLocaleString()}</span>
+    </button>
+  );
   return (
     <section className="tiles" aria-label="Summary">
-      <button
-        type="button"
-        className="tile tile-pending"
-        data-testid="tile-pending"
-        aria-pressed={status === 'pending'}
-        onClick={() => onStatus('pending')}
-        aria-label={`${stats.pending} pending updates. Show pending`}
-      >
-        <span className="tile-label">
-          <Inbox size={14} aria-hidden /> Pending
-        </span>
-        <span className="tile-value">{stats.pending.toLocaleString()}</span>
-      </button>
-      <button
-        type="button"
-        className="tile"
-        data-testid="tile-acknowledged"
-        aria-pressed={status === 'acknowledged'}
-        onClick={() => onStatus('acknowledged')}
-        aria-label={`${stats.acknowledged} acknowledged updates. Show acknowledged`}
-      >
-        <span className="tile-label">
-          <CheckCheck size={14} aria-hidden /> Acknowledged
-        </span>
-        <span className="tile-value">{stats.acknowledged.toLocaleString()}</span>
-      </button>
+      {filterTile('pending', stats.pending, <Inbox size={14} aria-hidden />, 'Pending')}
+      {filterTile('acknowledged', stats.acknowledged, <CheckCheck size={14} aria-hidden />, 'Acknowledged')}
       <div className="tile" data-testid="tile-hosts">
         <span className="tile-label">
           <Server size={14} aria-hidden /> Hosts
