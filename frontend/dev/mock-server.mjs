@@ -24,12 +24,16 @@ if (!basePath.startsWith('/')) basePath = `/${basePath}`;
 if (!basePath.endsWith('/')) basePath = `${basePath}/`;
 const secret = process.env.DIUN_DASHBOARD_WEBHOOK_SECRET || '';
 
-const db = { updates: [], events: [], tags: [], assignments: new Map(), nextUpdate: 1, nextEvent: 1, nextTag: 1 };
+const db = { updates: [], events: [], tags: [], assignments: new Map(), nextUpdate: 1, nextEvent: 1, nextTag: 1, revision: 1 };
+// The ETag of every list answer: any write advances it (see bump()).
+const etag = () => `"${db.revision}"`;
+const bump = () => db.revision++;
 const sse = new Set();
 
 const nowIso = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 function broadcast(type, data) {
+  bump();
   for (const res of sse) res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 
@@ -98,15 +102,21 @@ function seed(n) {
 }
 if (process.env.MOCK_SEED) seed(Number(process.env.MOCK_SEED));
 
-function send(res, status, body) {
+function send(res, status, body, headers = {}) {
   if (status === 204) {
     res.writeHead(204).end();
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(text);
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }).end(text);
 }
-const fail = (res, status, error, message) => send(res, status, { error, message });
+
+/** 304 when the client already has the current revision; otherwise the body with its ETag. */
+function sendFresh(req, res, makeBody) {
+  if (req.headers['if-none-match'] === etag()) return res.writeHead(304, { etag: etag() }).end();
+  return send(res, 200, makeBody(), { etag: etag() });
+}
+const fail = (res, status, error, message, field) => send(res, status, { error, message, ...(field ? { field } : {}) });
 
 async function readJson(req) {
   const chunks = [];
@@ -118,6 +128,57 @@ async function readJson(req) {
 
 function sortedUpdates() {
   return [...db.updates].sort((a, b) => b.last_seen_at.localeCompare(a.last_seen_at) || b.id - a.id);
+}
+
+/** The same fields as frontend/src/lib/filter.ts searchText. */
+function searchText(u) {
+  const md = u.metadata ?? {};
+  const names = [];
+  if (typeof md.ctn_names === 'string') names.push(...md.ctn_names.split(',').map((x) => x.trim().replace(/^\//, '')));
+  if (md.pod_name) names.push(md.pod_namespace ? `${md.pod_namespace}/${md.pod_name}` : md.pod_name);
+  for (const k of ['job_name', 'task_name', 'ctn_name']) if (typeof md[k] === 'string') names.push(md[k]);
+  return [u.image, u.hostname, ...names].join('\n').toLowerCase();
+}
+
+/** The updates (with their tag) matching tag, host and q, in the list's order. */
+function filtered(p) {
+  let list = sortedUpdates().map(view);
+  if (p.get('tag') === 'none') list = list.filter((u) => !u.tag);
+  else if (p.get('tag')) list = list.filter((u) => u.tag?.id === Number(p.get('tag')));
+  if (p.get('host')) list = list.filter((u) => u.hostname === p.get('host'));
+  const terms = (p.get('q') ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+  if (terms.length) list = list.filter((u) => terms.every((t) => searchText(u).includes(t)));
+  return list;
+}
+
+function summary(list) {
+  const groups = new Map();
+  const hosts = new Map();
+  let pending = 0;
+  let oldest = null;
+  for (const u of list) {
+    const isPending = !u.acknowledged_at;
+    if (isPending) {
+      pending++;
+      if (!oldest || Date.parse(u.last_seen_at) < Date.parse(oldest.last_seen_at)) oldest = u;
+    }
+    const key = u.tag ? u.tag.id : 0;
+    const g = groups.get(key) ?? { tag: u.tag, pending: 0, acknowledged: 0 };
+    g[isPending ? 'pending' : 'acknowledged']++;
+    groups.set(key, g);
+    const h = hosts.get(u.hostname) ?? { hostname: u.hostname, pending: 0, acknowledged: 0 };
+    h[isPending ? 'pending' : 'acknowledged']++;
+    hosts.set(u.hostname, h);
+  }
+  const tags = [...groups.values()].sort((a, b) => (!a.tag ? 1 : !b.tag ? -1 : a.tag.name.toLowerCase().localeCompare(b.tag.name.toLowerCase())));
+  return {
+    pending,
+    acknowledged: list.length - pending,
+    total: list.length,
+    oldest_pending: oldest,
+    tags,
+    hosts: [...hosts.values()].sort((a, b) => a.hostname.localeCompare(b.hostname)),
+  };
 }
 
 function validName(name) {
@@ -139,29 +200,65 @@ async function api(req, res, route, url) {
   }
   if (route === 'updates' && m === 'GET') {
     const p = url.searchParams;
-    let list = sortedUpdates().map(view);
-    if (p.get('acknowledged') === 'true') list = list.filter((u) => u.acknowledged_at);
-    if (p.get('acknowledged') === 'false') list = list.filter((u) => !u.acknowledged_at);
-    if (p.get('tag') === 'none') list = list.filter((u) => !u.tag);
-    else if (p.get('tag')) list = list.filter((u) => u.tag?.id === Number(p.get('tag')));
-    if (p.get('host')) list = list.filter((u) => u.hostname === p.get('host'));
-    if (p.get('q')) list = list.filter((u) => u.image.toLowerCase().includes(p.get('q').toLowerCase()));
-    return send(res, 200, list);
+    const limitText = p.get('limit') ?? '100';
+    const limit = Number(limitText);
+    if (!/^\d+$/.test(limitText) || limit < 1 || limit > 1000) return fail(res, 400, 'invalid_query', 'limit is 1 to 1000.', 'limit');
+    const ack = p.get('acknowledged');
+    const filterKey = JSON.stringify([ack, p.get('tag'), p.get('host'), p.get('q')]);
+    let list = filtered(p);
+    if (ack === 'true') list = list.filter((u) => u.acknowledged_at);
+    if (ack === 'false') list = list.filter((u) => !u.acknowledged_at);
+    let start = 0;
+    if (p.get('cursor')) {
+      let c;
+      try {
+        c = JSON.parse(Buffer.from(p.get('cursor'), 'base64url').toString('utf8'));
+      } catch {
+        return fail(res, 400, 'invalid_query', 'Malformed cursor.', 'cursor');
+      }
+      if (c?.f !== filterKey) return fail(res, 400, 'invalid_query', 'The cursor belongs to other filters.', 'cursor');
+      // First item after the last one of the previous page, in the list's order.
+      start = list.findIndex((u) => Date.parse(u.last_seen_at) < Date.parse(c.s) || (Date.parse(u.last_seen_at) === Date.parse(c.s) && u.id < c.i));
+      if (start < 0) start = list.length;
+    }
+    const page = list.slice(start, start + limit);
+    const last = page[page.length - 1];
+    const next = start + limit < list.length && last ? Buffer.from(JSON.stringify({ f: filterKey, s: last.last_seen_at, i: last.id })).toString('base64url') : null;
+    return sendFresh(req, res, () => ({ updates: page, next_cursor: next }));
+  }
+  if (route === 'updates/summary' && m === 'GET') {
+    return sendFresh(req, res, () => summary(filtered(url.searchParams)));
   }
   if (route === 'updates/acknowledge' && m === 'POST') {
     const body = await readJson(req);
     const keys = Object.keys(body ?? {});
-    if (keys.length !== 1) return fail(res, 400, 'invalid', 'Give exactly one of ids, tag_id or all.');
+    if (keys.length !== 1) return fail(res, 400, 'invalid', 'Give exactly one of ids, tag_id, all or filter.');
     let targets = [];
     if (Array.isArray(body.ids)) targets = db.updates.filter((u) => body.ids.includes(u.id));
     else if (typeof body.tag_id === 'number') targets = db.updates.filter((u) => tagOf(u.image)?.id === body.tag_id);
     else if (body.all === true) targets = db.updates;
-    else return fail(res, 400, 'invalid', 'Give exactly one of ids, tag_id or all.');
-    let n = 0;
-    const at = nowIso();
-    for (const u of targets) if (!u.acknowledged_at) (u.acknowledged_at = at), n++;
-    broadcast('update.acknowledged', { ids: targets.map((u) => u.id) });
-    return send(res, 200, { acknowledged: n });
+    else if (body.filter && typeof body.filter === 'object') {
+      const f = body.filter;
+      const p = new URLSearchParams();
+      for (const k of ['tag', 'host', 'q']) if (f[k] !== undefined) p.set(k, String(f[k]));
+      const ids = new Set(filtered(p).map((u) => u.id));
+      targets = db.updates.filter((u) => ids.has(u.id));
+    } else return fail(res, 400, 'invalid', 'Give exactly one of ids, tag_id, all or filter.');
+    const at = new Date().toISOString();
+    const changed = targets.filter((u) => !u.acknowledged_at);
+    for (const u of changed) u.acknowledged_at = at;
+    broadcast('update.acknowledged', { ids: changed.map((u) => u.id) });
+    return send(res, 200, { acknowledged: changed.length, acknowledged_at: at });
+  }
+  if (route === 'updates/unacknowledge' && m === 'POST') {
+    const body = await readJson(req);
+    let targets;
+    if (Array.isArray(body?.ids) && Object.keys(body).length === 1) targets = db.updates.filter((u) => body.ids.includes(u.id) && u.acknowledged_at);
+    else if (typeof body?.acknowledged_at === 'string' && Object.keys(body).length === 1) targets = db.updates.filter((u) => u.acknowledged_at && Date.parse(u.acknowledged_at) === Date.parse(body.acknowledged_at));
+    else return fail(res, 400, 'invalid', 'Give exactly one of ids or acknowledged_at.');
+    for (const u of targets) u.acknowledged_at = null;
+    broadcast('update.unacknowledged', { ids: targets.map((u) => u.id) });
+    return send(res, 200, { unacknowledged: targets.length });
   }
   if ((match = route.match(/^updates\/(\d+)$/))) {
     const u = db.updates.find((x) => x.id === Number(match[1]));
@@ -171,7 +268,7 @@ async function api(req, res, route, url) {
       const body = await readJson(req);
       if (typeof body?.acknowledged !== 'boolean') return fail(res, 400, 'invalid', 'acknowledged must be true or false.');
       u.acknowledged_at = body.acknowledged ? u.acknowledged_at ?? nowIso() : null;
-      broadcast('update.acknowledged', { id: u.id });
+      broadcast(body.acknowledged ? 'update.acknowledged' : 'update.unacknowledged', { id: u.id });
       return send(res, 200, view(u));
     }
     if (m === 'DELETE') {
@@ -185,9 +282,6 @@ async function api(req, res, route, url) {
     const id = Number(match[1]);
     if (!db.updates.some((x) => x.id === id)) return fail(res, 404, 'not_found', `No update with id ${id}.`);
     return send(res, 200, db.events.filter((e) => e.update_id === id).sort((a, b) => b.received_at.localeCompare(a.received_at) || b.id - a.id));
-  }
-  if (route === 'tags' && m === 'GET') {
-    return send(res, 200, db.tags.map((t) => ({ ...t, image_count: [...db.assignments.values()].filter((x) => x === t.id).length })));
   }
   if (route === 'tags' && m === 'POST') {
     const body = await readJson(req);
@@ -220,18 +314,28 @@ async function api(req, res, route, url) {
   }
   if (route === 'tag-assignments') {
     const body = await readJson(req);
-    if (typeof body?.image !== 'string' || !body.image) return fail(res, 400, 'invalid', 'image is required.');
+    // Bulk form: {"images": [...]} (at most 1000), or the single form {"image"}.
+    const bulk = Array.isArray(body?.images);
+    const images = bulk ? body.images : [body?.image];
+    if (!images.length || images.length > 1000 || images.some((x) => typeof x !== 'string' || !x)) return fail(res, 400, 'invalid', 'image(s) required, at most 1000.');
     if (m === 'PUT') {
-      if (!db.tags.some((t) => t.id === body.tag_id)) return fail(res, 404, 'not_found', `No tag with id ${body.tag_id}.`);
-      db.assignments.set(body.image, body.tag_id);
-      broadcast('assignment.changed', { image: body.image });
-      return send(res, 200, { image: body.image, tag_id: body.tag_id });
+      const tag = db.tags.find((t) => t.id === body.tag_id);
+      if (!tag) return fail(res, 404, 'not_found', `No tag with id ${body.tag_id}.`);
+      let changed = 0;
+      for (const image of images) if (db.assignments.get(image) !== tag.id) (db.assignments.set(image, tag.id), changed++);
+      for (const image of images) broadcast('assignment.changed', { image, tag_id: tag.id });
+      return send(res, 200, bulk ? { images: changed, tag: { id: tag.id, name: tag.name } } : { image: images[0], tag: { id: tag.id, name: tag.name } });
     }
     if (m === 'DELETE') {
-      db.assignments.delete(body.image);
-      broadcast('assignment.changed', { image: body.image });
+      for (const image of images) {
+        db.assignments.delete(image);
+        broadcast('assignment.changed', { image, tag_id: null });
+      }
       return send(res, 204);
     }
+  }
+  if (route === 'tags' && m === 'GET') {
+    return sendFresh(req, res, () => db.tags.map((t) => ({ ...t, image_count: [...db.assignments.values()].filter((x) => x === t.id).length })));
   }
   return fail(res, 404, 'not_found', `No route ${m} ${route}.`);
 }
