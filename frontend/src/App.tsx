@@ -18,12 +18,16 @@ import { useTheme } from './data/theme';
 import { useLiveRefresh } from './data/useLiveRefresh';
 import { useNow } from './data/useNow';
 import { useView } from './data/useView';
-import { buildSearchIndex, computeStats, filterUpdates, hostsOf } from './lib/filter';
-import { groupByTag, type Group } from './lib/grouping';
+import { listQueryOf } from './data/listQuery';
+import { statsOf, type Stats } from './lib/filter';
+import { groupsOf, type Group } from './lib/grouping';
 import type { Tag, Update } from './lib/types';
 import { hasActiveFilters, type StatusFilter } from './lib/viewState';
 
 const COLLAPSED_KEY = 'diun-dashboard.collapsed';
+
+/** Focus, visibility, polling, stream opened: one If-None-Match check (304: nothing to do). */
+const revalidate = () => void store.refresh('revalidate');
 
 function loadCollapsed(): Set<string> {
   try {
@@ -38,7 +42,7 @@ export function App() {
   const state = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const [view, setView] = useView();
   const [theme, setTheme] = useTheme();
-  const live = useLiveRefresh(store.sync);
+  const live = useLiveRefresh(store.sync, revalidate);
   const now = useNow();
   const dialogs = useDialogs();
 
@@ -49,9 +53,17 @@ export function App() {
   const [tagManagerOpen, setTagManagerOpen] = useState(false);
   const [connectOpen, setConnectOpen] = useState(false);
 
+  // Collapsed sections load nothing: the store asks before loading a section.
+  const collapsed$ = useRef(collapsed);
+  collapsed$.current = collapsed;
+  useEffect(() => store.setExpanded((key) => !collapsed$.current.has(key)), []);
+
+  // The server filters: every change of the view's filters asks it (the search box debounces).
+  const { status, q, tag, host } = view;
+  const query = useMemo(() => listQueryOf({ status, q, tag, host }), [status, q, tag, host]);
   useEffect(() => {
-    void store.refresh();
-  }, []);
+    void store.show(query);
+  }, [query]);
 
   useEffect(() => {
     try {
@@ -61,31 +73,29 @@ export function App() {
     }
   }, [collapsed]);
 
-  const { updates, tags } = state;
-  const index = useMemo(() => buildSearchIndex(updates), [updates]);
-  const stats = useMemo(() => computeStats(updates), [updates]);
-  const hosts = useMemo(() => hostsOf(updates), [updates]);
-  const { q, tag, host } = view;
-  // Every filter but status: the status counts are computed over this.
-  const narrowed = useMemo(() => filterUpdates(updates, { status: 'all', q, tag, host }, index), [updates, q, tag, host, index]);
-  const counts = useMemo<Record<StatusFilter, number>>(() => {
-    let pending = 0;
-    for (const u of narrowed) if (u.acknowledged_at === null) pending++;
-    return { pending, acknowledged: narrowed.length - pending, all: narrowed.length };
-  }, [narrowed]);
-  const filtered = useMemo(
-    () => (view.status === 'all' ? narrowed : narrowed.filter((u) => (view.status === 'pending') === (u.acknowledged_at === null))),
-    [narrowed, view.status],
+  const { tags, totals, summary, pages } = state;
+  // Everything below describes the data as loaded, for the query it was loaded for.
+  const shownStatus = state.query?.status ?? view.status;
+  const stats = useMemo<Stats>(() => statsOf(totals), [totals]);
+  const hosts = useMemo(() => (totals ? totals.hosts.map((h) => h.hostname) : []), [totals]);
+  const counts = useMemo<Record<StatusFilter, number>>(
+    () => ({ pending: summary?.pending ?? 0, acknowledged: summary?.acknowledged ?? 0, all: summary?.total ?? 0 }),
+    [summary],
   );
-  const groups = useMemo(() => groupByTag(filtered), [filtered]);
+  const groups = useMemo(() => (summary ? groupsOf(summary, shownStatus, pages) : []), [summary, shownStatus, pages]);
+  const shownCount = counts[shownStatus];
 
-  // Display order of the selectable (pending, expanded) updates, for shift-click ranges.
+  // Display order of the selectable (pending, loaded, expanded) updates, for shift-click ranges.
   const orderedPending = useMemo(() => groups.flatMap((g) => (collapsed.has(g.key) ? [] : g.updates.filter((u) => u.acknowledged_at === null).map((u) => u.id))), [groups, collapsed]);
   const effectiveSelection = useMemo(() => {
     const visible = new Set(orderedPending);
     return [...selected].filter((id) => visible.has(id));
   }, [selected, orderedPending]);
-  const byId = useMemo(() => new Map(updates.map((u) => [u.id, u])), [updates]);
+  const byId = useMemo(() => {
+    const m = new Map<number, Update>();
+    for (const g of pages.values()) for (const u of g.updates) m.set(u.id, u);
+    return m;
+  }, [pages]);
   const selectedImages = useMemo(() => [...new Set(effectiveSelection.map((id) => byId.get(id)?.image).filter((x): x is string => !!x))], [effectiveSelection, byId]);
 
   useEffect(() => {
@@ -187,7 +197,13 @@ export function App() {
           else n.add(key);
           return n;
         }),
-      acknowledgeGroup: (g: Group) => a.acknowledge(g.updates.filter((u) => u.acknowledged_at === null).map((u) => u.id)),
+      acknowledgeGroup: (g: Group) => {
+        void store.acknowledgeGroup(g.key, g.tag, g.pendingCount);
+        // The selected cards of that section are acknowledged with it.
+        const inGroup = new Set(g.updates.map((u) => u.id));
+        setSelected((s) => ([...s].some((id) => inGroup.has(id)) ? new Set([...s].filter((id) => !inGroup.has(id))) : s));
+      },
+      loadMore: (key) => void store.loadMore(key),
       setDragging: (images) => setDragging(images),
       dragImagesFor: (u) => {
         const { effectiveSelection: sel, selectedImages: imgs } = live$.current;
@@ -232,7 +248,7 @@ export function App() {
   let content: React.ReactNode;
   if (state.phase === 'loading') {
     content = <Skeleton />;
-  } else if (state.phase === 'error' && updates.length === 0) {
+  } else if (!totals) {
     content = (
       <div className="panel state-panel" role="alert">
         <CircleAlert size={28} className="state-icon state-icon-danger" aria-hidden />
@@ -243,7 +259,7 @@ export function App() {
         </button>
       </div>
     );
-  } else if (updates.length === 0) {
+  } else if (totals.total === 0) {
     content = (
       <section className="panel empty" data-testid="empty-state" aria-labelledby="empty-title">
         <div className="empty-head">
@@ -265,8 +281,8 @@ export function App() {
       <>
         <StatTiles stats={stats} now={now} status={view.status} onStatus={(status) => setView({ status })} />
         <Toolbar view={view} setView={setView} tags={tags} hosts={hosts} counts={counts} onManageTags={() => setTagManagerOpen(true)} />
-        {filtered.length === 0 ? (
-          view.status === 'pending' && !filtersActive ? (
+        {shownCount === 0 ? (
+          shownStatus === 'pending' && !filtersActive ? (
             <div className="panel state-panel" data-testid="all-caught-up">
               <PartyPopper size={28} className="state-icon state-icon-success" aria-hidden />
               <h2 className="state-title">All caught up</h2>
@@ -279,7 +295,7 @@ export function App() {
             <div className="panel state-panel" data-testid="no-match">
               <SearchX size={28} className="state-icon" aria-hidden />
               <h2 className="state-title">No updates match</h2>
-              <p className="muted">Nothing {view.status === 'all' ? '' : `${view.status} `}matches these filters.</p>
+              <p className="muted">Nothing {shownStatus === 'all' ? '' : `${shownStatus} `}matches these filters.</p>
               <button type="button" className="btn btn-secondary" onClick={() => setView({ q: '', tag: null, host: null })}>
                 Clear filters
               </button>
@@ -288,9 +304,9 @@ export function App() {
         ) : (
           <ListCtx.Provider value={listContext}>
             <p className="sr-only" aria-live="polite">
-              {filtered.length} update{filtered.length === 1 ? '' : 's'} shown
+              {shownCount.toLocaleString()} update{shownCount === 1 ? '' : 's'} match
             </p>
-            <UpdateList groups={groups} collapsed={collapsed} showGroupAck={view.status !== 'acknowledged'} />
+            <UpdateList groups={groups} collapsed={collapsed} showGroupAck={shownStatus !== 'acknowledged'} />
           </ListCtx.Provider>
         )}
       </>

@@ -1,7 +1,10 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { leadingDebounce } from '../lib/debounce';
 import { Search, Tags, X } from 'lucide-react';
 import type { Tag } from '../lib/types';
 import type { StatusFilter, ViewState } from '../lib/viewState';
+
+const SEARCH_DEBOUNCE_MS = 180;
 
 const STATUSES: Array<{ value: StatusFilter; label: string }> = [
   { value: 'pending', label: 'Pending' },
@@ -24,12 +27,15 @@ export function Toolbar(props: {
   // Keep the box in step when the URL changes (back button, "clear filters").
   useEffect(() => setQ(view.q), [view.q]);
 
-  // Debounce URL writes while typing; filtering itself is cheap.
-  useEffect(() => {
-    if (q === view.q) return;
-    const t = setTimeout(() => setView({ q }), 120);
-    return () => clearTimeout(t);
-  }, [q, view.q, setView]);
+  // Every search is a request to the server: the first change after a pause is
+  // sent at once, the keystrokes that follow are coalesced (180 ms).
+  const search = useMemo(() => leadingDebounce((value: string) => setView({ q: value }), SEARCH_DEBOUNCE_MS), [setView]);
+  useEffect(() => () => search.cancel(), [search]);
+  const setNow = (value: string) => {
+    search.cancel();
+    setQ(value);
+    setView({ q: value });
+  };
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -59,14 +65,16 @@ export function Toolbar(props: {
           aria-label="Search images, containers and hosts"
           data-testid="search"
           value={q}
-          onChange={(e) => setQ(e.target.value)}
+          onChange={(e) => {
+            setQ(e.target.value);
+            search.push(e.target.value);
+          }}
           onKeyDown={(e) => {
             if (e.key === 'Escape' && q) {
               e.preventDefault();
-              setQ('');
-              setView({ q: '' });
+              setNow('');
             } else if (e.key === 'Enter') {
-              setView({ q });
+              setNow(q);
             }
           }}
         />
@@ -76,8 +84,7 @@ export function Toolbar(props: {
             className="icon-btn icon-btn-xs search-clear"
             aria-label="Clear search"
             onClick={() => {
-              setQ('');
-              setView({ q: '' });
+              setNow('');
               inputRef.current?.focus();
             }}
           >

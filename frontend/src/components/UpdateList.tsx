@@ -1,4 +1,4 @@
-import { useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
 import { CheckCheck, ChevronRight, Tag as TagIcon } from 'lucide-react';
 import type { Group } from '../lib/grouping';
@@ -6,19 +6,56 @@ import type { Update } from '../lib/types';
 import { isImageDrag, readDraggedImages, useListContext } from './context';
 import { UpdateRow } from './UpdateRow';
 
-type Row = { kind: 'group'; key: string; group: Group; index: number } | { kind: 'update'; key: string; update: Update; position: 'first' | 'middle' | 'last' | 'only' };
+type Position = 'first' | 'middle' | 'last' | 'only';
+type Row =
+  | { kind: 'group'; key: string; group: Group; index: number }
+  | { kind: 'update'; key: string; update: Update; position: Position }
+  // The end of a section's loaded updates when it has more: rendering it loads the next page.
+  | { kind: 'more'; key: string; group: Group; position: Position };
 
 export function flattenRows(groups: Group[], collapsed: ReadonlySet<string>): Row[] {
   const rows: Row[] = [];
   groups.forEach((g, index) => {
     rows.push({ kind: 'group', key: `g:${g.key}`, group: g, index });
     if (collapsed.has(g.key)) return;
-    const n = g.updates.length;
-    g.updates.forEach((u, i) => {
-      rows.push({ kind: 'update', key: `u:${u.id}`, update: u, position: n === 1 ? 'only' : i === 0 ? 'first' : i === n - 1 ? 'last' : 'middle' });
-    });
+    const n = g.updates.length + (g.hasMore ? 1 : 0);
+    const position = (i: number): Position => (n === 1 ? 'only' : i === 0 ? 'first' : i === n - 1 ? 'last' : 'middle');
+    g.updates.forEach((u, i) => rows.push({ kind: 'update', key: `u:${u.id}`, update: u, position: position(i) }));
+    if (g.hasMore) rows.push({ kind: 'more', key: `m:${g.key}`, group: g, position: position(n - 1) });
   });
   return rows;
+}
+
+/** Placeholder at the end of a section's loaded updates: asks for the next page as soon as it is rendered (scrolled into view). */
+function MoreRow({ group, position }: { group: Group; position: Position }) {
+  const { actions } = useListContext();
+  const { key, loading, error } = group;
+  const loaded = group.updates.length;
+  useEffect(() => {
+    if (!loading && !error) actions.loadMore(key);
+  }, [actions, key, loaded, loading, error]);
+  const left = Math.max(0, group.count - loaded);
+  return (
+    <div className={`card card-${position} card-more`} data-testid="load-more" data-group-key={key} aria-busy={!error}>
+      {error ? (
+        <span className="more-error" role="alert">
+          Couldn't load more: {error}{' '}
+          <button type="button" className="btn btn-ghost btn-sm" onClick={() => actions.loadMore(key)}>
+            Try again
+          </button>
+        </span>
+      ) : (
+        <>
+          <span className="sk sk-avatar" aria-hidden />
+          <span className="sk-lines" aria-hidden>
+            <span className="sk sk-line" style={{ width: '38%' }} />
+            <span className="sk sk-line" style={{ width: '62%' }} />
+          </span>
+          <span className="sr-only">Loading {left > 0 ? `${left.toLocaleString()} more` : 'more'} updates</span>
+        </>
+      )}
+    </div>
+  );
 }
 
 function GroupHeader({ group, collapsed, showAck, first }: { group: Group; collapsed: boolean; showAck: boolean; first: boolean }) {
@@ -26,7 +63,7 @@ function GroupHeader({ group, collapsed, showAck, first }: { group: Group; colla
   const [over, setOver] = useState(false);
   const depth = useRef(0);
   const name = group.tag?.name ?? 'Untagged';
-  const count = group.updates.length;
+  const count = group.count;
 
   return (
     <div
@@ -127,6 +164,8 @@ export function UpdateList({ groups, collapsed, showGroupAck }: { groups: Group[
           >
             {row.kind === 'group' ? (
               <GroupHeader group={row.group} collapsed={collapsed.has(row.group.key)} showAck={showGroupAck} first={row.index === 0} />
+            ) : row.kind === 'more' ? (
+              <MoreRow group={row.group} position={row.position} />
             ) : (
               <UpdateRow update={row.update} selected={ctx.selected.has(row.update.id)} now={ctx.now} tags={ctx.tags} actions={ctx.actions} position={row.position} />
             )}

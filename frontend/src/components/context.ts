@@ -12,6 +12,8 @@ export interface Actions {
   toggleSelect(id: number, shift: boolean): void;
   toggleGroup(key: string): void;
   acknowledgeGroup(g: Group): void;
+  /** Loads the next page of a section. */
+  loadMore(key: string): void;
   /** Images being dragged, or null when the drag ends. */
   setDragging(images: string[] | null): void;
   /** Images to drag when a card is picked up: the whole selection if the card is part of it. */

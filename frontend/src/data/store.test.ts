@@ -1,36 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeUpdate } from '../lib/fixtures.test-util';
-import type { Tag, Update } from '../lib/types';
-import { DashboardStore } from './store';
+import type { Update } from '../lib/types';
+import { FakeServer } from './fakeServer.test-util';
+import { listQueryOf } from './listQuery';
+import { DashboardStore, PAGE_SIZE } from './store';
 import { toastStore } from './toasts';
 
-interface Call {
-  method: string;
-  url: string;
-  body: unknown;
-}
-
-/** A fake server: answers from `routes`, records every call. */
-function fakeServer(state: { updates: Update[]; tags: Tag[] }, routes: Record<string, (body: unknown) => [number, unknown]> = {}) {
-  const calls: Call[] = [];
-  const fetchMock = vi.fn(async (input: string, init?: RequestInit) => {
-    const url = new URL(input);
-    const method = init?.method ?? 'GET';
-    const body = init?.body ? JSON.parse(String(init.body)) : undefined;
-    calls.push({ method, url: url.pathname, body });
-    const key = `${method} ${url.pathname}`;
-    let status = 200;
-    let payload: unknown;
-    if (routes[key]) [status, payload] = routes[key](body);
-    else if (key === 'GET /sub/api/updates') payload = state.updates;
-    else if (key === 'GET /sub/api/tags') payload = state.tags;
-    else if (key === 'GET /sub/api/info') payload = { version: '0.1.0', webhook_path: 'webhook', webhook_secret_set: false };
-    else [status, payload] = [404, { error: 'not_found', message: `No route ${key}` }];
-    return new Response(status === 204 ? null : JSON.stringify(payload), { status, headers: { 'content-type': 'application/json' } });
-  });
-  vi.stubGlobal('fetch', fetchMock);
-  return calls;
-}
+const media = { id: 3, name: 'media' };
+const pendingView = listQueryOf({ status: 'pending', q: '', tag: null, host: null });
+const at = (i: number) => new Date(Date.UTC(2026, 10, 27, 0, 0, i)).toISOString();
+/** `n` updates, the newest (highest id) first in the server's order. */
+const many = (n: number, over: (i: number) => Partial<Update> = () => ({})) => Array.from({ length: n }, (_, i) => makeUpdate({ id: i + 1, last_seen_at: at(i), image: `img-${i + 1}:1`, ...over(i + 1) }));
+const loadedIds = (store: DashboardStore, key: string) => store.getSnapshot().pages.get(key)?.updates.map((u) => u.id);
 
 beforeEach(() => {
   vi.stubGlobal('document', { baseURI: 'http://dash.local/sub/' });
@@ -41,98 +22,221 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-describe('DashboardStore', () => {
-  it('loads updates, tags and info relative to the base URI', async () => {
-    const calls = fakeServer({ updates: [makeUpdate({ id: 1 })], tags: [] });
+describe('DashboardStore: loading', () => {
+  it('shows the summary and the first page of the first section, never the whole table', async () => {
+    const server = new FakeServer(many(250, (i) => ({ tag: i % 2 ? media : null })), [{ id: 3, name: 'media', created_at: '', image_count: 1 }]);
     const store = new DashboardStore();
-    await store.refresh();
+    await store.show(pendingView);
     const s = store.getSnapshot();
     expect(s.phase).toBe('ready');
-    expect(s.updates.map((u) => u.id)).toEqual([1]);
+    expect(s.totals?.pending).toBe(250);
+    expect(s.summary).toBe(s.totals); // no filter: one summary
     expect(s.info?.version).toBe('0.1.0');
-    expect(calls.map((c) => c.url).sort()).toEqual(['/sub/api/info', '/sub/api/tags', '/sub/api/updates']);
+    // The media section fills the first screen: only its first page is asked for.
+    const pages = server.of('GET', 'api/updates');
+    expect(pages).toHaveLength(1);
+    expect(Object.fromEntries(pages[0].params)).toEqual({ limit: String(PAGE_SIZE), acknowledged: 'false', tag: '3' });
+    expect(loadedIds(store, 'tag:3')).toHaveLength(PAGE_SIZE);
+    expect(loadedIds(store, 'tag:3')?.[0]).toBe(249);
+    expect(s.pages.has('untagged')).toBe(false);
   });
 
-  it('acknowledges optimistically, then refetches', async () => {
-    const server = { updates: [makeUpdate({ id: 1 }), makeUpdate({ id: 2 })], tags: [] as Tag[] };
-    const calls = fakeServer(server, {
-      'PATCH /sub/api/updates/1': () => {
-        server.updates = server.updates.map((u) => (u.id === 1 ? { ...u, acknowledged_at: '2026-11-27T10:00:00Z' } : u));
-        return [200, server.updates[0]];
-      },
-    });
+  it('loads the next pages with the cursor, then the other sections', async () => {
+    const server = new FakeServer(many(250, (i) => ({ tag: i % 2 ? media : null })));
     const store = new DashboardStore();
-    await store.refresh();
-    const pending = store.acknowledge([1]);
-    // Changed at once, before the server answered.
-    expect(store.getSnapshot().updates.find((u) => u.id === 1)?.acknowledged_at).not.toBeNull();
-    expect(await pending).toBe(true);
-    await store.refresh();
-    expect(calls.find((c) => c.method === 'PATCH')?.body).toEqual({ acknowledged: true });
-    expect(store.getSnapshot().updates.find((u) => u.id === 1)?.acknowledged_at).toBe('2026-11-27T10:00:00Z');
-    const toast = toastStore.getSnapshot().at(-1);
-    expect(toast?.kind).toBe('success');
-    expect(toast?.action?.label).toBe('Undo');
+    await store.show(pendingView);
+    await store.loadMore('tag:3');
+    expect(server.of('GET', 'api/updates').at(-1)?.params.get('cursor')).toBe(`c${PAGE_SIZE}`);
+    await store.loadMore('tag:3');
+    expect(loadedIds(store, 'tag:3')).toHaveLength(125);
+    // The last page came: nothing more is asked for.
+    const before = server.calls.length;
+    await store.loadMore('tag:3');
+    expect(server.calls.length).toBe(before);
+    await store.loadMore('untagged');
+    expect(server.of('GET', 'api/updates').at(-1)?.params.get('tag')).toBe('none');
+    expect(loadedIds(store, 'untagged')).toHaveLength(PAGE_SIZE);
   });
 
-  it('uses one POST for several ids and PATCH false to undo', async () => {
-    const server = { updates: [makeUpdate({ id: 1 }), makeUpdate({ id: 2 })], tags: [] as Tag[] };
-    const calls = fakeServer(server, {
-      'POST /sub/api/updates/acknowledge': () => [200, { acknowledged: 2 }],
-      'PATCH /sub/api/updates/1': () => [200, server.updates[0]],
-      'PATCH /sub/api/updates/2': () => [200, server.updates[1]],
-    });
+  it('asks the server for a search: filtered summary and pages, totals kept for the tiles', async () => {
+    const server = new FakeServer([makeUpdate({ id: 1, image: 'nginx:1' }), makeUpdate({ id: 2, image: 'redis:7' })]);
     const store = new DashboardStore();
-    await store.refresh();
+    await store.show(pendingView);
+    await store.show({ ...pendingView, q: 'redis' });
+    const s = store.getSnapshot();
+    expect(server.of('GET', 'api/updates/summary').at(-1)?.params.get('q')).toBe('redis');
+    expect(server.of('GET', 'api/updates').at(-1)?.params.get('q')).toBe('redis');
+    expect(s.summary?.total).toBe(1);
+    expect(s.totals?.total).toBe(2);
+    expect(loadedIds(store, 'untagged')).toEqual([2]);
+    expect(server.calls.every((c) => c.path !== 'api/updates' || c.params.has('limit'))).toBe(true);
+  });
+
+  it('drops the answer of a query that was replaced while it loaded', async () => {
+    new FakeServer([makeUpdate({ id: 1, image: 'nginx:1' }), makeUpdate({ id: 2, image: 'redis:7' })]);
+    const store = new DashboardStore();
+    await store.show(pendingView);
+    const slow = store.show({ ...pendingView, q: 'nginx' });
+    const fast = store.show({ ...pendingView, q: 'redis' });
+    await Promise.all([slow, fast]);
+    expect(store.getSnapshot().query?.q).toBe('redis');
+    expect(loadedIds(store, 'untagged')).toEqual([2]);
+  });
+});
+
+describe('DashboardStore: live changes and revalidation', () => {
+  it('merges the updates an event names in place and revalidates the summary with its ETag', async () => {
+    const server = new FakeServer(many(3));
+    const store = new DashboardStore();
+    await store.show(pendingView);
+    expect(loadedIds(store, 'untagged')).toEqual([3, 2, 1]);
+    // Update 1 is seen again (newest now), update 2 acknowledged elsewhere, update 4 created.
+    server.updates = [
+      { ...server.updates[0], last_seen_at: at(10), event_count: 2 },
+      { ...server.updates[1], acknowledged_at: at(11) },
+      server.updates[2],
+      makeUpdate({ id: 4, last_seen_at: at(5), image: 'img-4:1' }),
+    ];
+    server.touch();
+    const before = server.calls.length;
+    await store.sync([
+      { type: 'update.changed', id: 1 },
+      { type: 'update.acknowledged', ids: [2] },
+      { type: 'update.created', id: 4 },
+    ]);
+    expect(loadedIds(store, 'untagged')).toEqual([1, 4, 3]);
+    const asked = server.calls.slice(before);
+    expect(asked.filter((c) => c.path === 'api/updates')).toEqual([]);
+    expect(asked.filter((c) => c.path.startsWith('api/updates/')).map((c) => c.path).sort()).toEqual(['api/updates/1', 'api/updates/2', 'api/updates/4', 'api/updates/summary']);
+    expect(asked.find((c) => c.path === 'api/updates/summary')?.ifNoneMatch).toBe('"1"');
+    expect(store.getSnapshot().totals?.pending).toBe(3);
+  });
+
+  it('on focus, a 304 means nothing to do; a moved revision reloads only the loaded pages', async () => {
+    const server = new FakeServer(many(250));
+    const store = new DashboardStore();
+    await store.show(pendingView);
+    await store.loadMore('untagged');
+    let before = server.calls.length;
+    await store.refresh('revalidate');
+    expect(server.calls.slice(before).map((c) => [c.path, c.ifNoneMatch])).toEqual([['api/updates/summary', '"1"']]);
+    // Tag events: the revision moved, the 200 loaded pages come again in one request of 200.
+    server.updates = server.updates.map((u) => (u.id === 250 ? { ...u, tag: media } : u));
+    server.touch();
+    before = server.calls.length;
+    await store.sync([{ type: 'assignment.changed' }]);
+    const pages = server.calls.slice(before).filter((c) => c.path === 'api/updates');
+    expect(pages.map((c) => [c.params.get('tag'), c.params.get('limit'), c.params.get('cursor')])).toEqual([['none', '200', null]]);
+    expect(loadedIds(store, 'untagged')).toHaveLength(200);
+    expect(loadedIds(store, 'untagged')?.[0]).toBe(249);
+    expect(store.getSnapshot().summary?.tags.map((g) => g.tag?.name ?? null)).toEqual(['media', null]);
+  });
+});
+
+describe('DashboardStore: mutations', () => {
+  it('acknowledges optimistically and merges the answer in place', async () => {
+    const server = new FakeServer(many(2));
+    server.routes['PATCH api/updates/1'] = () => {
+      server.updates = server.updates.map((u) => (u.id === 1 ? { ...u, acknowledged_at: '2026-11-27T10:00:00Z' } : u));
+      server.touch();
+      return [200, server.updates[0]];
+    };
+    const store = new DashboardStore();
+    await store.show(pendingView);
+    const done = store.acknowledge([1]);
+    // Gone from the pending view at once, before the server answered.
+    expect(loadedIds(store, 'untagged')).toEqual([2]);
+    expect(await done).toBe(true);
+    expect(server.of('PATCH', 'api/updates/1')[0].body).toEqual({ acknowledged: true });
+    expect(store.getSnapshot().totals?.pending).toBe(1);
+    expect(server.of('GET', 'api/updates')).toHaveLength(1); // no reload
+    expect(toastStore.getSnapshot().at(-1)?.action?.label).toBe('Undo');
+  });
+
+  it('acknowledges several ids in one request and undoes them in one request', async () => {
+    const server = new FakeServer(many(3));
+    server.routes['POST api/updates/acknowledge'] = () => [200, { acknowledged: 2, acknowledged_at: '2026-11-27T10:00:00.123456Z' }];
+    server.routes['POST api/updates/unacknowledge'] = () => [200, { unacknowledged: 2 }];
+    const store = new DashboardStore();
+    await store.show(pendingView);
     await store.acknowledge([1, 2]);
-    expect(calls.find((c) => c.method === 'POST')?.body).toEqual({ ids: [1, 2] });
+    expect(server.of('POST', 'api/updates/acknowledge')[0].body).toEqual({ ids: [1, 2] });
+    expect(loadedIds(store, 'untagged')).toEqual([3]);
     toastStore.getSnapshot().at(-1)?.action?.run();
-    await vi.waitFor(() => expect(calls.filter((c) => c.method === 'PATCH').map((c) => c.body)).toEqual([{ acknowledged: false }, { acknowledged: false }]));
+    await vi.waitFor(() => expect(loadedIds(store, 'untagged')).toEqual([3, 2, 1]));
+    expect(server.of('POST', 'api/updates/unacknowledge').map((c) => c.body)).toEqual([{ ids: [1, 2] }]);
+    expect(server.of('PATCH', 'api/updates/1')).toEqual([]);
   });
 
-  it("rolls back a failed change and shows the server's message", async () => {
-    const server = { updates: [makeUpdate({ id: 1, image: 'nginx:1', tag: null })], tags: [{ id: 3, name: 'media', created_at: '', image_count: 0 }] };
-    fakeServer(server, {
-      'PUT /sub/api/tag-assignments': () => [404, { error: 'not_found', message: 'No tag with id 3.' }],
-    });
+  it('acknowledges a whole section by filter, loaded or not, and undoes it by its instant', async () => {
+    const server = new FakeServer(many(300, () => ({ tag: media })));
+    const instant = '2026-11-27T10:00:00.5Z';
+    server.routes['POST api/updates/acknowledge'] = () => {
+      server.updates = server.updates.map((u) => ({ ...u, acknowledged_at: instant }));
+      server.touch();
+      return [200, { acknowledged: 300, acknowledged_at: instant }];
+    };
+    server.routes['POST api/updates/unacknowledge'] = () => {
+      server.updates = server.updates.map((u) => ({ ...u, acknowledged_at: null }));
+      server.touch();
+      return [200, { unacknowledged: 300 }];
+    };
     const store = new DashboardStore();
-    await store.refresh();
-    const done = store.setImageTag(['nginx:1'], { id: 3, name: 'media' });
-    expect(store.getSnapshot().updates[0].tag).toEqual({ id: 3, name: 'media' });
+    await store.show({ ...pendingView, q: 'img' });
+    await store.acknowledgeGroup('tag:3', media, 300);
+    expect(server.of('POST', 'api/updates/acknowledge')[0].body).toEqual({ filter: { tag: 3, q: 'img' } });
+    expect(loadedIds(store, 'tag:3')).toEqual([]);
+    expect(store.getSnapshot().summary?.pending).toBe(0);
+    const toast = toastStore.getSnapshot().at(-1);
+    expect(toast?.title).toBe('Acknowledged 300 updates in media');
+    toast?.action?.run();
+    await vi.waitFor(() => expect(loadedIds(store, 'tag:3')).toHaveLength(PAGE_SIZE));
+    expect(server.of('POST', 'api/updates/unacknowledge').map((c) => c.body)).toEqual([{ acknowledged_at: instant }]);
+  });
+
+  it('moves many images to a tag in one request', async () => {
+    const server = new FakeServer(many(3));
+    server.routes['PUT api/tag-assignments'] = () => [200, { images: 2, tag: media }];
+    const store = new DashboardStore();
+    await store.show(pendingView);
+    expect(await store.setImageTag(['img-1:1', 'img-2:1'], media)).toBe(true);
+    expect(server.of('PUT', 'api/tag-assignments').map((c) => c.body)).toEqual([{ images: ['img-1:1', 'img-2:1'], tag_id: 3 }]);
+  });
+
+  it("rolls back a failed change, shows the server's message and catches up", async () => {
+    const server = new FakeServer([makeUpdate({ id: 1, image: 'nginx:1', tag: null })]);
+    server.routes['PUT api/tag-assignments'] = () => [404, { error: 'not_found', message: 'No tag with id 3.' }];
+    const store = new DashboardStore();
+    await store.show(pendingView);
+    const done = store.setImageTag(['nginx:1'], media);
+    // Moved at once (media has no loaded section, so it just leaves Untagged).
+    expect(loadedIds(store, 'untagged')).toEqual([]);
     expect(await done).toBe(false);
-    expect(store.getSnapshot().updates[0].tag).toBeNull();
+    expect(loadedIds(store, 'untagged')).toEqual([1]);
     const toast = toastStore.getSnapshot().at(-1);
     expect(toast?.kind).toBe('error');
     expect(toast?.description).toBe('No tag with id 3.');
   });
 
-  it('ignores a load that started before a mutation', async () => {
-    const server = { updates: [makeUpdate({ id: 1 })], tags: [] as Tag[] };
-    let releaseLoad!: () => void;
-    const gate = new Promise<void>((r) => (releaseLoad = r));
-    const stale = [{ ...server.updates[0] }];
-    fakeServer(server, {});
+  it('keeps an optimistic change over a page that arrives while the request is in flight', async () => {
+    const server = new FakeServer(many(150));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
     const store = new DashboardStore();
-    await store.refresh();
-    // Next GET api/updates is slow and returns the pre-mutation state.
+    await store.show(pendingView);
+    server.routes['POST api/updates/acknowledge'] = () => [200, { acknowledged: 1, acknowledged_at: at(99) }];
+    // The acknowledge hangs until the next page has arrived with the old state of update 1.
     const realFetch = globalThis.fetch;
     vi.stubGlobal('fetch', async (input: string, init?: RequestInit) => {
-      if (String(input).endsWith('api/updates') && (init?.method ?? 'GET') === 'GET' && stale.length) {
-        const body = stale.splice(0);
-        await gate;
-        return new Response(JSON.stringify(body), { status: 200 });
-      }
-      if ((init?.method ?? 'GET') === 'PATCH') {
-        server.updates = [{ ...server.updates[0], acknowledged_at: '2026-11-27T10:00:00Z' }];
-        return new Response(JSON.stringify(server.updates[0]), { status: 200 });
-      }
+      if ((init?.method ?? 'GET') === 'POST') await gate;
       return realFetch(input, init);
     });
-    const slowLoad = store.refresh();
-    await store.acknowledge([1]);
-    releaseLoad();
-    await slowLoad;
-    await store.refresh();
-    expect(store.getSnapshot().updates[0].acknowledged_at).toBe('2026-11-27T10:00:00Z');
+    const ack = store.acknowledge([1, 2]);
+    await store.loadMore('untagged');
+    expect(loadedIds(store, 'untagged')).not.toContain(1);
+    release();
+    await ack;
+    expect(loadedIds(store, 'untagged')).not.toContain(1);
+    expect(loadedIds(store, 'untagged')).toHaveLength(148);
   });
 });

@@ -1,25 +1,58 @@
 /**
- * The dashboard's data: updates, tags and server info, loaded from the API.
- * Mutations are optimistic: the local state changes at once, the request is
- * sent, and whatever the outcome the data is fetched again so the screen
- * matches the server. A failure rolls the optimistic change back and shows
- * the server's message in an error toast.
+ * The dashboard's data, loaded a page at a time.
+ *
+ * - `totals`: the unfiltered summary (tiles, host list, empty state).
+ * - `summary`: the summary under the current search/tag/host (status counts, section headers).
+ * - `pages`: per section (tag), the updates loaded so far under the current query;
+ *   the list asks for the next page (`loadMore`) as the user scrolls.
+ *
+ * Nothing ever loads the whole table. Live events and the answers of our own
+ * mutations are merged in place (`placeUpdates`); when that is not possible
+ * (tags, bulk changes) the summary and the pages already loaded are reloaded,
+ * and only if the server's revision (ETag) moved.
+ *
+ * Mutations are optimistic through "overlays": a patch applied to every loaded
+ * update it concerns, and to whatever arrives while the request is in flight,
+ * so a page loaded meanwhile cannot bring the old state back. A failure removes
+ * the overlay, puts the previous versions back and shows the server's message.
  */
+import { countFor, groupKey, type LoadedGroup } from '../lib/grouping';
+import { matches } from '../lib/filter';
 import { parseImageRef } from '../lib/imageRef';
-import type { ServerInfo, Tag, TagRef, Update } from '../lib/types';
-import { api, ApiError, errorMessage } from './api';
+import type { ServerInfo, Summary, Tag, TagRef, Update } from '../lib/types';
+import { api, ApiError, errorMessage, MAX_BULK_IMAGES, type AckTarget, type Fresh, type UnackTarget } from './api';
+import { appendPage, hasMore, loadedWhere, NOT_LOADED, placeUpdates, type Pages } from './groupPages';
+import { MAX_SINGLE_FETCHES, planChanges } from './livePlan';
+import { groupAckFilter, isFiltered, pageQuery, sameQuery, summaryFilter, type ListQuery } from './listQuery';
 import { toast } from './toasts';
 import type { LiveChange } from './useLiveRefresh';
 
+/** Updates per page while scrolling. */
+export const PAGE_SIZE = 100;
+/** On a new query, first pages are fetched for the first expanded sections until about this many rows. */
+export const FIRST_SCREEN_ROWS = 30;
+/** The server's largest page, used to reload what is loaded in few requests. */
+export const MAX_PAGE = 1000;
+
 export interface DashboardState {
   phase: 'loading' | 'ready' | 'error';
-  updates: Update[];
-  tags: Tag[];
   info: ServerInfo | null;
+  tags: Tag[];
+  totals: Summary | null;
+  summary: Summary | null;
+  /** The query `summary` and `pages` belong to. */
+  query: ListQuery | null;
+  pages: Pages;
   /** Message of the last failed load, cleared by the next successful one. */
   loadError: string | null;
   /** Time (ms) of the last successful load. */
   loadedAt: number | null;
+}
+
+/** An optimistic change: `apply` gives the new version of a matching update, or null to hide it. */
+interface Overlay {
+  test: (u: Update) => boolean;
+  apply: (u: Update) => Update | null;
 }
 
 type Listener = () => void;
@@ -29,13 +62,28 @@ export function imageLabel(image: string): string {
   return ref.tag ? `${ref.displayRepository}:${ref.tag}` : ref.displayRepository;
 }
 
+function bodyOf(fresh: Fresh<Summary>, previous: Summary | null): Summary {
+  return fresh.changed ? fresh.body : previous!;
+}
+
 export class DashboardStore {
-  private state: DashboardState = { phase: 'loading', updates: [], tags: [], info: null, loadError: null, loadedAt: null };
+  private state: DashboardState = { phase: 'loading', info: null, tags: [], totals: null, summary: null, query: null, pages: new Map(), loadError: null, loadedAt: null };
   private listeners = new Set<Listener>();
-  private inflight = 0;
+  /** The query asked for last (may still be loading). */
+  private wanted: ListQuery | null = null;
+  /** Bumped by every new query: answers that belong to an older one are dropped. */
+  private generation = 0;
+  /** Bumped by every local change of `pages`: a reload that started before one is done again. */
   private epoch = 0;
-  private loading: Promise<void> | null = null;
-  private again = false;
+  /** ETag of `totals`; the pages reflect every change merged up to it. */
+  private totalsEtag: string | null = null;
+  private summaryEtag: string | null = null;
+  /** ETag (revision) as of which the loaded pages were last loaded whole. */
+  private pagesEtag: string | null = null;
+  private overlays = new Set<Overlay>();
+  private isExpanded: (key: string) => boolean = () => true;
+  private refreshing: Promise<void> | null = null;
+  private refreshAgain: 'groups' | 'revalidate' | null = null;
 
   subscribe = (l: Listener) => {
     this.listeners.add(l);
@@ -51,95 +99,332 @@ export class DashboardStore {
     for (const l of this.listeners) l();
   }
 
-  /** Loads everything again. Concurrent calls are coalesced. */
-  refresh = (): Promise<void> => {
-    if (this.loading) {
-      this.again = true;
-      return this.loading;
+  /** Which sections are expanded (collapsed ones load nothing). */
+  setExpanded(fn: (key: string) => boolean) {
+    this.isExpanded = fn;
+  }
+
+  /** The update as the screen must show it: overlays applied; null when hidden. */
+  private overlaid(u: Update): Update | null {
+    let v: Update | null = u;
+    for (const o of this.overlays) if (v && o.test(v)) v = o.apply(v);
+    return v;
+  }
+
+  private overlaidAll(list: readonly Update[], query: ListQuery): Update[] {
+    const out: Update[] = [];
+    for (const u of list) {
+      const v = this.overlaid(u);
+      if (v && matches(v, query)) out.push(v);
     }
-    this.loading = this.load().finally(() => {
-      this.loading = null;
-      if (this.again) {
-        this.again = false;
-        void this.refresh();
-      }
-    });
-    return this.loading;
-  };
+    return out;
+  }
+
+  /** Puts changed updates in place and takes gone ones out (overlays applied). */
+  private merge(fresh: readonly Update[], gone: Iterable<number>) {
+    const query = this.state.query;
+    if (!query) return;
+    const hidden = new Set(gone);
+    const shown: Update[] = [];
+    for (const u of fresh) {
+      const v = this.overlaid(u);
+      if (v) shown.push(v);
+      else hidden.add(u.id);
+    }
+    this.epoch++;
+    this.set({ pages: placeUpdates(this.state.pages, shown, hidden, query) });
+  }
+
+  // ---------------------------------------------------------------- loading
 
   /**
-   * Follows the live stream: applies the changes it announced by fetching only
-   * the updates they name, or loads everything again when that is simpler
-   * (tag changes, large bursts, a load or a mutation under way).
+   * Shows the list for a query: its summary, then the first pages of the first
+   * expanded sections, swapped in at once (the previous results stay on screen
+   * until then, so typing in the search box does not flash).
+   */
+  show = async (query: ListQuery): Promise<void> => {
+    if (sameQuery(query, this.wanted)) return;
+    this.wanted = query;
+    const gen = ++this.generation;
+    const first = this.state.phase !== 'ready';
+    try {
+      const [totals, filtered, tags, info] = await Promise.all([
+        first || !this.state.totals ? api.summary({}) : null,
+        isFiltered(query) ? api.summary(summaryFilter(query)) : null,
+        first ? api.tags() : null,
+        this.state.info ? null : api.info(),
+      ]);
+      if (gen !== this.generation) return;
+      const totalsBody = totals ? bodyOf(totals, null) : this.state.totals!;
+      const summary = filtered ? bodyOf(filtered, null) : totalsBody;
+      const pages = await this.firstPages(query, summary);
+      if (gen !== this.generation) return;
+      if (totals) this.totalsEtag = totals.etag;
+      this.summaryEtag = filtered ? filtered.etag : null;
+      // Pages of a new query are loaded whole as of (at least) the revision of its summary.
+      this.pagesEtag = (filtered ?? totals)?.etag ?? this.pagesEtag;
+      this.epoch++;
+      this.set({
+        phase: 'ready',
+        totals: totalsBody,
+        summary,
+        query,
+        tags: tags ?? this.state.tags,
+        info: info ?? this.state.info,
+        pages: this.settle(pages, query),
+        loadError: null,
+        loadedAt: Date.now(),
+      });
+    } catch (err) {
+      if (gen !== this.generation) return;
+      this.wanted = null; // so that "Try again" or the next refresh asks again
+      this.set({ phase: this.state.phase === 'ready' ? 'ready' : 'error', loadError: errorMessage(err) });
+    }
+  };
+
+  /** Overlays applied to freshly loaded pages. */
+  private settle(pages: Map<string, LoadedGroup>, query: ListQuery): Map<string, LoadedGroup> {
+    if (this.overlays.size === 0) return pages;
+    for (const [key, g] of pages) pages.set(key, { ...g, updates: this.overlaidAll(g.updates, query) });
+    return pages;
+  }
+
+  private async firstPages(query: ListQuery, summary: Summary): Promise<Map<string, LoadedGroup>> {
+    const keys: string[] = [];
+    let rows = 0;
+    for (const s of summary.tags) {
+      const count = countFor(s, query.status);
+      if (count === 0) continue;
+      const key = groupKey(s.tag);
+      rows++;
+      if (!this.isExpanded(key)) continue;
+      keys.push(key);
+      rows += Math.min(count, PAGE_SIZE);
+      if (rows >= FIRST_SCREEN_ROWS) break;
+    }
+    const got = await Promise.all(keys.map((key) => api.page(pageQuery(query, key, PAGE_SIZE))));
+    return new Map(keys.map((key, i) => [key, appendPage(NOT_LOADED, got[i])]));
+  }
+
+  /** Loads the next page of a section (the list calls it when the section's end scrolls into view). */
+  loadMore = async (key: string): Promise<void> => {
+    const query = this.state.query;
+    if (!query || this.state.phase !== 'ready') return;
+    const g = this.state.pages.get(key) ?? NOT_LOADED;
+    if (g.loading || !hasMore(g)) return;
+    const gen = this.generation;
+    this.setGroup(key, { ...g, loading: true, error: null });
+    const stillMine = () => {
+      const cur = this.state.pages.get(key);
+      // A reload replaced the section meanwhile: its answer wins.
+      return gen === this.generation && !!cur && cur.loading && cur.cursor === g.cursor && cur.started === g.started ? cur : null;
+    };
+    try {
+      const page = await api.page(pageQuery(query, key, PAGE_SIZE, g.started ? g.cursor : null));
+      const cur = stillMine();
+      if (!cur) return;
+      this.epoch++;
+      this.setGroup(key, appendPage(cur, { updates: this.overlaidAll(page.updates, query), next_cursor: page.next_cursor }));
+    } catch (err) {
+      const cur = stillMine();
+      if (!cur) return;
+      // The cursor no longer fits (e.g. the server restarted): walk the section again from the top.
+      if (err instanceof ApiError && err.status === 400 && err.field === 'cursor') this.setGroup(key, NOT_LOADED);
+      else this.setGroup(key, { ...cur, loading: false, error: errorMessage(err) });
+    }
+  };
+
+  private setGroup(key: string, g: LoadedGroup) {
+    const pages = new Map(this.state.pages);
+    pages.set(key, g);
+    this.set({ pages });
+  }
+
+  /** Fetches the summaries again when the revision moved; says whether it did. */
+  private async refreshSummaries(): Promise<boolean> {
+    const query = this.state.query;
+    if (!query) return false;
+    const gen = this.generation;
+    const [totals, filtered] = await Promise.all([
+      api.summary({}, this.totalsEtag),
+      isFiltered(query) ? api.summary(summaryFilter(query), this.summaryEtag) : null,
+    ]);
+    if (gen !== this.generation) return false;
+    this.totalsEtag = totals.etag;
+    if (filtered) this.summaryEtag = filtered.etag;
+    if (!totals.changed && !filtered?.changed) return false;
+    const totalsBody = bodyOf(totals, this.state.totals);
+    this.set({ totals: totalsBody, summary: filtered ? bodyOf(filtered, this.state.summary) : totalsBody, loadedAt: Date.now(), loadError: null });
+    return true;
+  }
+
+  /**
+   * Checks with the server whether anything changed and catches up:
+   * - `revalidate` (focus, visibility, polling, stream opened): compared with the
+   *   revision of the last summary, which merged changes keep current; 304 → nothing to do.
+   * - `groups` (tags, assignments, resync, bulk changes): compared with the revision
+   *   the loaded pages were last loaded at; when it moved, the summaries and the
+   *   pages already loaded (only those) are loaded again.
+   * Concurrent calls are coalesced.
+   */
+  refresh = (mode: 'groups' | 'revalidate' = 'groups'): Promise<void> => {
+    if (this.state.phase !== 'ready' || !this.state.query) {
+      // Nothing shown yet (or the first load failed): load again.
+      const q = this.wanted ?? this.state.query;
+      this.wanted = null;
+      return q ? this.show(q) : Promise.resolve();
+    }
+    if (this.refreshing) {
+      if (this.refreshAgain !== 'groups') this.refreshAgain = mode;
+      return this.refreshing;
+    }
+    this.refreshing = this.reload(mode).finally(() => {
+      this.refreshing = null;
+      const again = this.refreshAgain;
+      this.refreshAgain = null;
+      if (again) void this.refresh(again);
+    });
+    return this.refreshing;
+  };
+
+  private async reload(mode: 'groups' | 'revalidate') {
+    const query = this.state.query!;
+    const gen = this.generation;
+    try {
+      const since = mode === 'revalidate' ? this.totalsEtag : this.pagesEtag;
+      const check = await api.summary({}, since);
+      if (gen !== this.generation) return;
+      if (!check.changed) {
+        if (this.state.loadError) this.set({ loadError: null, loadedAt: Date.now() });
+        return;
+      }
+      const epoch = this.epoch;
+      const [filtered, tags, pages] = await Promise.all([
+        isFiltered(query) ? api.summary(summaryFilter(query)) : null,
+        api.tags(),
+        this.reloadPages(query, this.state.pages),
+      ]);
+      if (gen !== this.generation) return;
+      // Something was merged meanwhile that these pages may predate: do it again.
+      if (epoch !== this.epoch) this.refreshAgain = 'groups';
+      this.totalsEtag = check.etag;
+      this.summaryEtag = filtered?.etag ?? null;
+      this.pagesEtag = check.etag;
+      this.epoch++;
+      this.set({
+        totals: check.body,
+        summary: filtered ? bodyOf(filtered, null) : check.body,
+        tags,
+        pages: this.settle(pages, query),
+        loadedAt: Date.now(),
+        loadError: null,
+      });
+    } catch (err) {
+      if (gen === this.generation) this.set({ loadError: errorMessage(err) });
+    }
+  }
+
+  /** The sections that are loaded and expanded, loaded again as far as they were; the others are forgotten. */
+  private async reloadPages(query: ListQuery, pages: Pages): Promise<Map<string, LoadedGroup>> {
+    const keys = [...pages].filter(([key, g]) => g.started && this.isExpanded(key)).map(([key, g]) => [key, g.updates.length] as const);
+    const reloaded = await Promise.all(keys.map(([key, n]) => this.walk(query, key, Math.max(PAGE_SIZE, n))));
+    return new Map(keys.map(([key], i) => [key, reloaded[i]]));
+  }
+
+  /** The first `want` updates of a section (or all of it), in pages of the same size. */
+  private async walk(query: ListQuery, key: string, want: number): Promise<LoadedGroup> {
+    const limit = Math.min(MAX_PAGE, Math.ceil(want / PAGE_SIZE) * PAGE_SIZE);
+    let g = NOT_LOADED;
+    let fetched = 0;
+    while (fetched < want) {
+      const page = await api.page(pageQuery(query, key, limit, g.started ? g.cursor : null));
+      fetched += page.updates.length;
+      g = appendPage(g, page);
+      if (g.cursor === null) break;
+    }
+    return g;
+  }
+
+  /**
+   * Follows the live stream. Updates named by `update.*` events are fetched one
+   * by one and merged in place; anything else (tags, assignments, resync, big
+   * bursts, an unreadable event: `changes` undefined) reloads what is loaded.
    */
   sync = async (changes?: LiveChange[]): Promise<void> => {
     const plan = changes && planChanges(changes);
-    if (!plan || this.state.phase !== 'ready' || this.loading || this.inflight > 0) return this.refresh();
-    const epoch = this.epoch;
+    if (!plan || this.state.phase !== 'ready') return this.refresh('groups');
+    const gen = this.generation;
     try {
-      const fetched = await Promise.all(
-        [...plan.fetch].map((id) =>
-          api.update(id).catch((err: unknown) => {
-            // Deleted since the event was sent: drop it like a deletion.
-            if (err instanceof ApiError && err.status === 404) return null;
-            throw err;
-          }),
-        ),
-      );
-      // Something else changed the list meanwhile: a full load is the safe answer.
-      if (epoch !== this.epoch || this.loading || this.inflight > 0) return this.refresh();
+      const ids = [...plan.fetch];
+      const fetched = await this.fetchByIds(ids);
+      if (gen !== this.generation) return;
       const gone = new Set(plan.remove);
-      for (const [i, id] of [...plan.fetch].entries()) if (fetched[i] === null) gone.add(id);
-      this.set({ updates: mergeUpdates(this.state.updates, fetched.filter((u): u is Update => u !== null), gone) });
+      ids.forEach((id, i) => fetched[i] === null && gone.add(id));
+      this.merge(
+        fetched.filter((u): u is Update => u !== null),
+        gone,
+      );
+      await this.refreshSummaries();
     } catch {
-      return this.refresh();
+      return this.refresh('groups');
     }
   };
 
-  private async load() {
-    const epoch = this.epoch;
+  private fetchByIds(ids: number[]): Promise<Array<Update | null>> {
+    return Promise.all(
+      ids.map((id) =>
+        api.update(id).catch((err: unknown) => {
+          // Deleted since: drop it like a deletion.
+          if (err instanceof ApiError && err.status === 404) return null;
+          throw err;
+        }),
+      ),
+    );
+  }
+
+  // -------------------------------------------------------------- mutations
+
+  /**
+   * Runs a mutation: the overlay shows its effect at once; on success `after`
+   * merges the answer (and the overlay goes); on failure the previous versions
+   * come back, the server's message is shown and the screen catches up.
+   */
+  private async mutate<T>(opts: { overlay?: Overlay; run: () => Promise<T>; after?: (result: T) => Promise<void> | void; failure: string }): Promise<T | undefined> {
+    const { overlay } = opts;
+    const before = overlay ? loadedWhere(this.state.pages, overlay.test) : new Map<number, Update>();
+    if (overlay) {
+      this.overlays.add(overlay);
+      this.merge([...before.values()], []);
+    }
+    let result: T;
     try {
-      const [updates, tags, info] = await Promise.all([api.updates(), api.tags(), this.state.info ? Promise.resolve(this.state.info) : api.info()]);
-      // A mutation started meanwhile: this answer may predate it. Its own refresh follows.
-      if (epoch !== this.epoch || this.inflight > 0) {
-        if (this.inflight === 0) this.again = true;
-        return;
+      result = await opts.run();
+    } catch (err) {
+      if (overlay) {
+        this.overlays.delete(overlay);
+        this.merge([...before.values()], []);
       }
-      this.set({ phase: 'ready', updates, tags, info, loadError: null, loadedAt: Date.now() });
-    } catch (err) {
-      this.set({ phase: this.state.phase === 'ready' ? 'ready' : 'error', loadError: errorMessage(err) });
-    }
-  }
-
-  /** Runs a mutation with an optimistic local change, rollback on failure, and a refresh after. */
-  private async mutate<T>(opts: {
-    optimistic?: (s: DashboardState) => Partial<DashboardState>;
-    run: () => Promise<T>;
-    failure: string;
-  }): Promise<T | undefined> {
-    const before = { updates: this.state.updates, tags: this.state.tags };
-    this.epoch++;
-    this.inflight++;
-    if (opts.optimistic) this.set(opts.optimistic(this.state));
-    try {
-      return await opts.run();
-    } catch (err) {
-      this.set(before);
       toast.error(opts.failure, errorMessage(err));
+      // What we showed may be stale (say, deleted elsewhere): catch up.
+      void this.refresh('groups');
       return undefined;
-    } finally {
-      this.inflight--;
-      if (this.inflight === 0) void this.refresh();
     }
+    try {
+      await opts.after?.(result);
+    } catch {
+      void this.refresh('groups');
+    } finally {
+      if (overlay) this.overlays.delete(overlay);
+    }
+    return result;
   }
 
-  private mapUpdates(ids: Iterable<number>, fn: (u: Update) => Update) {
-    const set = new Set(ids);
-    return (s: DashboardState) => ({ updates: s.updates.map((u) => (set.has(u.id) ? fn(u) : u)) });
-  }
-
-  private find(id: number) {
-    return this.state.updates.find((u) => u.id === id);
+  private find(id: number): Update | undefined {
+    for (const g of this.state.pages.values()) {
+      const u = g.updates.find((x) => x.id === id);
+      if (u) return u;
+    }
+    return undefined;
   }
 
   private describe(ids: number[]): string {
@@ -147,52 +432,119 @@ export class DashboardStore {
       const u = this.find(ids[0]);
       if (u) return `${imageLabel(u.image)} on ${u.hostname}`;
     }
-    return `${ids.length} updates`;
+    return `${ids.length.toLocaleString()} updates`;
   }
 
-  async acknowledge(ids: number[], opts: { target?: { tag_id: number } } = {}): Promise<boolean> {
+  /** Acknowledges the given (loaded, selected) updates; undo puts exactly these back in one request. */
+  async acknowledge(ids: number[]): Promise<boolean> {
     if (ids.length === 0) return false;
+    const idSet = new Set(ids);
     const now = new Date().toISOString();
     const label = this.describe(ids);
+    const before = loadedWhere(this.state.pages, (u) => idSet.has(u.id) && u.acknowledged_at === null);
     const ok = await this.mutate({
-      optimistic: this.mapUpdates(ids, (u) => (u.acknowledged_at ? u : { ...u, acknowledged_at: now })),
+      overlay: { test: (u) => idSet.has(u.id) && u.acknowledged_at === null, apply: (u) => ({ ...u, acknowledged_at: now }) },
       run: async () => {
-        if (opts.target) await api.acknowledge(opts.target);
-        else if (ids.length === 1) await api.setAcknowledged(ids[0], true);
-        else await api.acknowledge({ ids });
-        return true;
+        if (ids.length === 1) return { one: await api.setAcknowledged(ids[0], true) };
+        return { many: await api.acknowledge({ ids }) };
+      },
+      after: async (r) => {
+        if (r.one) this.merge([r.one], []);
+        else if (r.many) this.merge([...before.values()].map((u) => ({ ...u, acknowledged_at: r.many!.acknowledged_at })), []);
+        await this.refreshSummaries();
       },
       failure: ids.length === 1 ? 'Could not acknowledge the update' : 'Could not acknowledge the updates',
     });
-    if (ok) {
-      toast.success(`Acknowledged ${label}`, { action: { label: 'Undo', run: () => void this.unacknowledge(ids, { quiet: true }) } });
+    if (ok) toast.success(`Acknowledged ${label}`, { action: { label: 'Undo', run: () => void this.unacknowledge(ids, { quiet: true }) } });
+    return ok !== undefined;
+  }
+
+  /**
+   * "Acknowledge all" of a section: every pending update of it under the
+   * current search and host, loaded or not, in one request. Undo puts back
+   * exactly those (the ones acknowledged at the instant the server answered).
+   */
+  async acknowledgeGroup(key: string, tag: TagRef | null, pendingCount: number): Promise<boolean> {
+    const query = this.state.query;
+    if (!query) return false;
+    const filter = groupAckFilter(query, key);
+    const now = new Date().toISOString();
+    const inGroup = (u: Update) => u.acknowledged_at === null && groupKey(u.tag) === key && matches(u, { ...query, status: 'pending' });
+    const name = tag?.name ?? 'Untagged';
+    const before = loadedWhere(this.state.pages, inGroup);
+    const result = await this.mutate({
+      overlay: { test: inGroup, apply: (u) => ({ ...u, acknowledged_at: now }) },
+      run: () => api.acknowledge({ filter }),
+      after: async (r) => {
+        this.merge([...before.values()].map((u) => ({ ...u, acknowledged_at: r.acknowledged_at })), []);
+        await this.refreshSummaries();
+      },
+      failure: `Could not acknowledge ${name}`,
+    });
+    if (result) {
+      const n = result.acknowledged || pendingCount;
+      toast.success(`Acknowledged ${n.toLocaleString()} update${n === 1 ? '' : 's'} in ${name}`, {
+        action: { label: 'Undo', run: () => void this.undoAcknowledge({ acknowledged_at: result.acknowledged_at }, n) },
+      });
     }
-    return ok === true;
+    return result !== undefined;
+  }
+
+  /** Puts back a bulk acknowledge by its instant. */
+  private async undoAcknowledge(target: Extract<UnackTarget, { acknowledged_at: string }>, count: number): Promise<boolean> {
+    const at = target.acknowledged_at;
+    const ok = await this.mutate({
+      overlay: { test: (u) => u.acknowledged_at !== null && Date.parse(u.acknowledged_at) === Date.parse(at), apply: (u) => ({ ...u, acknowledged_at: null }) },
+      run: () => api.unacknowledge(target),
+      // The updates come back in sections whose pages we do not have: reload what is loaded.
+      after: () => this.refresh('groups'),
+      failure: 'Could not mark as pending again',
+    });
+    if (ok) toast.info(`Restored ${count.toLocaleString()} update${count === 1 ? '' : 's'}`);
+    return ok !== undefined;
   }
 
   async unacknowledge(ids: number[], opts: { quiet?: boolean } = {}): Promise<boolean> {
     if (ids.length === 0) return false;
+    const idSet = new Set(ids);
     const label = this.describe(ids);
     const ok = await this.mutate({
-      optimistic: this.mapUpdates(ids, (u) => ({ ...u, acknowledged_at: null })),
+      overlay: { test: (u) => idSet.has(u.id) && u.acknowledged_at !== null, apply: (u) => ({ ...u, acknowledged_at: null }) },
       run: async () => {
-        await Promise.all(ids.map((id) => api.setAcknowledged(id, false)));
-        return true;
+        if (ids.length === 1) return { one: await api.setAcknowledged(ids[0], false) };
+        await api.unacknowledge({ ids });
+        return {};
+      },
+      after: async (r) => {
+        // In the pending view these are not loaded any more: fetch them to put them back in place.
+        if (r.one) this.merge([r.one], []);
+        else if (ids.length <= MAX_SINGLE_FETCHES) {
+          const fetched = await this.fetchByIds(ids);
+          this.merge(
+            fetched.filter((u): u is Update => u !== null),
+            ids.filter((_, i) => fetched[i] === null),
+          );
+        } else return this.refresh('groups');
+        await this.refreshSummaries();
       },
       failure: 'Could not mark as pending again',
     });
     if (ok && !opts.quiet) toast.success(`${label} is pending again`);
     if (ok && opts.quiet) toast.info(`Restored ${label}`);
-    return ok === true;
+    return ok !== undefined;
   }
 
   async deleteUpdate(id: number): Promise<boolean> {
     const label = this.describe([id]);
     const ok = await this.mutate({
-      optimistic: (s) => ({ updates: s.updates.filter((u) => u.id !== id) }),
+      overlay: { test: (u) => u.id === id, apply: () => null },
       run: async () => {
         await api.deleteUpdate(id);
         return true;
+      },
+      after: async () => {
+        this.merge([], [id]);
+        await this.refreshSummaries();
       },
       failure: 'Could not delete the update',
     });
@@ -211,49 +563,64 @@ export class DashboardStore {
 
   async renameTag(id: number, name: string): Promise<boolean> {
     const trimmed = name.trim();
+    const tagsBefore = this.state.tags;
+    this.set({ tags: tagsBefore.map((t) => (t.id === id ? { ...t, name: trimmed } : t)) });
     const ok = await this.mutate({
-      optimistic: (s) => ({
-        tags: s.tags.map((t) => (t.id === id ? { ...t, name: trimmed } : t)),
-        updates: s.updates.map((u) => (u.tag?.id === id ? { ...u, tag: { id, name: trimmed } } : u)),
-      }),
+      overlay: { test: (u) => u.tag?.id === id && u.tag.name !== trimmed, apply: (u) => ({ ...u, tag: { id, name: trimmed } }) },
       run: async () => {
         await api.renameTag(id, trimmed);
         return true;
       },
+      // Section names and order come from the summary.
+      after: () => this.refresh('groups'),
       failure: 'Could not rename the tag',
     });
     if (ok) toast.success(`Renamed tag to ${trimmed}`);
+    else this.set({ tags: tagsBefore });
     return ok === true;
   }
 
   async deleteTag(id: number): Promise<boolean> {
-    const name = this.state.tags.find((t) => t.id === id)?.name ?? 'tag';
+    const tagsBefore = this.state.tags;
+    const name = tagsBefore.find((t) => t.id === id)?.name ?? 'tag';
+    this.set({ tags: tagsBefore.filter((t) => t.id !== id) });
     const ok = await this.mutate({
-      optimistic: (s) => ({
-        tags: s.tags.filter((t) => t.id !== id),
-        updates: s.updates.map((u) => (u.tag?.id === id ? { ...u, tag: null } : u)),
-      }),
+      overlay: { test: (u) => u.tag?.id === id, apply: (u) => ({ ...u, tag: null }) },
       run: async () => {
         await api.deleteTag(id);
         return true;
       },
+      after: () => this.refresh('groups'),
       failure: 'Could not delete the tag',
     });
     if (ok) toast.success(`Deleted tag ${name}`);
+    else this.set({ tags: tagsBefore });
     return ok === true;
   }
 
-  /** Puts images (across all hosts) in a tag, or takes them out of their tag with `tag = null`. */
+  /** Puts images (across all hosts) in a tag, or takes them out of their tag with `tag = null`: one request per 1,000 images. */
   async setImageTag(images: string[], tag: TagRef | null): Promise<boolean> {
     const set = new Set(images);
     if (set.size === 0) return false;
     const list = [...set];
+    const ref = tag ? { id: tag.id, name: tag.name } : null;
     const ok = await this.mutate({
-      optimistic: (s) => ({ updates: s.updates.map((u) => (set.has(u.image) ? { ...u, tag: tag ? { id: tag.id, name: tag.name } : null } : u)) }),
+      overlay: { test: (u) => set.has(u.image) && u.tag?.id !== ref?.id, apply: (u) => ({ ...u, tag: ref }) },
       run: async () => {
-        await Promise.all(list.map((image) => (tag ? api.assignTag(image, tag.id) : api.unassignTag(image))));
+        if (list.length === 1) {
+          if (ref) await api.assignTag(list[0], ref.id);
+          else await api.unassignTag(list[0]);
+          return true;
+        }
+        for (let i = 0; i < list.length; i += MAX_BULK_IMAGES) {
+          const chunk = list.slice(i, i + MAX_BULK_IMAGES);
+          if (ref) await api.assignTagMany(chunk, ref.id);
+          else await api.unassignTagMany(chunk);
+        }
         return true;
       },
+      // Other hosts' updates of these images move too, and section counts change.
+      after: () => this.refresh('groups'),
       failure: tag ? `Could not move to ${tag.name}` : 'Could not remove the tag',
     });
     if (ok) {
@@ -264,45 +631,6 @@ export class DashboardStore {
   }
 }
 
+export type { AckTarget };
+
 export const store = new DashboardStore();
-
-/** At most this many updates are fetched one by one for a burst; more, and the list is loaded whole. */
-export const MAX_SINGLE_FETCHES = 25;
-
-/** Which updates a burst of changes asks to fetch or remove; `null` when only a full load will do. */
-export function planChanges(changes: LiveChange[]): { fetch: Set<number>; remove: Set<number> } | null {
-  const fetch = new Set<number>();
-  const remove = new Set<number>();
-  for (const change of changes) {
-    const ids = change.ids ?? (change.id === undefined ? [] : [change.id]);
-    switch (change.type) {
-      case 'update.created':
-      case 'update.changed':
-      case 'update.acknowledged':
-      case 'update.unacknowledged':
-        for (const id of ids) if (!remove.has(id)) fetch.add(id);
-        break;
-      case 'update.deleted':
-        for (const id of ids) {
-          fetch.delete(id);
-          remove.add(id);
-        }
-        break;
-      default:
-        // Tags and assignments change tag names and counts across many updates.
-        return null;
-    }
-  }
-  return fetch.size > MAX_SINGLE_FETCHES ? null : { fetch, remove };
-}
-
-/** The list with `fresh` updates replaced or added and `gone` ones removed, in the server's order. */
-export function mergeUpdates(current: Update[], fresh: Update[], gone: Set<number>): Update[] {
-  const byId = new Map(fresh.map((u) => [u.id, u]));
-  const kept = current.filter((u) => !gone.has(u.id) && !byId.has(u.id));
-  const merged = [...kept, ...fresh.filter((u) => !gone.has(u.id))];
-  // Newest last_seen_at first, then the higher id, as GET api/updates orders them. Times are
-  // compared as instants: their text has a varying number of fractional digits.
-  const seen = new Map(merged.map((u) => [u.id, Date.parse(u.last_seen_at)]));
-  return merged.sort((a, b) => seen.get(b.id)! - seen.get(a.id)! || b.id - a.id);
-}

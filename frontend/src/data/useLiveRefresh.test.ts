@@ -30,18 +30,20 @@ class FakeEventSource implements EventSourceLike {
 
 function setup() {
   const refetch = vi.fn();
+  const revalidate = vi.fn();
   const modes: LiveMode[] = [];
   const listeners = new Map<string, () => void>();
   const win = { addEventListener: (t: string, l: () => void) => listeners.set(t, l), removeEventListener: vi.fn() };
   const stop = startLiveRefresh({
     url: 'http://dash/sub/api/events',
     refetch,
+    revalidate,
     onMode: (m) => modes.push(m),
     debounceMs: 100,
     createEventSource: (url) => new FakeEventSource(url),
     win: win as unknown as Window,
   });
-  return { refetch, modes, stop, focus: () => listeners.get('focus')?.() };
+  return { refetch, revalidate, modes, stop, focus: () => listeners.get('focus')?.() };
 }
 
 beforeEach(() => {
@@ -66,30 +68,29 @@ describe('stream reconnection backoff', () => {
 });
 
 describe('startLiveRefresh', () => {
-  it('refetches once per burst of named events and on open', () => {
-    const { refetch, modes, stop } = setup();
+  it('revalidates on open and refetches once per burst of named events', () => {
+    const { refetch, revalidate, modes, stop } = setup();
     const es = FakeEventSource.all[0];
     expect(es.url).toBe('http://dash/sub/api/events');
     es.open();
     expect(modes).toEqual(['live']);
+    expect(revalidate).toHaveBeenCalledTimes(1);
     vi.advanceTimersByTime(100);
-    expect(refetch).toHaveBeenCalledTimes(1);
+    expect(refetch).toHaveBeenCalledTimes(0);
     es.emit('update.created');
     es.emit('tag.renamed');
     es.onmessage?.(new MessageEvent('message'));
-    expect(refetch).toHaveBeenCalledTimes(1);
+    expect(refetch).toHaveBeenCalledTimes(0);
     vi.advanceTimersByTime(100);
-    expect(refetch).toHaveBeenCalledTimes(2);
+    expect(refetch).toHaveBeenCalledTimes(1);
     stop();
     expect(es.closed).toBe(true);
   });
 
-  it('hands a burst of events over as changes; open and unreadable events ask for everything', () => {
+  it('hands a burst of events over as changes; resync and unreadable events ask for everything', () => {
     const { refetch, stop } = setup();
     const es = FakeEventSource.all[0];
     es.open();
-    vi.advanceTimersByTime(100);
-    expect(refetch).toHaveBeenLastCalledWith(undefined);
     es.emit('update.created', { id: 7 });
     es.emit('update.acknowledged', { ids: [1, 2] });
     vi.advanceTimersByTime(100);
@@ -104,12 +105,12 @@ describe('startLiveRefresh', () => {
     es.listeners.get('update.changed')?.({ data: 'not json' });
     vi.advanceTimersByTime(100);
     expect(refetch).toHaveBeenLastCalledWith(undefined);
-    expect(refetch).toHaveBeenCalledTimes(4);
+    expect(refetch).toHaveBeenCalledTimes(3);
     stop();
   });
 
   it('falls back to 30 s polling and retries the stream with backoff', () => {
-    const { refetch, modes, stop } = setup();
+    const { revalidate: refetch, modes, stop } = setup();
     FakeEventSource.all[0].fail();
     expect(FakeEventSource.all[0].closed).toBe(true);
     expect(modes).toEqual(['polling']);
@@ -130,11 +131,11 @@ describe('startLiveRefresh', () => {
     expect(refetch.mock.calls.length).toBeGreaterThanOrEqual(1);
     // Once a stream opens, polling stops and backoff resets.
     const live = FakeEventSource.all[FakeEventSource.all.length - 1];
+    refetch.mockClear();
     live.open();
     expect(modes.at(-1)).toBe('live');
-    refetch.mockClear();
     vi.advanceTimersByTime(90_000);
-    expect(refetch).toHaveBeenCalledTimes(1); // only the catch-up refetch after open
+    expect(refetch).toHaveBeenCalledTimes(1); // only the catch-up check at open, no more polling
     live.fail();
     const count = FakeEventSource.all.length;
     vi.advanceTimersByTime(1000);
@@ -153,10 +154,11 @@ describe('startLiveRefresh', () => {
     stop();
   });
 
-  it('refetches on window focus', () => {
-    const { refetch, focus, stop } = setup();
+  it('revalidates on window focus', () => {
+    const { refetch, revalidate, focus, stop } = setup();
     focus();
-    expect(refetch).toHaveBeenCalledTimes(1);
+    expect(revalidate).toHaveBeenCalledTimes(1);
+    expect(refetch).not.toHaveBeenCalled();
     stop();
   });
 });

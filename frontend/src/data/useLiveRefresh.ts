@@ -1,9 +1,10 @@
 /**
  * Keeps the data fresh without reloading: listens to the server's
- * Server-Sent Events stream (`api/events`) and refetches on any event. When
- * the stream fails (or the server has none) it closes it, polls every 30 s,
- * and retries the stream with exponential backoff capped at 60 s. Also
- * refetches when the window regains focus.
+ * Server-Sent Events stream (`api/events`) and hands each burst of events to
+ * `refetch`. When the stream fails (or the server has none) it closes it,
+ * polls every 30 s, and retries the stream with exponential backoff capped
+ * at 60 s. When the stream opens, on each poll, and when the window regains
+ * focus or becomes visible it calls `revalidate` (a cheap If-None-Match check).
  */
 import { useEffect, useRef, useState } from 'react';
 import { apiUrl } from './api';
@@ -58,6 +59,8 @@ export interface LiveRefreshOptions {
    * polling, or an event that could not be read).
    */
   refetch: (changes?: LiveChange[]) => void;
+  /** "Has anything changed?" (stream opened, polling, focus, visibility); `refetch()` when omitted. */
+  revalidate?: () => void;
   onMode: (mode: LiveMode) => void;
   /** Coalesces bursts of events into one refetch. */
   debounceMs?: number;
@@ -91,8 +94,9 @@ export function startLiveRefresh(o: LiveRefreshOptions): () => void {
     }, debounceMs);
   };
   const scheduleFullRefetch = () => scheduleRefetch();
+  const revalidate = () => (o.revalidate ? o.revalidate() : o.refetch());
   const startPolling = () => {
-    if (!pollTimer) pollTimer = setInterval(() => o.refetch(), POLL_INTERVAL_MS);
+    if (!pollTimer) pollTimer = setInterval(revalidate, POLL_INTERVAL_MS);
   };
   const stopPolling = () => {
     if (pollTimer) clearInterval(pollTimer);
@@ -130,8 +134,8 @@ export function startLiveRefresh(o: LiveRefreshOptions): () => void {
       backoff = BACKOFF_START_MS;
       stopPolling();
       o.onMode('live');
-      // Catch up on whatever happened while disconnected.
-      scheduleFullRefetch();
+      // Catch up on whatever happened while disconnected (the revision tells).
+      revalidate();
     };
     es.onmessage = scheduleFullRefetch;
     for (const type of LIVE_EVENT_TYPES) es.addEventListener(type, scheduleRefetch);
@@ -140,9 +144,9 @@ export function startLiveRefresh(o: LiveRefreshOptions): () => void {
     };
   }
 
-  const onFocus = () => o.refetch();
+  const onFocus = () => revalidate();
   const onVisible = () => {
-    if (o.doc?.visibilityState === 'visible') o.refetch();
+    if (o.doc?.visibilityState === 'visible') revalidate();
   };
   o.win?.addEventListener('focus', onFocus);
   o.doc?.addEventListener('visibilitychange', onVisible);
@@ -172,10 +176,12 @@ export function parseChange(data: unknown): LiveChange | null {
   }
 }
 
-export function useLiveRefresh(refetch: (changes?: LiveChange[]) => void, opts: { debounceMs?: number } = {}): LiveMode {
+export function useLiveRefresh(refetch: (changes?: LiveChange[]) => void, revalidate: () => void, opts: { debounceMs?: number } = {}): LiveMode {
   const [mode, setMode] = useState<LiveMode>('connecting');
   const refetchRef = useRef(refetch);
   refetchRef.current = refetch;
+  const revalidateRef = useRef(revalidate);
+  revalidateRef.current = revalidate;
   const debounceMs = opts.debounceMs ?? 250;
 
   useEffect(
@@ -183,6 +189,7 @@ export function useLiveRefresh(refetch: (changes?: LiveChange[]) => void, opts: 
       startLiveRefresh({
         url: apiUrl('api/events'),
         refetch: (changes) => refetchRef.current(changes),
+        revalidate: () => revalidateRef.current(),
         onMode: setMode,
         debounceMs,
         createEventSource: typeof EventSource === 'undefined' ? null : (url) => new EventSource(url),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSearchIndex, computeStats, filterUpdates, hostsOf } from './filter';
+import { filterUpdates, statsOf } from './filter';
 import { makeUpdate } from './fixtures.test-util';
 import { DEFAULT_VIEW } from './viewState';
 
@@ -38,21 +38,24 @@ describe('filterUpdates', () => {
     expect(ids(filterUpdates(updates, { ...all, host: 'nas' }))).toEqual([1, 4]);
     expect(ids(filterUpdates(updates, { ...DEFAULT_VIEW, host: 'k8s' }))).toEqual([]);
   });
-
-  it('gives the same answer with a prebuilt index', () => {
-    const index = buildSearchIndex(updates);
-    const view = { ...DEFAULT_VIEW, status: 'all' as const, q: 'web' };
-    expect(ids(filterUpdates(updates, view, index))).toEqual(ids(filterUpdates(updates, view)));
-  });
 });
 
-describe('computeStats', () => {
-  it('counts pending, acknowledged, hosts and the oldest pending time', () => {
-    expect(computeStats(updates)).toEqual({ pending: 3, acknowledged: 1, hosts: 3, oldestPendingAt: '2026-11-10T00:00:00Z' });
-    expect(computeStats([])).toEqual({ pending: 0, acknowledged: 0, hosts: 0, oldestPendingAt: null });
-  });
-
-  it('lists hosts sorted and unique', () => {
-    expect(hostsOf(updates)).toEqual(['k8s', 'nas', 'swarm-manager-1']);
+describe('statsOf', () => {
+  it('takes the tiles from the unfiltered summary', () => {
+    const oldest = updates[3];
+    const summary = {
+      pending: 3,
+      acknowledged: 1,
+      total: 4,
+      oldest_pending: oldest,
+      tags: [],
+      hosts: [
+        { hostname: 'k8s', pending: 0, acknowledged: 1 },
+        { hostname: 'nas', pending: 2, acknowledged: 0 },
+        { hostname: 'swarm-manager-1', pending: 1, acknowledged: 0 },
+      ],
+    };
+    expect(statsOf(summary)).toEqual({ pending: 3, acknowledged: 1, hosts: 3, oldestPendingAt: '2026-11-10T00:00:00Z' });
+    expect(statsOf(null)).toEqual({ pending: 0, acknowledged: 0, hosts: 0, oldestPendingAt: null });
   });
 });

@@ -1,4 +1,4 @@
-import type { Update } from './types';
+import type { Summary, Update } from './types';
 import type { ViewState } from './viewState';
 import { workloadNames } from './workloads';
 
@@ -27,18 +27,9 @@ export function matches(u: Update, view: FilterCriteria, text?: string): boolean
   return true;
 }
 
-/**
- * Updates that match the view. `index` maps update id to its precomputed
- * search text, so that typing stays fast with thousands of updates.
- */
-export function filterUpdates(updates: readonly Update[], view: FilterCriteria, index?: Map<number, string>): Update[] {
-  return updates.filter((u) => matches(u, view, index?.get(u.id)));
-}
-
-export function buildSearchIndex(updates: readonly Update[]): Map<number, string> {
-  const index = new Map<number, string>();
-  for (const u of updates) index.set(u.id, searchText(u));
-  return index;
+/** Updates that match the view (used to place live changes; the server filters the pages). */
+export function filterUpdates(updates: readonly Update[], view: FilterCriteria): Update[] {
+  return updates.filter((u) => matches(u, view));
 }
 
 export interface Stats {
@@ -49,26 +40,8 @@ export interface Stats {
   oldestPendingAt: string | null;
 }
 
-export function computeStats(updates: readonly Update[]): Stats {
-  let pending = 0;
-  let oldest: number | null = null;
-  let oldestIso: string | null = null;
-  const hosts = new Set<string>();
-  for (const u of updates) {
-    hosts.add(u.hostname);
-    if (isPending(u)) {
-      pending++;
-      const t = Date.parse(u.last_seen_at);
-      if (!Number.isNaN(t) && (oldest === null || t < oldest)) {
-        oldest = t;
-        oldestIso = u.last_seen_at;
-      }
-    }
-  }
-  return { pending, acknowledged: updates.length - pending, hosts: hosts.size, oldestPendingAt: oldestIso };
-}
-
-/** Distinct hostnames, sorted. */
-export function hostsOf(updates: readonly Update[]): string[] {
-  return [...new Set(updates.map((u) => u.hostname))].sort((a, b) => a.localeCompare(b));
+/** The tiles, from the unfiltered summary. */
+export function statsOf(totals: Summary | null): Stats {
+  if (!totals) return { pending: 0, acknowledged: 0, hosts: 0, oldestPendingAt: null };
+  return { pending: totals.pending, acknowledged: totals.acknowledged, hosts: totals.hosts.length, oldestPendingAt: totals.oldest_pending?.last_seen_at ?? null };
 }

@@ -1,41 +1,50 @@
 import { describe, expect, it } from 'vitest';
-import { groupByTag, groupKey } from './grouping';
+import { countFor, groupKey, groupsOf, type LoadedGroup } from './grouping';
 import { makeUpdate } from './fixtures.test-util';
+import type { Summary } from './types';
 
-describe('groupByTag', () => {
-  const zeta = { id: 9, name: 'zeta' };
-  const alpha = { id: 5, name: 'Alpha' };
-  const beta = { id: 3, name: 'beta' };
-  const updates = [
-    makeUpdate({ id: 1, tag: null }),
-    makeUpdate({ id: 2, tag: zeta }),
-    makeUpdate({ id: 3, tag: alpha, acknowledged_at: '2026-11-21T00:00:00Z' }),
-    makeUpdate({ id: 4, tag: beta }),
-    makeUpdate({ id: 5, tag: alpha }),
-    makeUpdate({ id: 6, tag: null }),
-  ];
+const alpha = { id: 5, name: 'Alpha' };
+const beta = { id: 3, name: 'beta' };
+const summary: Summary = {
+  pending: 5,
+  acknowledged: 3,
+  total: 8,
+  oldest_pending: null,
+  tags: [
+    { tag: alpha, pending: 2, acknowledged: 0 },
+    { tag: beta, pending: 0, acknowledged: 3 },
+    { tag: null, pending: 3, acknowledged: 0 },
+  ],
+  hosts: [],
+};
 
-  it('sorts tags by name ignoring case and puts Untagged last', () => {
-    const groups = groupByTag(updates);
-    expect(groups.map((g) => g.key)).toEqual(['tag:5', 'tag:3', 'tag:9', 'untagged']);
-    expect(groups.map((g) => g.tag?.name ?? null)).toEqual(['Alpha', 'beta', 'zeta', null]);
+describe('groupsOf', () => {
+  it("keeps the summary's order and shows only sections with something under the status", () => {
+    const none = new Map<string, LoadedGroup>();
+    expect(groupsOf(summary, 'pending', none).map((g) => [g.key, g.count])).toEqual([
+      ['tag:5', 2],
+      ['untagged', 3],
+    ]);
+    expect(groupsOf(summary, 'acknowledged', none).map((g) => [g.key, g.count])).toEqual([['tag:3', 3]]);
+    expect(groupsOf(summary, 'all', none).map((g) => g.key)).toEqual(['tag:5', 'tag:3', 'untagged']);
   });
 
-  it('counts members and pending members, keeping input order', () => {
-    const groups = groupByTag(updates);
-    expect(groups.map((g) => g.updates.length)).toEqual([2, 1, 1, 2]);
-    expect(groups.map((g) => g.pendingCount)).toEqual([1, 1, 1, 2]);
-    expect(groups[0].updates.map((u) => u.id)).toEqual([3, 5]);
-    expect(groups[3].updates.map((u) => u.id)).toEqual([1, 6]);
+  it('carries the loaded updates and whether more pages remain', () => {
+    const u = makeUpdate({ id: 1, tag: alpha });
+    const loaded = new Map<string, LoadedGroup>([
+      ['tag:5', { updates: [u], cursor: 'c2', started: true, loading: false, error: null }],
+      ['untagged', { updates: [], cursor: null, started: true, loading: false, error: null }],
+    ]);
+    const [a, untagged] = groupsOf(summary, 'pending', loaded);
+    expect(a.updates).toEqual([u]);
+    expect(a.hasMore).toBe(true);
+    expect(a.pendingCount).toBe(2);
+    expect(untagged.hasMore).toBe(false);
   });
 
-  it('has no groups for no updates, and only Untagged when nothing is tagged', () => {
-    expect(groupByTag([])).toEqual([]);
-    expect(groupByTag([makeUpdate({ tag: null })]).map((g) => g.key)).toEqual(['untagged']);
-  });
-
-  it('builds keys from tag ids', () => {
-    expect(groupKey({ id: 12, name: 'x' })).toBe('tag:12');
+  it('counts per status and names the sections', () => {
+    expect(countFor({ pending: 2, acknowledged: 3 }, 'all')).toBe(5);
     expect(groupKey(null)).toBe('untagged');
+    expect(groupKey(beta)).toBe('tag:3');
   });
 });

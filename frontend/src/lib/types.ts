@@ -54,4 +54,35 @@ export interface ServerInfo {
 export interface ApiErrorBody {
   error: string;
   message: string;
+  field?: string;
+}
+
+/** One page of GET api/updates: newest `last_seen_at` first; `next_cursor` null on the last page. */
+export interface UpdatePage {
+  updates: Update[];
+  next_cursor: string | null;
+}
+
+export interface SummaryGroup {
+  /** null: the untagged images. */
+  tag: TagRef | null;
+  pending: number;
+  acknowledged: number;
+}
+
+export interface SummaryHost {
+  hostname: string;
+  pending: number;
+  acknowledged: number;
+}
+
+/** GET api/updates/summary: counts of the updates matching a filter. */
+export interface Summary {
+  pending: number;
+  acknowledged: number;
+  total: number;
+  oldest_pending: Update | null;
+  /** By tag name (case-insensitive), untagged last; only groups with matching updates. */
+  tags: SummaryGroup[];
+  hosts: SummaryHost[];
 }

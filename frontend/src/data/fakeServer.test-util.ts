@@ -1,0 +1,98 @@
+/**
+ * A small in-memory imitation of the paged API for the store's tests: pages
+ * with opaque cursors, summaries, ETags (one revision for everything, moved by
+ * `touch()`), and per-test overrides. Records every call.
+ */
+import { vi } from 'vitest';
+import { matches } from '../lib/filter';
+import { groupKey } from '../lib/grouping';
+import type { Summary, Tag, Update } from '../lib/types';
+import { compareUpdates } from './groupPages';
+
+export interface Call {
+  method: string;
+  path: string;
+  params: URLSearchParams;
+  body: unknown;
+  ifNoneMatch: string | null;
+}
+
+export type Route = (body: unknown, params: URLSearchParams) => [number, unknown];
+
+export class FakeServer {
+  updates: Update[];
+  tags: Tag[];
+  revision = 1;
+  calls: Call[] = [];
+  routes: Record<string, Route> = {};
+
+  constructor(updates: Update[], tags: Tag[] = []) {
+    this.updates = updates;
+    this.tags = tags;
+    vi.stubGlobal('fetch', (input: string, init?: RequestInit) => this.handle(input, init));
+  }
+
+  /** A write happened: the revision (ETag) moves. */
+  touch() {
+    this.revision++;
+  }
+
+  /** Calls of one kind, e.g. `server.of('GET', 'api/updates')`. */
+  of(method: string, path: string): Call[] {
+    return this.calls.filter((c) => c.method === method && c.path === path);
+  }
+
+  private filtered(p: URLSearchParams): Update[] {
+    const tag = p.get('tag');
+    const status = p.get('acknowledged') === 'true' ? 'acknowledged' : p.get('acknowledged') === 'false' ? 'pending' : 'all';
+    const view = { status, q: p.get('q') ?? '', tag: tag === 'none' ? 'none' : tag ? Number(tag) : null, host: p.get('host') } as const;
+    return [...this.updates].sort(compareUpdates).filter((u) => matches(u, view));
+  }
+
+  private summary(list: Update[]): Summary {
+    const groups = new Map<string, Summary['tags'][number]>();
+    for (const u of list) {
+      const g = groups.get(groupKey(u.tag)) ?? { tag: u.tag, pending: 0, acknowledged: 0 };
+      if (u.acknowledged_at === null) g.pending++;
+      else g.acknowledged++;
+      groups.set(groupKey(u.tag), g);
+    }
+    const tags = [...groups.values()].sort((a, b) => (!a.tag ? 1 : !b.tag ? -1 : a.tag.name.localeCompare(b.tag.name)));
+    const pending = list.filter((u) => u.acknowledged_at === null);
+    const hosts = [...new Set(list.map((u) => u.hostname))].sort().map((hostname) => ({ hostname, pending: 0, acknowledged: 0 }));
+    return { pending: pending.length, acknowledged: list.length - pending.length, total: list.length, oldest_pending: pending.at(-1) ?? null, tags, hosts };
+  }
+
+  private async handle(input: string, init?: RequestInit): Promise<Response> {
+    const url = new URL(input);
+    const method = init?.method ?? 'GET';
+    const body = init?.body ? JSON.parse(String(init.body)) : undefined;
+    const path = url.pathname.replace(/^\/sub\//, '');
+    const headers = new Headers(init?.headers);
+    this.calls.push({ method, path, params: url.searchParams, body, ifNoneMatch: headers.get('if-none-match') });
+    const etag = `"${this.revision}"`;
+    const key = `${method} ${path}`;
+    const json = (status: number, payload: unknown, extra: Record<string, string> = {}) =>
+      new Response(status === 204 ? null : JSON.stringify(payload), { status, headers: { 'content-type': 'application/json', ...extra } });
+    if (this.routes[key]) return json(...this.routes[key](body, url.searchParams));
+    const fresh = (payload: () => unknown) => (headers.get('if-none-match') === etag ? new Response(null, { status: 304, headers: { etag } }) : json(200, payload(), { etag }));
+    if (key === 'GET api/updates') {
+      const p = url.searchParams;
+      const limit = Number(p.get('limit'));
+      if (!(limit >= 1 && limit <= 1000)) return json(400, { error: 'invalid_query', message: 'limit', field: 'limit' });
+      const list = this.filtered(p);
+      const start = p.get('cursor') ? Number(p.get('cursor')!.slice(1)) : 0;
+      const end = start + limit;
+      return fresh(() => ({ updates: list.slice(start, end), next_cursor: end < list.length ? `c${end}` : null }));
+    }
+    if (key === 'GET api/updates/summary') return fresh(() => this.summary(this.filtered(url.searchParams)));
+    const one = path.match(/^api\/updates\/(\d+)$/);
+    if (one && method === 'GET') {
+      const u = this.updates.find((x) => x.id === Number(one[1]));
+      return u ? json(200, u) : json(404, { error: 'not_found', message: 'No such update.' });
+    }
+    if (key === 'GET api/tags') return fresh(() => this.tags);
+    if (key === 'GET api/info') return json(200, { version: '0.1.0', webhook_path: 'webhook', webhook_secret_set: false });
+    return json(404, { error: 'not_found', message: `No route ${key}` });
+  }
+}
