@@ -11,6 +11,7 @@ pub mod events;
 mod extractors;
 pub mod handlers;
 pub mod openapi;
+mod paths;
 pub mod retention;
 pub mod routes;
 pub mod settings;
@@ -46,6 +47,8 @@ pub fn app(
         .app_data(extractors::json_config())
         .app_data(extractors::path_config())
         .app_data(extractors::query_config())
+        // Innermost first: a body is looked at only once the guard let the request in.
+        .wrap(middleware::from_fn(extractors::require_object_bodies))
         .wrap(middleware::from_fn(auth::guard))
         .wrap(middleware::from_fn(telemetry::time_requests))
         .wrap(access_log())
