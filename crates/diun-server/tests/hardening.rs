@@ -67,3 +67,76 @@ async fn api_bodies_must_be_json_objects() {
     );
     assert_eq!(send(&app, TestRequest::delete().uri(&one)).await.0, StatusCode::NO_CONTENT);
 }
+
+/// A state change sent by a page on another site, as a browser sends it
+/// (a "simple" request: no preflight).
+fn cross_site(path: &str, body: &str) -> TestRequest {
+    TestRequest::post()
+        .uri(path)
+        .insert_header(("sec-fetch-site", "cross-site"))
+        .insert_header(("content-type", "text/plain"))
+        .set_payload(body.to_owned())
+}
+
+/// Every spelling of `/api/...` a router or a reverse proxy might take for
+/// it: percent-encoded, doubled slashes, dot segments, other case.
+fn spellings(base: &str, route: &str) -> Vec<String> {
+    let rest = route.strip_prefix("/api/").unwrap();
+    let mut paths = vec![
+        format!("{base}/%61pi/{rest}"),
+        format!("{base}/%61%70%69/{rest}"),
+        format!("{base}/api/%{:02X}{}", rest.as_bytes()[0], &rest[1..]),
+        format!("{base}/api%2F{rest}"),
+        format!("{base}//api/{rest}"),
+        format!("{base}/api//{rest}"),
+        format!("{base}/./api/{rest}"),
+        format!("{base}/x/../api/{rest}"),
+        format!("{base}/api/{rest}/"),
+        format!("{base}/API/{rest}"),
+        format!("{base}/Api/{}", rest.to_uppercase()),
+        format!("{base}/api/{rest}"),
+    ];
+    if !base.is_empty() {
+        let encoded_base: String = base.bytes().map(|b| format!("%{b:02X}")).collect();
+        paths.push(format!("{}{}", encoded_base.replace("%2F", "/"), route));
+        paths.push(format!("/{base}{route}"));
+        paths.push(format!("{}{route}", base.to_uppercase()));
+    }
+    paths
+}
+
+#[actix_rt::test]
+async fn cross_site_changes_are_refused_however_the_path_is_spelled() {
+    for base in ["", "/diun"] {
+        let s = common::sqlite_store();
+        let app = app!(s, base: base);
+        // The webhook takes notifications from anywhere, cross-site included.
+        let (status, update) =
+            send(&app, cross_site(&format!("{base}/webhook"), &String::from_utf8(sample("docker.json")).unwrap()))
+                .await;
+        assert_eq!(status, StatusCode::OK, "{update}");
+        let one = format!("/api/updates/{}", update["id"]);
+
+        let attacks = [("/api/updates/acknowledge", r#"{"all":true}"#), ("/api/tags", r#"{"name":"evil"}"#)];
+        for (route, body) in attacks {
+            for path in spellings(base, route) {
+                let answer = send(&app, cross_site(&path, body)).await;
+                assert_error(&answer, StatusCode::FORBIDDEN, "forbidden");
+                let from_origin = TestRequest::post()
+                    .uri(&path)
+                    .insert_header(("origin", "https://evil.example"))
+                    .set_payload(body.to_owned());
+                assert_error(&send(&app, from_origin).await, StatusCode::FORBIDDEN, "forbidden");
+            }
+        }
+        let patch = cross_site(&format!("{base}/%61pi/updates/{}", update["id"]), r#"{"acknowledged":true}"#);
+        assert_error(&send(&app, patch.method(Method::PATCH)).await, StatusCode::FORBIDDEN, "forbidden");
+        assert_eq!(send(&app, get(&format!("{base}{one}"))).await.1["acknowledged_at"], Value::Null, "base {base:?}");
+        assert_eq!(send(&app, get(&format!("{base}/api/tags"))).await.1, json!([]), "base {base:?}");
+
+        // The encoded spelling does reach the route: the same request from the dashboard itself works.
+        let same_site = cross_site(&format!("{base}/%61pi/tags"), r#"{"name":"ours"}"#)
+            .insert_header(("sec-fetch-site", "same-origin"));
+        assert_eq!(send(&app, same_site).await.0, StatusCode::CREATED, "base {base:?}");
+    }
+}

@@ -32,6 +32,7 @@ pub use password::{hash_password, PasswordHash};
 pub use proxy::TrustedProxies;
 
 use crate::error::ApiError;
+use crate::paths;
 use crate::settings::Secret;
 use crate::state::AppState;
 
@@ -185,10 +186,12 @@ enum Protection {
     SignedIn,
 }
 
-fn protection(path: &str, metrics: MetricsAccess) -> Protection {
-    match path {
-        "/webhook" | "/healthz" | "/readyz" => Protection::Open,
-        "/metrics" if metrics != MetricsAccess::Protected => Protection::Open,
+/// Open routes are recognised only as spelled in the route table (see
+/// [`crate::paths`]); any other spelling of a path needs sign-in.
+fn protection(path: &str, base_path: &str, metrics: MetricsAccess) -> Protection {
+    match paths::below_base(path, base_path) {
+        Some("/webhook" | "/healthz" | "/readyz") => Protection::Open,
+        Some("/metrics") if metrics != MetricsAccess::Protected => Protection::Open,
         _ => Protection::SignedIn,
     }
 }
@@ -201,13 +204,17 @@ pub async fn guard(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     };
-    let path = req.path().strip_prefix(state.base_path.as_str()).unwrap_or(req.path());
     let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // A browser cannot send an Authorization header cross-site without CORS, which this server never grants.
     let bearer = matches!(credentials(&req), Credentials::Bearer(_));
-    if changes_state && path.starts_with("/api/") && !bearer && csrf::is_cross_site(&req) {
+    // Every route but the webhook, however the path is spelled: the router
+    // decodes `/%61pi/...` to `/api/...`, so guessing the route here from the
+    // raw path would let such a request through.
+    let webhook = paths::is_webhook(req.path(), &state.base_path);
+    if changes_state && !webhook && !bearer && csrf::is_cross_site(&req) {
         return Ok(refuse(req, ApiError::Forbidden("a page on another site cannot change this dashboard".into())));
     }
-    if let Protection::SignedIn = protection(path, state.metrics) {
+    if let Protection::SignedIn = protection(req.path(), &state.base_path, state.metrics) {
         if state.access.is_enabled() {
             if let Err(err) = state.access.admit(&req).await {
                 return Ok(refuse(req, err));
