@@ -34,7 +34,7 @@ const nowIso = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 function broadcast(type, data) {
   bump();
-  for (const res of sse) res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  for (const res of sse) res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
 }
 
 function tagOf(image) {

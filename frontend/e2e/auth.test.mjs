@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { eventually, launchBrowser, newPage, postWebhook, sampleFiles, serverBinary, startServer } from './harness.mjs';
+import { allUpdates, eventually, launchBrowser, newPage, postWebhook, sampleFiles, serverBinary, startServer } from './harness.mjs';
 
 const USER = 'alice';
 const PASSWORD = 'correct horse battery staple';
@@ -49,7 +49,7 @@ test('signed in, the dashboard shows, acknowledges and follows the live stream',
   await card(docker.image).getByTestId('ack').click();
   await eventually(async () => (await card(docker.image).count()) === 0, { message: 'the card leaves the pending view' });
   const auth = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
-  const updates = await (await fetch(new URL('api/updates', server.baseUrl), { headers: { authorization: auth } })).json();
+  const updates = await allUpdates(server.baseUrl, {}, { authorization: auth });
   assert.ok(updates.find((u) => u.image === docker.image).acknowledged_at, 'acknowledged on the server');
   assert.deepEqual(problems, []);
   await context.close();

@@ -1,7 +1,7 @@
 // The dashboard behind a reverse proxy under a sub-path: DIUN_DASHBOARD_BASE_PATH=/diun.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiGet, eventually, launchBrowser, newPage, postWebhook, sampleFiles, screenshot, startServer } from './harness.mjs';
+import { allUpdates, eventually, launchBrowser, newPage, postWebhook, sampleFiles, screenshot, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -33,7 +33,7 @@ test('the UI loads at /diun/ and its API calls stay under /diun/', async () => {
 
   // Acknowledge through the UI: a write that must reach /diun/api/….
   await card.getByTestId('ack').click();
-  await eventually(async () => (await apiGet(server.baseUrl, 'api/updates')).every((u) => u.acknowledged_at !== null), { message: 'acknowledged under the base path' });
+  await eventually(async () => (await allUpdates(server.baseUrl)).every((u) => u.acknowledged_at !== null), { message: 'acknowledged under the base path' });
 
   const own = requests.filter((u) => u.startsWith(server.origin));
   const api = own.filter((u) => u.includes('/api/'));

@@ -1,7 +1,7 @@
 // End-to-end: the real server binary, a real headless Chromium, a user's day.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { apiGet, apiSend, eventually, launchBrowser, newPage, postSamples, postWebhook, sampleFiles, screenshot, startServer } from './harness.mjs';
+import { allUpdates, apiGet, apiSend, eventually, launchBrowser, newPage, postSamples, postWebhook, sampleFiles, screenshot, startServer } from './harness.mjs';
 
 const XSS_SCRIPT = '<script>alert(1)</script>';
 const XSS_IMG = '"><img src=x onerror=window.__xss=1>';
@@ -18,7 +18,7 @@ const card = (image, host) => page.locator(`[data-testid="update-card"][data-ima
 const groupHeader = (name) => page.locator(`[data-testid="group-header"][data-group-name="${name}"]`);
 
 async function findUpdate(image, host) {
-  const all = await apiGet(server.baseUrl, 'api/updates');
+  const all = await allUpdates(server.baseUrl);
   return all.find((u) => u.image === image && (!host || u.hostname === host));
 }
 
@@ -210,7 +210,7 @@ describe('Diun Dashboard', () => {
     assert.ok((await bar.textContent()).includes('3 selected'), await bar.textContent());
     await page.getByTestId('bulk-ack').click();
     await eventually(async () => (await cardCount()) === 0, { message: 'three cards acknowledged' });
-    const all = await apiGet(server.baseUrl, 'api/updates');
+    const all = await allUpdates(server.baseUrl);
     const acked = all.filter((u) => u.acknowledged_at !== null).map((u) => u.id);
     assert.deepEqual(acked.sort(), [...ids].sort());
     await bar.waitFor({ state: 'detached' });
@@ -221,7 +221,7 @@ describe('Diun Dashboard', () => {
   test('acknowledge a whole group from its header', async () => {
     await groupHeader('media').getByTestId('ack-group').click();
     await eventually(async () => (await groupHeader('media').count()) === 0, { message: 'media group gone from pending' });
-    const all = await apiGet(server.baseUrl, 'api/updates');
+    const all = await allUpdates(server.baseUrl);
     for (const u of all.filter((x) => x.tag?.name === 'media')) assert.notEqual(u.acknowledged_at, null, `${u.image} acknowledged`);
   });
 
@@ -402,10 +402,10 @@ describe('Diun Dashboard', () => {
 
   test('screenshots: light and dark, desktop and phone', async () => {
     // Bring back some state worth looking at.
-    for (const u of await apiGet(server.baseUrl, 'api/updates')) if (u.image.includes('<script>')) await apiSend(server.baseUrl, 'DELETE', `api/updates/${u.id}`);
+    for (const u of await allUpdates(server.baseUrl)) if (u.image.includes('<script>')) await apiSend(server.baseUrl, 'DELETE', `api/updates/${u.id}`);
     await apiSend(server.baseUrl, 'POST', 'api/updates/acknowledge', { all: true });
     for (const s of samples) await postWebhook(server.baseUrl, { ...s.body, digest: `sha256:${'9'.repeat(64)}` });
-    const all = await apiGet(server.baseUrl, 'api/updates');
+    const all = await allUpdates(server.baseUrl);
     await Promise.all(all.filter((u) => u.acknowledged_at !== null).map((u) => apiSend(server.baseUrl, 'PATCH', `api/updates/${u.id}`, { acknowledged: false })));
     await apiSend(server.baseUrl, 'POST', 'api/updates/acknowledge', { ids: [all.find((u) => u.image.includes('testnotif'))?.id ?? all[0].id] });
     // A long reference and long container names must wrap, not overflow, on a phone.

@@ -128,6 +128,24 @@ export async function apiGet(baseUrl, p) {
   return res.json();
 }
 
+/**
+ * Every update matching `params`, walked page by page (GET api/updates answers
+ * at most 1,000 at a time), in the server's order.
+ */
+export async function allUpdates(baseUrl, params = {}, headers = {}) {
+  const out = [];
+  let cursor = null;
+  do {
+    const q = new URLSearchParams({ ...params, limit: '1000', ...(cursor ? { cursor } : {}) });
+    const res = await fetch(new URL(`api/updates?${q}`, baseUrl), { headers });
+    if (!res.ok) throw new Error(`GET api/updates answered ${res.status}: ${await res.text()}`);
+    const page = await res.json();
+    out.push(...page.updates);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return out;
+}
+
 export async function apiSend(baseUrl, method, p, body) {
   return fetch(new URL(p, baseUrl), {
     method,

@@ -71,6 +71,8 @@ export class DashboardStore {
   private listeners = new Set<Listener>();
   /** The query asked for last (may still be loading). */
   private wanted: ListQuery | null = null;
+  /** The query whose load failed, to try again. */
+  private failed: ListQuery | null = null;
   /** Bumped by every new query: answers that belong to an older one are dropped. */
   private generation = 0;
   /** Bumped by every local change of `pages`: a reload that started before one is done again. */
@@ -177,7 +179,9 @@ export class DashboardStore {
       });
     } catch (err) {
       if (gen !== this.generation) return;
-      this.wanted = null; // so that "Try again" or the next refresh asks again
+      // So that "Try again" or the next refresh asks again.
+      this.wanted = null;
+      this.failed = query;
       this.set({ phase: this.state.phase === 'ready' ? 'ready' : 'error', loadError: errorMessage(err) });
     }
   };
@@ -269,9 +273,10 @@ export class DashboardStore {
    */
   refresh = (mode: 'groups' | 'revalidate' = 'groups'): Promise<void> => {
     if (this.state.phase !== 'ready' || !this.state.query) {
-      // Nothing shown yet (or the first load failed): load again.
-      const q = this.wanted ?? this.state.query;
-      this.wanted = null;
+      // The first load is under way: it is as fresh as it gets.
+      if (this.wanted) return Promise.resolve();
+      // It failed: load again.
+      const q = this.failed;
       return q ? this.show(q) : Promise.resolve();
     }
     if (this.refreshing) {
