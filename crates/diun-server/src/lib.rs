@@ -14,6 +14,7 @@ pub mod openapi;
 mod paths;
 pub mod retention;
 pub mod routes;
+mod security_headers;
 pub mod settings;
 pub mod state;
 mod store_call;
@@ -52,6 +53,8 @@ pub fn app(
         .wrap(middleware::from_fn(auth::guard))
         .wrap(middleware::from_fn(telemetry::time_requests))
         .wrap(access_log())
+        // Outermost, so that refusals and unknown paths carry the headers too.
+        .wrap(middleware::from_fn(security_headers::add))
         .service(web::scope(&base_path).configure(routes::routes).default_service(web::to(fallback)))
         .default_service(web::to(handlers::not_found))
 }

@@ -140,3 +140,78 @@ async fn cross_site_changes_are_refused_however_the_path_is_spelled() {
         assert_eq!(send(&app, same_site).await.0, StatusCode::CREATED, "base {base:?}");
     }
 }
+
+/// The security headers of one response, after checking the fixed ones.
+async fn content_security_policy<S, B>(app: &S, req: TestRequest) -> String
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    let response = actix_web::test::call_service(app, req.to_request()).await;
+    let path = response.request().path().to_owned();
+    let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(header("x-frame-options").as_deref(), Some("DENY"), "{path}");
+    assert_eq!(header("referrer-policy").as_deref(), Some("no-referrer"), "{path}");
+    assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"), "{path}");
+    let policy = header("content-security-policy").unwrap_or_else(|| panic!("{path}: no Content-Security-Policy"));
+    let directive = |name: &str| {
+        policy.split(';').map(str::trim).find(|d| d.split(' ').next() == Some(name)).unwrap_or_default().to_owned()
+    };
+    assert_eq!(directive("frame-ancestors"), "frame-ancestors 'none'", "{path}: {policy}");
+    assert_eq!(directive("script-src"), "script-src 'self'", "{path}: {policy}");
+    assert_eq!(directive("object-src"), "object-src 'none'", "{path}: {policy}");
+    policy
+}
+
+/// `<script>` elements without `src`: what `script-src 'self'` blocks in a page as served.
+fn inline_scripts(html: &str) -> usize {
+    html.split("<script").skip(1).filter(|tag| !tag.split('>').next().unwrap().contains("src=")).count()
+}
+
+/// `<style>` elements and `style` attributes: what a `style-src` without `'unsafe-inline'` blocks.
+fn inline_styles(html: &str) -> usize {
+    html.matches("<style").count() + html.matches(" style=").count()
+}
+
+#[actix_rt::test]
+async fn every_response_forbids_framing_and_foreign_scripts() {
+    for base in ["", "/diun"] {
+        let s = common::sqlite_store();
+        let app = app!(s, base: base);
+        let app = &app;
+        for path in ["/api/updates", "/api/nothing-here", "/healthz", "/metrics", "/api/openapi.json"] {
+            content_security_policy(app, get(&format!("{base}{path}"))).await;
+        }
+        // Refusals too.
+        content_security_policy(app, cross_site(&format!("{base}/api/tags"), "{}")).await;
+
+        // Swagger UI: its scripts are files; it needs inline styles and data: images.
+        let docs = content_security_policy(app, get(&format!("{base}/api/docs/"))).await;
+        assert!(docs.contains("img-src 'self' data:") && docs.contains("style-src 'self' 'unsafe-inline'"), "{docs}");
+        let read = |path: String| async move {
+            let body = actix_web::test::call_and_read_body(app, get(&path).to_request()).await;
+            String::from_utf8(body.to_vec()).unwrap()
+        };
+        let page = read(format!("{base}/api/docs/")).await;
+        assert!(page.contains("src=\"./swagger-ui-bundle.js\""), "{page}");
+        assert_eq!(inline_scripts(&page), 0, "{page}");
+        let initializer = read(format!("{base}/api/docs/swagger-initializer.js")).await;
+        assert!(initializer.contains("\"validatorUrl\": \"none\""), "no badge from swagger.io: {initializer}");
+
+        #[cfg(feature = "ui")]
+        {
+            let policy = content_security_policy(app, get(&format!("{base}/"))).await;
+            assert!(policy.contains("style-src 'self';"), "{policy}");
+            let page = read(format!("{base}/")).await;
+            assert_eq!(
+                (inline_scripts(&page), inline_styles(&page)),
+                (0, 0),
+                "the page must run under its policy: {page}"
+            );
+        }
+    }
+}

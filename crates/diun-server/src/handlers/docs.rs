@@ -36,7 +36,9 @@ pub async fn docs_redirect() -> HttpResponse {
 
 /// `GET /api/docs/{file}`: Swagger UI, embedded in the binary, reading this server's document.
 pub async fn docs_file(state: web::Data<AppState>, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let config = Arc::new(Config::new([format!("{}/api/openapi.json", state.base_path)]));
+    // No online validator: it would send this document's address to swagger.io,
+    // and its badge is an image from another site, which the page's policy refuses.
+    let config = Arc::new(Config::new([format!("{}/api/openapi.json", state.base_path)]).validator_url("none"));
     match utoipa_swagger_ui::serve(&file, config) {
         Ok(Some(found)) => Ok(HttpResponse::Ok().content_type(found.content_type).body(found.bytes.into_owned())),
         Ok(None) => Err(ApiError::NotFound(format!("the API docs have no file {file:?}"))),
