@@ -19,7 +19,7 @@
 import { countFor, groupKey, type LoadedGroup } from '../lib/grouping';
 import { matches } from '../lib/filter';
 import { parseImageRef } from '../lib/imageRef';
-import type { ServerInfo, Summary, Tag, TagRef, Update } from '../lib/types';
+import type { ServerInfo, Summary, Tag, TagRef, Update, UpdatePage } from '../lib/types';
 import { api, ApiError, errorMessage, MAX_BULK_IMAGES, type AckTarget, type Fresh, type UnackTarget } from './api';
 import { appendPage, hasMore, loadedWhere, NOT_LOADED, placeUpdates, type Pages } from './groupPages';
 import { MAX_SINGLE_FETCHES, planChanges } from './livePlan';
@@ -149,6 +149,7 @@ export class DashboardStore {
     this.wanted = query;
     const gen = ++this.generation;
     const first = this.state.phase !== 'ready';
+    const guesses = first ? new Map<string, Promise<UpdatePage>>() : this.guessFirstPages(query);
     try {
       const [totals, filtered, tags, info] = await Promise.all([
         first || !this.state.totals ? api.summary({}) : null,
@@ -159,7 +160,7 @@ export class DashboardStore {
       if (gen !== this.generation) return;
       const totalsBody = totals ? bodyOf(totals, null) : this.state.totals!;
       const summary = filtered ? bodyOf(filtered, null) : totalsBody;
-      const pages = await this.firstPages(query, summary);
+      const pages = await this.firstPages(query, summary, guesses);
       if (gen !== this.generation) return;
       if (totals) this.totalsEtag = totals.etag;
       this.summaryEtag = filtered ? filtered.etag : null;
@@ -193,7 +194,25 @@ export class DashboardStore {
     return pages;
   }
 
-  private async firstPages(query: ListQuery, summary: Summary): Promise<Map<string, LoadedGroup>> {
+  /**
+   * A search or filter change usually keeps the sections at the top: their first
+   * pages under the new query are asked for at the same time as its summary
+   * rather than after it (at most 3 requests, unused when the guess is wrong).
+   */
+  private guessFirstPages(query: ListQuery): Map<string, Promise<UpdatePage>> {
+    const guesses = new Map<string, Promise<UpdatePage>>();
+    for (const s of this.state.summary?.tags ?? []) {
+      const key = groupKey(s.tag);
+      if (!this.state.pages.get(key)?.started || !this.isExpanded(key)) continue;
+      const page = api.page(pageQuery(query, key, PAGE_SIZE));
+      page.catch(() => undefined); // an unused guess may fail quietly
+      guesses.set(key, page);
+      if (guesses.size === 3) break;
+    }
+    return guesses;
+  }
+
+  private async firstPages(query: ListQuery, summary: Summary, guesses: Map<string, Promise<UpdatePage>>): Promise<Map<string, LoadedGroup>> {
     const keys: string[] = [];
     let rows = 0;
     for (const s of summary.tags) {
@@ -206,7 +225,7 @@ export class DashboardStore {
       rows += Math.min(count, PAGE_SIZE);
       if (rows >= FIRST_SCREEN_ROWS) break;
     }
-    const got = await Promise.all(keys.map((key) => api.page(pageQuery(query, key, PAGE_SIZE))));
+    const got = await Promise.all(keys.map((key) => guesses.get(key) ?? api.page(pageQuery(query, key, PAGE_SIZE))));
     return new Map(keys.map((key, i) => [key, appendPage(NOT_LOADED, got[i])]));
   }
 
