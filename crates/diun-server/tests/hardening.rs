@@ -215,3 +215,56 @@ async fn every_response_forbids_framing_and_foreign_scripts() {
         }
     }
 }
+
+/// Access control with one Basic user, `alice`, whose hash has argon2's default cost.
+fn with_user(store: std::sync::Arc<dyn diun_core::Store>, failure_limit: u32) -> diun_server::AppState {
+    use diun_server::auth::{hash_password, AccessControl, FailureLimiter, PasswordHash, TrustedProxies};
+    let hash = PasswordHash::parse(&hash_password(PASSWORD).unwrap()).unwrap();
+    let access = AccessControl::new(
+        std::collections::HashMap::from([("alice".to_owned(), hash)]),
+        vec![diun_server::settings::Secret::new(TOKEN)],
+        None,
+        TrustedProxies::default(),
+        FailureLimiter::new(failure_limit, std::time::Duration::from_secs(60)),
+    );
+    let mut state = diun_server::AppState::new(store);
+    state.access = std::sync::Arc::new(access);
+    state
+}
+
+const PASSWORD: &str = "correct horse battery staple";
+const TOKEN: &str = "script-token-0123456789";
+
+fn basic(user: &str, password: &str) -> (&'static str, String) {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    ("authorization", format!("Basic {encoded}"))
+}
+
+fn from(ip: &str) -> std::net::SocketAddr {
+    std::net::SocketAddr::new(ip.parse().unwrap(), 40000)
+}
+
+#[actix_rt::test]
+async fn an_unknown_user_costs_as_much_as_a_wrong_password() {
+    let s = common::sqlite_store();
+    let app = actix_web::test::init_service(diun_server::app(with_user(s.store.clone(), 100))).await;
+    // The median of a few tries, each from its own address.
+    let mut timings = Vec::new();
+    for (n, user) in ["alice", "mallory"].into_iter().enumerate() {
+        let mut times = Vec::new();
+        for i in 0..5 {
+            let req = get("/api/updates")
+                .insert_header(basic(user, "wrong"))
+                .peer_addr(from(&format!("192.0.2.{}", n * 10 + i)));
+            let started = std::time::Instant::now();
+            assert_eq!(actix_web::test::call_service(&app, req.to_request()).await.status(), StatusCode::UNAUTHORIZED);
+            times.push(started.elapsed());
+        }
+        times.sort();
+        timings.push(times[2]);
+    }
+    let (known, unknown) = (timings[0], timings[1]);
+    // Without a decoy the unknown user answers about 100 times sooner.
+    assert!(unknown * 2 > known && known * 2 > unknown, "known user {known:?}, unknown user {unknown:?}");
+}

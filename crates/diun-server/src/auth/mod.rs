@@ -60,6 +60,8 @@ pub struct AccessControl {
     trusted_proxies: TrustedProxies,
     failures: FailureLimiter,
     verified: Mutex<HashMap<[u8; 32], Instant>>,
+    /// Checked instead for a user name nobody has; see [`PasswordHash::decoy`].
+    decoy: Option<PasswordHash>,
 }
 
 impl Default for AccessControl {
@@ -95,7 +97,20 @@ impl AccessControl {
         trusted_proxies: TrustedProxies,
         failures: FailureLimiter,
     ) -> Self {
-        AccessControl { users, tokens, proxy_header, trusted_proxies, failures, verified: Mutex::new(HashMap::new()) }
+        // Mirrors one user's hash (the first by name, so the choice is stable).
+        let decoy = users
+            .iter()
+            .min_by_key(|(name, _)| name.as_str())
+            .and_then(|(_, hash)| hash.decoy().map_err(|err| log::error!("no decoy password hash: {err}")).ok());
+        AccessControl {
+            users,
+            tokens,
+            proxy_header,
+            trusted_proxies,
+            failures,
+            verified: Mutex::new(HashMap::new()),
+            decoy,
+        }
     }
 
     /// Whether any method is configured; without one everything is open.
@@ -142,7 +157,13 @@ impl AccessControl {
     }
 
     async fn check_password(&self, user: String, password: String) -> bool {
-        let Some(hash) = self.users.get(&user).cloned() else { return false };
+        let Some(hash) = self.users.get(&user).cloned() else {
+            // As slow as a wrong password for a real user, so that timing does not reveal user names.
+            if let Some(decoy) = self.decoy.clone() {
+                let _ = web::block(move || decoy.verify(&password)).await;
+            }
+            return false;
+        };
         let key: [u8; 32] =
             Sha256::new().chain_update(&user).chain_update([0]).chain_update(&password).finalize().into();
         {
