@@ -33,6 +33,11 @@ pub enum ApiError {
         /// Seconds until the address may try again.
         retry_after: u64,
     },
+    /// Too many passwords are being checked at once; try again after `retry_after` seconds.
+    Busy {
+        /// Seconds until trying again is sensible.
+        retry_after: u64,
+    },
     /// The thing asked for does not exist.
     NotFound(String),
     /// The route exists but not with this method.
@@ -78,6 +83,7 @@ impl ApiError {
             ApiError::Unauthorized(_) | ApiError::LoginRequired { .. } => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::TooManyRequests { .. } => "too_many_requests",
+            ApiError::Busy { .. } => "busy",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
@@ -102,6 +108,9 @@ impl std::fmt::Display for ApiError {
             ApiError::TooManyRequests { retry_after } => {
                 write!(f, "too many failed sign-ins from this address; try again in {retry_after} s")
             }
+            ApiError::Busy { retry_after } => {
+                write!(f, "too many sign-ins are being checked right now; try again in {retry_after} s")
+            }
             ApiError::Unavailable(_) => f.write_str("the database is unavailable; try again shortly"),
             ApiError::Internal => f.write_str("the server failed to handle the request; see its log"),
         }
@@ -115,6 +124,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) | ApiError::LoginRequired { .. } => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -135,7 +145,7 @@ impl ResponseError for ApiError {
             ApiError::LoginRequired { basic: true, .. } => {
                 response.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="Diun Dashboard", charset="UTF-8""#));
             }
-            ApiError::TooManyRequests { retry_after } => {
+            ApiError::TooManyRequests { retry_after } | ApiError::Busy { retry_after } => {
                 response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             _ => {}

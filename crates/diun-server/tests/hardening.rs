@@ -268,3 +268,63 @@ async fn an_unknown_user_costs_as_much_as_a_wrong_password() {
     // Without a decoy the unknown user answers about 100 times sooner.
     assert!(unknown * 2 > known && known * 2 > unknown, "known user {known:?}, unknown user {unknown:?}");
 }
+
+/// Sends `requests` all at once and counts the answers by status; every
+/// refusal must say when to retry.
+async fn all_at_once<S, B>(app: &S, requests: Vec<TestRequest>) -> std::collections::BTreeMap<u16, usize>
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    let answers = futures_util::future::join_all(
+        requests.into_iter().map(|req| actix_web::test::call_service(app, req.to_request())),
+    )
+    .await;
+    let mut by_status = std::collections::BTreeMap::new();
+    for answer in answers {
+        if answer.status() != StatusCode::UNAUTHORIZED {
+            assert!(answer.headers().contains_key("retry-after"), "{}", answer.status());
+        }
+        *by_status.entry(answer.status().as_u16()).or_default() += 1;
+    }
+    by_status
+}
+
+#[actix_rt::test]
+async fn simultaneous_guesses_from_one_address_stay_within_the_limit() {
+    let s = common::sqlite_store();
+    let app = actix_web::test::init_service(diun_server::app(with_user(s.store.clone(), 5))).await;
+    let guesses = (0..40)
+        .map(|n| get("/api/updates").insert_header(basic("alice", &format!("guess {n}"))).peer_addr(from("192.0.2.1")));
+    let answers = all_at_once(&app, guesses.collect()).await;
+    let checked = answers.get(&401).copied().unwrap_or_default();
+    assert!((1..=5).contains(&checked), "at most 5 passwords checked: {answers:?}");
+    assert_eq!(answers.values().sum::<usize>(), 40, "{answers:?}");
+    // Once the window is used up, even the right password waits.
+    let right = get("/api/updates").insert_header(basic("alice", PASSWORD)).peer_addr(from("192.0.2.1"));
+    let right = actix_web::test::call_service(&app, right.to_request()).await.status();
+    assert!(checked < 5 || right == StatusCode::TOO_MANY_REQUESTS, "{checked} checked, then {right}");
+}
+
+#[actix_rt::test]
+async fn password_checks_are_capped_across_addresses() {
+    let s = common::sqlite_store();
+    let app = actix_web::test::init_service(diun_server::app(with_user(s.store.clone(), 5))).await;
+    // Known and unknown users alike: the decoy is hashed too.
+    let guesses = (0..24).map(|n| {
+        let user = if n % 2 == 0 { "alice" } else { "mallory" };
+        get("/api/updates").insert_header(basic(user, "guess")).peer_addr(from(&format!("198.51.100.{n}")))
+    });
+    let started = std::time::Instant::now();
+    let answers = all_at_once(&app, guesses.collect()).await;
+    let cap = diun_server::auth::MAX_CONCURRENT_PASSWORD_CHECKS;
+    assert_eq!(answers.get(&401).copied().unwrap_or_default(), cap, "{answers:?}");
+    assert_eq!(answers.get(&503).copied().unwrap_or_default(), 24 - cap, "{answers:?} after {:?}", started.elapsed());
+    // Refused attempts are not held against the address: it can sign in right after.
+    let right = get("/api/updates").insert_header(basic("alice", PASSWORD)).peer_addr(from("198.51.100.1"));
+    assert_eq!(actix_web::test::call_service(&app, right.to_request()).await.status(), StatusCode::OK);
+}

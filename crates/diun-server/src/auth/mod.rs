@@ -26,6 +26,7 @@ use actix_web::{web, ResponseError};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
 
 pub use limiter::FailureLimiter;
 pub use password::{hash_password, PasswordHash};
@@ -39,6 +40,12 @@ use crate::state::AppState;
 /// How long a verified password is remembered, so that the slow hash is not
 /// recomputed for every request a browser makes with Basic credentials.
 const VERIFIED_FOR: Duration = Duration::from_secs(300);
+
+/// At most this many password checks run at once. Each argon2 check with the
+/// default parameters takes 19 MiB and a core for tens of milliseconds; 120 at
+/// once took the process to 1.36 GB. Beyond the cap a sign-in is answered 503
+/// at once, with `Retry-After`.
+pub const MAX_CONCURRENT_PASSWORD_CHECKS: usize = 4;
 
 /// Who may see `/metrics`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +67,8 @@ pub struct AccessControl {
     trusted_proxies: TrustedProxies,
     failures: FailureLimiter,
     verified: Mutex<HashMap<[u8; 32], Instant>>,
+    /// Permits for password checks; see [`MAX_CONCURRENT_PASSWORD_CHECKS`].
+    checking: Semaphore,
     /// Checked instead for a user name nobody has; see [`PasswordHash::decoy`].
     decoy: Option<PasswordHash>,
 }
@@ -109,6 +118,7 @@ impl AccessControl {
             trusted_proxies,
             failures,
             verified: Mutex::new(HashMap::new()),
+            checking: Semaphore::new(MAX_CONCURRENT_PASSWORD_CHECKS),
             decoy,
         }
     }
@@ -136,49 +146,58 @@ impl AccessControl {
         if matches!(credentials, Credentials::None) {
             return Err(self.login_required("this dashboard needs you to sign in"));
         }
-        if let Some(wait) = self.failures.blocked(client) {
+        // Counted before checking, so that simultaneous guesses cannot all slip under the limit.
+        if let Err(wait) = self.failures.attempt(client) {
             return Err(ApiError::TooManyRequests { retry_after: wait.as_secs().max(1) });
         }
         let admitted = match credentials {
             Credentials::Bearer(token) => {
                 self.tokens.iter().any(|t| bool::from(t.expose().as_bytes().ct_eq(token.as_bytes())))
             }
-            Credentials::Basic { user, password } => self.check_password(user, password).await,
+            Credentials::Basic { user, password } => match self.check_password(user, password).await {
+                Ok(matches) => matches,
+                Err(busy) => {
+                    self.failures.forgive(client);
+                    return Err(busy);
+                }
+            },
             Credentials::Malformed | Credentials::None => false,
         };
         if admitted {
             self.failures.succeed(client);
             Ok(())
         } else {
-            self.failures.fail(client);
             log::warn!("failed sign-in from {client}");
             Err(self.login_required("wrong user name, password or token"))
         }
     }
 
-    async fn check_password(&self, user: String, password: String) -> bool {
-        let Some(hash) = self.users.get(&user).cloned() else {
-            // As slow as a wrong password for a real user, so that timing does not reveal user names.
-            if let Some(decoy) = self.decoy.clone() {
-                let _ = web::block(move || decoy.verify(&password)).await;
-            }
-            return false;
-        };
+    /// Whether the password is the user's; `Err` when too many checks already run.
+    async fn check_password(&self, user: String, password: String) -> Result<bool, ApiError> {
         let key: [u8; 32] =
             Sha256::new().chain_update(&user).chain_update([0]).chain_update(&password).finalize().into();
         {
             let verified = self.verified.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             if verified.get(&key).is_some_and(|at| at.elapsed() < VERIFIED_FOR) {
-                return true;
+                return Ok(true);
             }
         }
+        // Held until the check ends, even for the decoy.
+        let Ok(_permit) = self.checking.try_acquire() else { return Err(ApiError::Busy { retry_after: 1 }) };
+        let Some(hash) = self.users.get(&user).cloned() else {
+            // As slow as a wrong password for a real user, so that timing does not reveal user names.
+            if let Some(decoy) = self.decoy.clone() {
+                let _ = web::block(move || decoy.verify(&password)).await;
+            }
+            return Ok(false);
+        };
         let matches = web::block(move || hash.verify(&password)).await.unwrap_or(false);
         if matches {
             let mut verified = self.verified.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             verified.retain(|_, at| at.elapsed() < VERIFIED_FOR);
             verified.insert(key, Instant::now());
         }
-        matches
+        Ok(matches)
     }
 
     fn login_required(&self, message: &str) -> ApiError {
