@@ -1,4 +1,9 @@
-//! Which updates a listing or a bulk acknowledgment applies to.
+//! Which updates a listing, a summary or a bulk change applies to, and the
+//! text that free-text search looks into.
+
+use chrono::{DateTime, Utc};
+
+use crate::Metadata;
 
 /// Filters for listing updates; every field left `None` matches everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -9,8 +14,17 @@ pub struct UpdateFilter {
     pub tag: Option<TagFilter>,
     /// Only updates from this Diun host (exact match).
     pub host: Option<String>,
-    /// Only images containing this text, ignoring case.
+    /// Free text: every word of it must appear, ignoring case, in the image,
+    /// the host or a container, service, pod, job or task name (see [`search_text`]).
     pub query: Option<String>,
+}
+
+impl UpdateFilter {
+    /// The words of [`UpdateFilter::query`], folded as [`search_text`] folds,
+    /// each of which must appear in an update's search text.
+    pub fn search_terms(&self) -> Vec<String> {
+        self.query.as_deref().unwrap_or("").split_whitespace().map(str::to_lowercase).collect()
+    }
 }
 
 /// The tag part of an [`UpdateFilter`].
@@ -22,7 +36,7 @@ pub enum TagFilter {
     Untagged,
 }
 
-/// Which updates a bulk acknowledgment covers.
+/// Which updates a bulk acknowledgment covers; only pending ones change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AckSelector {
     /// These updates.
@@ -31,4 +45,79 @@ pub enum AckSelector {
     Tag(i64),
     /// Every update.
     All,
+    /// Every update the filter matches (its `acknowledged` part is ignored).
+    Filter(UpdateFilter),
+}
+
+/// Which acknowledged updates become pending again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnackSelector {
+    /// These updates.
+    Ids(Vec<i64>),
+    /// Every update acknowledged at exactly this instant: the undo of one bulk
+    /// acknowledgment, which writes one instant on every update it changes.
+    AcknowledgedAt(DateTime<Utc>),
+}
+
+/// The text free-text search looks into for one update: the image, the host
+/// and the names of the workloads running it, each on its own line, folded to
+/// lower case in Rust so that every backend compares the same characters.
+///
+/// Workload names come from the metadata each Diun provider sets: Docker's
+/// `ctn_names` (comma-separated, without the leading `/`), Kubernetes'
+/// `pod_namespace/pod_name`, Nomad's `job_name` and `task_name`, and
+/// `ctn_name` (Swarm, containerd, Kubernetes).
+pub fn search_text(image: &str, hostname: &str, metadata: &Metadata) -> String {
+    let field = |key: &str| metadata.get(key).map(|v| v.trim()).unwrap_or("");
+    let mut names: Vec<String> = Vec::new();
+    let mut push = |name: String| {
+        if !name.is_empty() && !names.contains(&name) {
+            names.push(name);
+        }
+    };
+    for part in field("ctn_names").split(',') {
+        push(part.trim().trim_start_matches('/').to_owned());
+    }
+    if !field("pod_name").is_empty() {
+        let namespace = field("pod_namespace");
+        let pod = field("pod_name");
+        push(if namespace.is_empty() { pod.to_owned() } else { format!("{namespace}/{pod}") });
+    }
+    for key in ["job_name", "task_name", "ctn_name"] {
+        push(field(key).to_owned());
+    }
+    let mut text = format!("{image}\n{hostname}");
+    for name in names {
+        text.push('\n');
+        text.push_str(&name);
+    }
+    text.to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_text_holds_image_host_and_workload_names_in_lower_case() {
+        let metadata: Metadata = [
+            ("ctn_names", "/web, /db ,"),
+            ("pod_namespace", "Media"),
+            ("pod_name", "Jellyfin-0"),
+            ("ctn_name", "web"),
+            ("job_name", ""),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        assert_eq!(search_text("Nginx:1.27", "NAS", &metadata), "nginx:1.27\nnas\nweb\ndb\nmedia/jellyfin-0");
+        assert_eq!(search_text("nginx", "nas", &Metadata::new()), "nginx\nnas");
+    }
+
+    #[test]
+    fn search_terms_are_the_folded_words_of_the_query() {
+        let filter = UpdateFilter { query: Some("  NGINX  Straße ".into()), ..Default::default() };
+        assert_eq!(filter.search_terms(), ["nginx", "straße"]);
+        assert!(UpdateFilter::default().search_terms().is_empty());
+    }
 }

@@ -28,15 +28,17 @@
 mod change;
 mod filter;
 mod notification;
+pub mod page;
 mod store;
 mod tag;
 mod update;
 
 pub use change::{Change, ChangeBroadcaster, ChangeSubscription};
-pub use filter::{AckSelector, TagFilter, UpdateFilter};
+pub use filter::{search_text, AckSelector, TagFilter, UnackSelector, UpdateFilter};
 pub use notification::{
     image_reference, Metadata, Notification, UpdateStatus, ValidationError, ValidationErrorKind, FIELD_LIMITS,
 };
-pub use store::{Store, StoreError, StoreOptions, StoreResult, StoreStats};
+pub use page::{assemble_page, PageRequest, Position, UpdatePage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use store::{HostCount, Store, StoreError, StoreOptions, StoreResult, StoreStats, Summary, TagCount};
 pub use tag::{Tag, TagName, TagRef};
 pub use update::{Update, UpdateEvent};

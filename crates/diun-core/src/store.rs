@@ -8,7 +8,10 @@ use serde::Serialize;
 
 #[cfg(doc)]
 use crate::Change;
-use crate::{AckSelector, ChangeSubscription, Notification, Tag, TagName, TagRef, Update, UpdateEvent, UpdateFilter};
+use crate::{
+    AckSelector, ChangeSubscription, Notification, PageRequest, Tag, TagName, TagRef, UnackSelector, Update,
+    UpdateEvent, UpdateFilter, UpdatePage,
+};
 
 /// Why a store operation failed. Callers match on the variant; the text is for people.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +64,92 @@ pub struct StoreStats {
     pub tags: i64,
 }
 
+/// Counts of the updates a filter matches, for what a dashboard shows above its list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Summary {
+    /// Pending updates.
+    pub pending: i64,
+    /// Acknowledged updates.
+    pub acknowledged: i64,
+    /// All updates: pending and acknowledged.
+    pub total: i64,
+    /// The pending update seen longest ago (the lowest `last_seen_at`), if any is pending.
+    pub oldest_pending: Option<Update>,
+    /// Per tag, by name ignoring case, then the untagged images (`tag` null) last;
+    /// only groups holding at least one matching update.
+    pub tags: Vec<TagCount>,
+    /// Per Diun host, by name.
+    pub hosts: Vec<HostCount>,
+}
+
+impl Summary {
+    /// Builds a summary from grouped counts, for [`Store`] implementations:
+    /// `tags` holds per tag (or `None`) its case-folded sort key
+    /// ([`TagName::key`]), pending and total counts; `hosts` per host its
+    /// pending and total counts. Groups with no update are left out.
+    pub fn from_counts(
+        tags: Vec<(Option<(TagRef, String)>, i64, i64)>,
+        hosts: Vec<(String, i64, i64)>,
+        oldest_pending: Option<Update>,
+    ) -> Summary {
+        let mut tags: Vec<_> = tags.into_iter().filter(|(_, _, total)| *total > 0).collect();
+        // By name ignoring case, then id; untagged last.
+        tags.sort_by(|(a, ..), (b, ..)| match (a, b) {
+            (Some((a, a_key)), Some((b, b_key))) => a_key.cmp(b_key).then(a.id.cmp(&b.id)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+        let mut hosts: Vec<_> = hosts.into_iter().filter(|(_, _, total)| *total > 0).collect();
+        hosts.sort();
+        let pending = hosts.iter().map(|(_, pending, _)| pending).sum();
+        let total = hosts.iter().map(|(_, _, total)| total).sum();
+        Summary {
+            pending,
+            acknowledged: total - pending,
+            total,
+            oldest_pending,
+            tags: tags
+                .into_iter()
+                .map(|(tag, pending, total)| TagCount {
+                    tag: tag.map(|(tag, _)| tag),
+                    pending,
+                    acknowledged: total - pending,
+                })
+                .collect(),
+            hosts: hosts
+                .into_iter()
+                .map(|(hostname, pending, total)| HostCount { hostname, pending, acknowledged: total - pending })
+                .collect(),
+        }
+    }
+}
+
+/// The updates of one tag (or of no tag) in a [`Summary`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TagCount {
+    /// The tag; `None` for images without one.
+    pub tag: Option<TagRef>,
+    /// Pending updates whose image carries it.
+    pub pending: i64,
+    /// Acknowledged updates whose image carries it.
+    pub acknowledged: i64,
+}
+
+/// The updates of one host in a [`Summary`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HostCount {
+    /// The Diun host.
+    pub hostname: String,
+    /// Its pending updates.
+    pub pending: i64,
+    /// Its acknowledged updates.
+    pub acknowledged: i64,
+}
+
 /// Persistent storage of updates, their history and tags.
 ///
 /// Methods are blocking: async callers run them on a thread made for
@@ -84,8 +173,23 @@ pub trait Store: Send + Sync {
     /// Announces [`Change::UpdateCreated`] for a new update, [`Change::UpdateChanged`] otherwise.
     fn record_notification(&self, notification: &Notification, received_at: DateTime<Utc>) -> StoreResult<Update>;
 
-    /// Lists the updates matching `filter`, most recently seen first.
-    fn list_updates(&self, filter: &UpdateFilter) -> StoreResult<Vec<Update>>;
+    /// One page of the updates matching `filter`, most recently seen first
+    /// (`last_seen_at` descending, then `id` descending).
+    ///
+    /// A walk that starts with [`PageRequest::first`] and follows each page's
+    /// [`UpdatePage::next`] sees every update that existed at its first page
+    /// exactly once, in the order of that moment, however the updates change
+    /// meanwhile (see [`crate::page`]); each update comes with its current fields.
+    fn list_updates(&self, filter: &UpdateFilter, page: &PageRequest) -> StoreResult<UpdatePage>;
+
+    /// Counts of the updates matching `filter` (its `acknowledged` part is
+    /// ignored): computed by the database, without loading the updates.
+    fn summary(&self, filter: &UpdateFilter) -> StoreResult<Summary>;
+
+    /// A number that every committed change of data advances, cheap to read:
+    /// two equal readings mean nothing changed in between, so a reader can
+    /// tell whether what it read is still current (HTTP `ETag`s).
+    fn revision(&self) -> StoreResult<i64>;
 
     /// One update, or [`StoreError::NotFound`].
     fn get_update(&self, id: i64) -> StoreResult<Update>;
@@ -101,10 +205,17 @@ pub trait Store: Send + Sync {
     /// when the update's state changed.
     fn set_acknowledged(&self, id: i64, acknowledged: bool, at: DateTime<Utc>) -> StoreResult<Update>;
 
-    /// Acknowledges every pending update the selector covers; returns how many changed.
+    /// Acknowledges every pending update the selector covers, all at the
+    /// instant `at`; returns how many changed. Works at any size.
     ///
     /// Announces [`Change::UpdatesAcknowledged`] with the updates that changed, if any.
     fn acknowledge(&self, selector: &AckSelector, at: DateTime<Utc>) -> StoreResult<u64>;
+
+    /// Makes every acknowledged update the selector covers pending again;
+    /// returns how many changed.
+    ///
+    /// Announces [`Change::UpdatesUnacknowledged`] with the updates that changed, if any.
+    fn unacknowledge(&self, selector: &UnackSelector) -> StoreResult<u64>;
 
     /// Removes an update and its history.
     ///
@@ -143,6 +254,12 @@ pub trait Store: Send + Sync {
     ///
     /// Announces [`Change::AssignmentChanged`] with no tag when it had one.
     fn unassign_tag(&self, image: &str) -> StoreResult<bool>;
+
+    /// Puts each of `images` under the tag `tag_id`, or out of any tag with
+    /// `None`, in one transaction; returns how many images changed.
+    ///
+    /// Announces [`Change::AssignmentChanged`] for each image that changed.
+    fn set_image_tags(&self, images: &[String], tag_id: Option<i64>) -> StoreResult<u64>;
 
     /// Counts for dashboards and metrics.
     fn stats(&self) -> StoreResult<StoreStats>;

@@ -19,7 +19,7 @@
 //! store.record_notification(&notification, Utc::now())?;
 //!
 //! let pending = UpdateFilter { acknowledged: Some(false), ..UpdateFilter::default() };
-//! assert_eq!(store.list_updates(&pending)?.len(), 1);
+//! assert_eq!(diun_core::page::all_updates(&store, &pending)?.len(), 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

@@ -69,6 +69,7 @@ pub(crate) struct NotificationFields<'a> {
     pub platform: &'a str,
     pub diun_version: &'a str,
     pub metadata: Value,
+    pub search_text: String,
 }
 
 impl<'a> NotificationFields<'a> {
@@ -83,6 +84,7 @@ impl<'a> NotificationFields<'a> {
             platform: &n.platform,
             diun_version: &n.diun_version,
             metadata: metadata_json(&n.metadata),
+            search_text: diun_core::search_text(&n.image, &n.hostname, &n.metadata),
         }
     }
 }
@@ -97,6 +99,7 @@ pub(crate) struct NewEvent<'a> {
     pub created: Option<DateTime<Utc>>,
     pub diun_version: &'a str,
     pub metadata: Value,
+    pub revision: i64,
 }
 
 #[derive(Queryable, Selectable)]

@@ -1,6 +1,13 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    data_revision (id) {
+        id -> Int4,
+        revision -> Int8,
+    }
+}
+
+diesel::table! {
     image_tags (image) {
         image -> Text,
         tag_id -> Int8,
@@ -26,6 +33,7 @@ diesel::table! {
         created -> Nullable<Timestamptz>,
         diun_version -> Text,
         metadata -> Jsonb,
+        revision -> Int8,
     }
 }
 
@@ -47,10 +55,12 @@ diesel::table! {
         last_seen_at -> Timestamptz,
         acknowledged_at -> Nullable<Timestamptz>,
         event_count -> Int8,
+        search_text -> Text,
+        seen_revision -> Int8,
     }
 }
 
 diesel::joinable!(image_tags -> tags (tag_id));
 diesel::joinable!(update_events -> updates (update_id));
 
-diesel::allow_tables_to_appear_in_same_query!(image_tags, tags, update_events, updates,);
+diesel::allow_tables_to_appear_in_same_query!(data_revision, image_tags, tags, update_events, updates,);

@@ -3,22 +3,23 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::{case_when, count, exists};
-use diesel::pg::{Pg, PgConnection};
+use diesel::dsl::{case_when, count, count_star, exists, sql};
+use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool};
-use diesel::sql_types::Bool;
+use diesel::sql_types::{BigInt, Nullable, Timestamptz};
 use diesel::upsert::excluded;
 use diun_core::{
-    AckSelector, Change, ChangeSubscription, Notification, Store, StoreError, StoreOptions, StoreResult, StoreStats,
-    Tag, TagFilter, TagName, TagRef, Update, UpdateEvent, UpdateFilter,
+    assemble_page, search_text, AckSelector, Change, ChangeSubscription, Notification, PageRequest, Store, StoreError,
+    StoreOptions, StoreResult, StoreStats, Summary, Tag, TagFilter, TagName, TagRef, UnackSelector, Update,
+    UpdateEvent, UpdateFilter, UpdatePage,
 };
 
 use crate::connection::{connection_url, establish, run_migrations};
 use crate::errors::{from_diesel, from_pool, TxError};
 use crate::feed::{notify, PgFeed};
 use crate::models::{metadata_json, EventRow, NewEvent, NotificationFields, TagRow, UpdateRow};
-use crate::schema::{image_tags, tags, update_events, updates};
+use crate::schema::{data_revision, image_tags, tags, update_events, updates};
 
 /// A [`Store`] on a PostgreSQL database.
 ///
@@ -66,6 +67,7 @@ impl PgStore {
         // connection ever sees a half-made schema.
         let mut conn = establish(&url)?;
         run_migrations(&mut conn)?;
+        fill_search_text(&mut conn)?;
         drop(conn);
 
         // Unchecked: connections are made in the background and on demand, and
@@ -92,12 +94,16 @@ impl PgStore {
     ///
     /// `work` lists what it changed; the list is sent on the change feed in
     /// the same transaction, so that it goes out if and when that commits.
-    fn write<T>(&self, work: impl FnOnce(&mut PgConnection, &mut Vec<Change>) -> StoreResult<T>) -> StoreResult<T> {
+    fn write<T>(&self, work: impl FnOnce(&mut PgConnection, &mut Tx) -> StoreResult<T>) -> StoreResult<T> {
         self.with_conn(|conn| {
             conn.transaction(|conn| {
-                let mut changes = Vec::new();
-                let result = work(conn, &mut changes).map_err(TxError)?;
-                notify(conn, changes).map_err(TxError)?;
+                let mut tx = Tx::default();
+                let result = work(conn, &mut tx).map_err(TxError)?;
+                // Whatever changed advances the revision, in the same transaction.
+                if !tx.changes.is_empty() {
+                    tx.revision(conn).map_err(TxError)?;
+                }
+                notify(conn, tx.changes).map_err(TxError)?;
                 Ok(result)
             })
             .map_err(|TxError(err)| err)
@@ -114,6 +120,105 @@ impl PgStore {
                 .map_err(|TxError(err)| err)
         })
     }
+}
+
+/// What a write transaction did: the changes for the feed, and the revision
+/// it took (at most one per transaction).
+#[derive(Default)]
+struct Tx {
+    changes: Vec<Change>,
+    revision: Option<i64>,
+}
+
+impl Tx {
+    /// Records a change, announced with the commit.
+    fn push(&mut self, change: Change) {
+        self.changes.push(change);
+    }
+
+    /// This transaction's revision: the next one, taken on first use.
+    ///
+    /// Taking it locks the revision row until the commit, so transactions
+    /// that take revisions commit in the order of their revisions: a reader
+    /// that sees revision R also sees everything written at or before R.
+    fn revision(&mut self, conn: &mut PgConnection) -> StoreResult<i64> {
+        if let Some(revision) = self.revision {
+            return Ok(revision);
+        }
+        let revision = diesel::update(data_revision::table)
+            .set(data_revision::revision.eq(data_revision::revision + 1))
+            .returning(data_revision::revision)
+            .get_result(conn)
+            .map_err(from_diesel)?;
+        self.revision = Some(revision);
+        Ok(revision)
+    }
+}
+
+/// Computes the search text of rows written before it was kept (it needs
+/// Rust's case folding, so no SQL migration can fill it in).
+fn fill_search_text(conn: &mut PgConnection) -> StoreResult<()> {
+    loop {
+        let rows: Vec<(i64, String, String, serde_json::Value)> = updates::table
+            .filter(updates::search_text.eq(""))
+            .select((updates::id, updates::image, updates::hostname, updates::metadata))
+            .limit(1000)
+            .load(conn)
+            .map_err(from_diesel)?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        conn.transaction(|conn| {
+            for (id, image, hostname, metadata) in rows {
+                let metadata = serde_json::from_value(metadata).unwrap_or_default();
+                diesel::update(updates::table.filter(updates::id.eq(id)))
+                    .set(updates::search_text.eq(search_text(&image, &hostname, &metadata)))
+                    .execute(conn)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })
+        .map_err(from_diesel)?;
+    }
+}
+
+/// The current revision.
+fn current_revision(conn: &mut PgConnection) -> StoreResult<i64> {
+    data_revision::table.select(data_revision::revision).first(conn).map_err(from_diesel)
+}
+
+/// Narrows a boxed query over `updates` (joined with tags or not) to `$filter`.
+macro_rules! filtered {
+    ($query:expr, $filter:expr) => {{
+        let filter: &UpdateFilter = $filter;
+        let mut query = $query;
+        match filter.acknowledged {
+            Some(true) => query = query.filter(updates::acknowledged_at.is_not_null()),
+            Some(false) => query = query.filter(updates::acknowledged_at.is_null()),
+            None => {}
+        }
+        // A subquery on an alias, so that it works whether the query joins image_tags or not.
+        let tagged = diesel::alias!(image_tags as tagged);
+        match filter.tag {
+            Some(TagFilter::Id(id)) => {
+                let images =
+                    tagged.filter(tagged.field(image_tags::tag_id).eq(id)).select(tagged.field(image_tags::image));
+                query = query.filter(updates::image.eq_any(images))
+            }
+            Some(TagFilter::Untagged) => {
+                query = query.filter(updates::image.ne_all(tagged.select(tagged.field(image_tags::image))))
+            }
+            None => {}
+        }
+        if let Some(host) = &filter.host {
+            query = query.filter(updates::hostname.eq(host.clone()));
+        }
+        // Both sides are folded by Rust: a plain (case-sensitive) LIKE compares
+        // exactly what SQLite compares.
+        for term in filter.search_terms() {
+            query = query.filter(updates::search_text.like(contains_pattern(&term)).escape('\\'));
+        }
+        query
+    }};
 }
 
 /// The `SELECT` that every update listing shares: updates with their image's tag.
@@ -160,7 +265,7 @@ fn storable(text: &str) -> bool {
     !text.contains('\0')
 }
 
-/// `ILIKE` pattern matching `text` anywhere, with LIKE's wildcards taken literally.
+/// `LIKE` pattern matching `text` anywhere, with LIKE's wildcards taken literally.
 fn contains_pattern(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
@@ -177,6 +282,8 @@ macro_rules! unless_same_digest {
 impl Store for PgStore {
     fn record_notification(&self, n: &Notification, received_at: DateTime<Utc>) -> StoreResult<Update> {
         self.write(|conn, changes| {
+            // The revision first: notifications commit one after the other, in revision order.
+            let revision = changes.revision(conn)?;
             // One statement for the three rules, so that concurrent notifications
             // for one (hostname, image) serialise on its row:
             // - unknown pair: the row as inserted, pending;
@@ -191,6 +298,7 @@ impl Store for PgStore {
                     updates::first_seen_at.eq(received_at),
                     updates::last_seen_at.eq(received_at),
                     updates::event_count.eq(1),
+                    updates::seen_revision.eq(revision),
                 ))
                 .on_conflict((updates::hostname, updates::image))
                 .do_update()
@@ -203,6 +311,7 @@ impl Store for PgStore {
                     updates::platform.eq(unless_same_digest!(updates::platform)),
                     updates::diun_version.eq(unless_same_digest!(updates::diun_version)),
                     updates::metadata.eq(unless_same_digest!(updates::metadata)),
+                    updates::search_text.eq(unless_same_digest!(updates::search_text)),
                     updates::acknowledged_at
                         .eq(case_when(updates::digest.eq(excluded(updates::digest)), updates::acknowledged_at)),
                     // Every SET expression reads the row as it was before the
@@ -210,6 +319,7 @@ impl Store for PgStore {
                     updates::digest.eq(excluded(updates::digest)),
                     updates::last_seen_at.eq(excluded(updates::last_seen_at)),
                     updates::event_count.eq(updates::event_count + 1),
+                    updates::seen_revision.eq(excluded(updates::seen_revision)),
                 ))
                 .returning(updates::id)
                 .get_result(conn)
@@ -223,6 +333,7 @@ impl Store for PgStore {
                     created: n.created,
                     diun_version: &n.diun_version,
                     metadata: metadata_json(&n.metadata),
+                    revision,
                 })
                 .execute(conn)
                 .map_err(from_diesel)?;
@@ -253,35 +364,118 @@ impl Store for PgStore {
         })
     }
 
-    fn list_updates(&self, filter: &UpdateFilter) -> StoreResult<Vec<Update>> {
+    fn list_updates(&self, filter: &UpdateFilter, page: &PageRequest) -> StoreResult<UpdatePage> {
         let texts = [filter.host.as_deref(), filter.query.as_deref()];
         if !texts.into_iter().flatten().all(storable) {
-            return Ok(Vec::new());
+            return Ok(UpdatePage { updates: Vec::new(), next: None });
         }
-        self.with_conn(|conn| {
-            let mut query = updates_with_tags!()
-                .select((UpdateRow::as_select(), (tags::id, tags::name).nullable()))
+        self.read(|conn| {
+            let as_of = match page.after {
+                Some(position) => position.as_of,
+                None => current_revision(conn)?,
+            };
+            let select = (UpdateRow::as_select(), (tags::id, tags::name).nullable());
+            // Updates not seen since the walk began stand where the index has them.
+            let mut stable = filtered!(updates_with_tags!().select(select).into_boxed(), filter)
+                .filter(updates::seen_revision.le(as_of))
                 .order((updates::last_seen_at.desc(), updates::id.desc()))
-                .into_boxed();
-            match filter.acknowledged {
-                Some(true) => query = query.filter(updates::acknowledged_at.is_not_null()),
-                Some(false) => query = query.filter(updates::acknowledged_at.is_null()),
-                None => {}
+                .limit(i64::from(page.limit()) + 1);
+            if let Some(after) = page.after {
+                let at = after.last_seen_at;
+                stable = stable.filter(
+                    updates::last_seen_at.lt(at).or(updates::last_seen_at.eq(at).and(updates::id.lt(after.id))),
+                );
             }
-            match filter.tag {
-                Some(TagFilter::Id(id)) => query = query.filter(image_tags::tag_id.nullable().eq(id)),
-                Some(TagFilter::Untagged) => query = query.filter(image_tags::tag_id.nullable().is_null()),
-                None => {}
-            }
-            if let Some(host) = &filter.host {
-                query = query.filter(updates::hostname.eq(host));
-            }
-            if let Some(text) = filter.query.as_deref().filter(|t| !t.is_empty()) {
-                query = query.filter(updates::image.ilike(contains_pattern(text)).escape('\\'));
-            }
-            let rows: Vec<(UpdateRow, Option<(i64, String)>)> = query.load(conn).map_err(from_diesel)?;
-            rows.into_iter().map(|(row, tag)| row.into_update(tag)).collect()
+            let stable: Vec<(UpdateRow, Option<(i64, String)>)> = stable.load(conn).map_err(from_diesel)?;
+            // Updates seen since then go where they stood at `as_of`: at their
+            // newest event of that revision or before (none: made since, not in this walk).
+            let seen_then = sql::<Nullable<Timestamptz>>(
+                "(SELECT e.received_at FROM update_events e WHERE e.update_id = updates.id AND e.revision <= ",
+            )
+            .bind::<BigInt, _>(as_of)
+            .sql(" ORDER BY e.id DESC LIMIT 1)");
+            let moved: Vec<(UpdateRow, Option<(i64, String)>, Option<DateTime<Utc>>)> =
+                filtered!(updates_with_tags!().select((select.0, select.1, seen_then)).into_boxed(), filter)
+                    .filter(updates::seen_revision.gt(as_of))
+                    .load(conn)
+                    .map_err(from_diesel)?;
+            let stable = stable.into_iter().map(|(row, tag)| row.into_update(tag)).collect::<StoreResult<_>>()?;
+            let moved = moved
+                .into_iter()
+                .filter_map(|(row, tag, at)| Some((at?, row, tag)))
+                .map(|(at, row, tag)| Ok((at, row.into_update(tag)?)))
+                .collect::<StoreResult<_>>()?;
+            Ok(assemble_page(stable, moved, page, as_of))
         })
+    }
+
+    fn summary(&self, filter: &UpdateFilter) -> StoreResult<Summary> {
+        let filter = UpdateFilter { acknowledged: None, ..filter.clone() };
+        let texts = [filter.host.as_deref(), filter.query.as_deref()];
+        if !texts.into_iter().flatten().all(storable) {
+            return Ok(Summary::default());
+        }
+        self.read(|conn| {
+            // COUNT skips NULLs: a CASE without ELSE counts the pending updates.
+            let pending = || count(case_when(updates::acknowledged_at.is_null(), 1_i64.into_sql::<BigInt>()));
+            let tagged: Vec<(i64, i64, i64)> = filtered!(
+                image_tags::table
+                    .inner_join(updates::table.on(updates::image.eq(image_tags::image)))
+                    .group_by(image_tags::tag_id)
+                    .select((image_tags::tag_id, pending(), count_star()))
+                    .into_boxed(),
+                &filter
+            )
+            .load(conn)
+            .map_err(from_diesel)?;
+            let untagged = UpdateFilter { tag: Some(TagFilter::Untagged), ..filter.clone() };
+            let (untagged_pending, untagged_total): (i64, i64) =
+                filtered!(updates::table.select((pending(), count_star())).into_boxed(), &untagged)
+                    .first(conn)
+                    .map_err(from_diesel)?;
+            let by_host: Vec<(String, i64, i64)> = filtered!(
+                updates::table
+                    .group_by(updates::hostname)
+                    .select((updates::hostname, pending(), count_star()))
+                    .into_boxed(),
+                &filter
+            )
+            .load(conn)
+            .map_err(from_diesel)?;
+            let oldest = filtered!(
+                updates_with_tags!().select((UpdateRow::as_select(), (tags::id, tags::name).nullable())).into_boxed(),
+                &filter
+            )
+            .filter(updates::acknowledged_at.is_null())
+            .order((updates::last_seen_at.asc(), updates::id.asc()))
+            .first::<(UpdateRow, Option<(i64, String)>)>(conn)
+            .optional()
+            .map_err(from_diesel)?
+            .map(|(row, tag)| row.into_update(tag))
+            .transpose()?;
+            let names: std::collections::HashMap<i64, (String, String)> = tags::table
+                .select((tags::id, (tags::name, tags::name_key)))
+                .load(conn)
+                .map_err(from_diesel)?
+                .into_iter()
+                .collect();
+            let tags = tagged
+                .into_iter()
+                .map(|(id, pending, total)| (Some(id), pending, total))
+                .chain([(None, untagged_pending, untagged_total)])
+                .map(|(id, pending, total)| {
+                    let tag = id.and_then(|id| {
+                        names.get(&id).map(|(name, key)| (TagRef { id, name: name.clone() }, key.clone()))
+                    });
+                    (tag, pending, total)
+                })
+                .collect();
+            Ok(Summary::from_counts(tags, by_host, oldest))
+        })
+    }
+
+    fn revision(&self) -> StoreResult<i64> {
+        self.with_conn(current_revision)
     }
 
     fn get_update(&self, id: i64) -> StoreResult<Update> {
@@ -335,19 +529,27 @@ impl Store for PgStore {
 
     fn acknowledge(&self, selector: &AckSelector, at: DateTime<Utc>) -> StoreResult<u64> {
         self.write(|conn, changes| {
-            let covered: Box<dyn BoxableExpression<updates::table, Pg, SqlType = Bool> + '_> = match selector {
-                AckSelector::Ids(ids) => Box::new(updates::id.eq_any(ids)),
+            let pending = updates::table.filter(updates::acknowledged_at.is_null()).into_boxed();
+            let targets = match selector {
+                // One array parameter, whatever its length.
+                AckSelector::Ids(ids) => pending.filter(updates::id.eq_any(ids)),
                 AckSelector::Tag(tag_id) => {
                     if !tag_exists(conn, *tag_id)? {
                         return Err(not_found("tag", *tag_id));
                     }
-                    let images = image_tags::table.filter(image_tags::tag_id.eq(*tag_id)).select(image_tags::image);
-                    Box::new(updates::image.eq_any(images))
+                    filtered!(pending, &UpdateFilter { tag: Some(TagFilter::Id(*tag_id)), ..UpdateFilter::default() })
                 }
-                AckSelector::All => Box::new(true.into_sql::<Bool>()),
+                AckSelector::All => pending,
+                AckSelector::Filter(filter) => {
+                    let texts = [filter.host.as_deref(), filter.query.as_deref()];
+                    if !texts.into_iter().flatten().all(storable) {
+                        return Ok(0);
+                    }
+                    filtered!(pending, &UpdateFilter { acknowledged: None, ..filter.clone() })
+                }
             };
             let mut changed: Vec<i64> =
-                diesel::update(updates::table.filter(updates::acknowledged_at.is_null()).filter(covered))
+                diesel::update(updates::table.filter(updates::id.eq_any(targets.select(updates::id))))
                     .set(updates::acknowledged_at.eq(at))
                     .returning(updates::id)
                     .load(conn)
@@ -356,6 +558,28 @@ impl Store for PgStore {
             let count = changed.len() as u64;
             if !changed.is_empty() {
                 changes.push(Change::UpdatesAcknowledged { ids: changed });
+            }
+            Ok(count)
+        })
+    }
+
+    fn unacknowledge(&self, selector: &UnackSelector) -> StoreResult<u64> {
+        self.write(|conn, changes| {
+            let acknowledged = updates::table.filter(updates::acknowledged_at.is_not_null()).into_boxed();
+            let targets = match selector {
+                UnackSelector::Ids(ids) => acknowledged.filter(updates::id.eq_any(ids)),
+                UnackSelector::AcknowledgedAt(at) => acknowledged.filter(updates::acknowledged_at.eq(*at)),
+            };
+            let mut changed: Vec<i64> =
+                diesel::update(updates::table.filter(updates::id.eq_any(targets.select(updates::id))))
+                    .set(updates::acknowledged_at.eq(None::<DateTime<Utc>>))
+                    .returning(updates::id)
+                    .load(conn)
+                    .map_err(from_diesel)?;
+            changed.sort_unstable();
+            let count = changed.len() as u64;
+            if !changed.is_empty() {
+                changes.push(Change::UpdatesUnacknowledged { ids: changed });
             }
             Ok(count)
         })
@@ -502,6 +726,54 @@ impl Store for PgStore {
                 changes.push(Change::AssignmentChanged { image: image.to_owned(), tag_id: None });
             }
             Ok(deleted > 0)
+        })
+    }
+
+    fn set_image_tags(&self, images: &[String], tag_id: Option<i64>) -> StoreResult<u64> {
+        if let Some(image) = images.iter().find(|image| !storable(image)) {
+            return Err(StoreError::Invalid(format!("the image reference {image:?} must not contain a NUL character")));
+        }
+        self.write(|conn, changes| {
+            if let Some(tag_id) = tag_id {
+                // FOR SHARE: a concurrent delete_tag waits for this transaction.
+                let known: Option<i64> = tags::table
+                    .filter(tags::id.eq(tag_id))
+                    .select(tags::id)
+                    .for_share()
+                    .first(conn)
+                    .optional()
+                    .map_err(from_diesel)?;
+                if known.is_none() {
+                    return Err(not_found("tag", tag_id));
+                }
+            }
+            let mut changed = 0;
+            for image in images {
+                // FOR UPDATE: the tag compared is the one this assignment replaces.
+                let before: Option<i64> = image_tags::table
+                    .filter(image_tags::image.eq(image))
+                    .select(image_tags::tag_id)
+                    .for_update()
+                    .first(conn)
+                    .optional()
+                    .map_err(from_diesel)?;
+                if before == tag_id {
+                    continue;
+                }
+                match tag_id {
+                    Some(tag_id) => diesel::insert_into(image_tags::table)
+                        .values((image_tags::image.eq(image), image_tags::tag_id.eq(tag_id)))
+                        .on_conflict(image_tags::image)
+                        .do_update()
+                        .set(image_tags::tag_id.eq(tag_id))
+                        .execute(conn),
+                    None => diesel::delete(image_tags::table.filter(image_tags::image.eq(image))).execute(conn),
+                }
+                .map_err(from_diesel)?;
+                changes.push(Change::AssignmentChanged { image: image.clone(), tag_id });
+                changed += 1;
+            }
+            Ok(changed)
         })
     }
 

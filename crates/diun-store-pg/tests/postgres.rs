@@ -29,9 +29,9 @@ fn down_migrations_undo_up_migrations() {
     db.store().record_notification(&notification("nas", "a"), now()).unwrap();
     db.revert_migrations().unwrap();
     // Every table is gone with its data: the operations fail, not answer empty.
-    assert!(db.store().list_updates(&UpdateFilter::default()).is_err());
+    assert!(diun_core::page::all_updates(db.store(), &UpdateFilter::default()).is_err());
     let store = PgStore::open(db.url(), &StoreOptions::default()).unwrap();
-    assert!(store.list_updates(&UpdateFilter::default()).unwrap().is_empty());
+    assert!(diun_core::page::all_updates(&store, &UpdateFilter::default()).unwrap().is_empty());
     store.record_notification(&notification("nas", "a"), now()).unwrap();
 }
 
@@ -61,7 +61,7 @@ fn text_postgresql_cannot_hold_matches_nothing() {
         UpdateFilter { host: Some("n\0as".into()), ..UpdateFilter::default() },
         UpdateFilter { query: Some("\0".into()), ..UpdateFilter::default() },
     ] {
-        assert!(store.list_updates(&filter).unwrap().is_empty(), "{filter:?}");
+        assert!(diun_core::page::all_updates(store, &filter).unwrap().is_empty(), "{filter:?}");
     }
     assert!(!store.unassign_tag("a\0").unwrap());
     assert!(matches!(store.assign_tag("a\0", tag.id), Err(StoreError::Invalid(_))));
@@ -74,7 +74,9 @@ fn backslash_in_a_query_is_literal() {
     let store = db.store();
     let odd = store.record_notification(&notification("nas", r"reg\istry/a"), now()).unwrap();
     store.record_notification(&notification("nas", "registry/a"), now()).unwrap();
-    let found = store.list_updates(&UpdateFilter { query: Some(r"G\I".into()), ..UpdateFilter::default() }).unwrap();
+    let found =
+        diun_core::page::all_updates(store, &UpdateFilter { query: Some(r"G\I".into()), ..UpdateFilter::default() })
+            .unwrap();
     assert_eq!(found.into_iter().map(|u| u.id).collect::<Vec<_>>(), [odd.id]);
 }
 
@@ -102,7 +104,7 @@ fn an_unreachable_server_is_unavailable_then_recovers() {
     proxy.stop();
     for attempt in 0..3 {
         let started = Instant::now();
-        let result = store.list_updates(&UpdateFilter::default());
+        let result = diun_core::page::all_updates(&store, &UpdateFilter::default());
         assert!(matches!(result, Err(StoreError::Unavailable(_))), "attempt {attempt}: {result:?}");
         assert!(started.elapsed() < Duration::from_secs(4), "attempt {attempt} took {:?}", started.elapsed());
     }
@@ -111,7 +113,7 @@ fn an_unreachable_server_is_unavailable_then_recovers() {
     proxy.restart();
     let deadline = Instant::now() + Duration::from_secs(15);
     let updates = loop {
-        match store.list_updates(&UpdateFilter::default()) {
+        match diun_core::page::all_updates(&store, &UpdateFilter::default()) {
             Ok(updates) => break updates,
             Err(StoreError::Unavailable(_)) if Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(100))

@@ -68,6 +68,7 @@ pub(crate) struct NotificationFields<'a> {
     pub platform: &'a str,
     pub diun_version: &'a str,
     pub metadata: String,
+    pub search_text: String,
 }
 
 impl<'a> NotificationFields<'a> {
@@ -82,6 +83,7 @@ impl<'a> NotificationFields<'a> {
             platform: &n.platform,
             diun_version: &n.diun_version,
             metadata: metadata_json(&n.metadata),
+            search_text: diun_core::search_text(&n.image, &n.hostname, &n.metadata),
         }
     }
 }
@@ -96,6 +98,7 @@ pub(crate) struct NewEvent<'a> {
     pub created: Option<NaiveDateTime>,
     pub diun_version: &'a str,
     pub metadata: String,
+    pub revision: i64,
 }
 
 #[derive(Queryable, Selectable)]

@@ -1,6 +1,13 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    data_revision (id) {
+        id -> Integer,
+        revision -> BigInt,
+    }
+}
+
+diesel::table! {
     image_tags (image) {
         image -> Text,
         tag_id -> BigInt,
@@ -26,6 +33,7 @@ diesel::table! {
         created -> Nullable<Timestamp>,
         diun_version -> Text,
         metadata -> Text,
+        revision -> BigInt,
     }
 }
 
@@ -47,10 +55,12 @@ diesel::table! {
         last_seen_at -> Timestamp,
         acknowledged_at -> Nullable<Timestamp>,
         event_count -> BigInt,
+        search_text -> Text,
+        seen_revision -> BigInt,
     }
 }
 
 diesel::joinable!(image_tags -> tags (tag_id));
 diesel::joinable!(update_events -> updates (update_id));
 
-diesel::allow_tables_to_appear_in_same_query!(image_tags, tags, update_events, updates,);
+diesel::allow_tables_to_appear_in_same_query!(data_revision, image_tags, tags, update_events, updates,);

@@ -7,19 +7,21 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel::connection::SimpleConnection;
-use diesel::dsl::count;
+use diesel::dsl::{case_when, count, count_star, sql};
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool};
+use diesel::sql_types::{BigInt, Nullable, Timestamp};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use diun_core::{
-    AckSelector, Change, ChangeBroadcaster, ChangeSubscription, Notification, Store, StoreError, StoreOptions,
-    StoreResult, StoreStats, Tag, TagFilter, TagName, TagRef, Update, UpdateEvent, UpdateFilter,
+    assemble_page, search_text, AckSelector, Change, ChangeBroadcaster, ChangeSubscription, Notification, PageRequest,
+    Store, StoreError, StoreOptions, StoreResult, StoreStats, Summary, Tag, TagFilter, TagName, TagRef, UnackSelector,
+    Update, UpdateEvent, UpdateFilter, UpdatePage,
 };
 
 use crate::connection::{create_parent_folder, database_path, ConnectionSettings};
 use crate::errors::{from_diesel, from_pool, TxError};
 use crate::models::{metadata_json, EventRow, NewEvent, NotificationFields, TagRow, UpdateRow};
-use crate::schema::{image_tags, tags, update_events, updates};
+use crate::schema::{data_revision, image_tags, tags, update_events, updates};
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations-sqlite");
 
@@ -96,6 +98,7 @@ impl SqliteStore {
             .map_err(from_diesel)?;
         conn.run_pending_migrations(MIGRATIONS)
             .map_err(|err| StoreError::Backend(format!("cannot migrate {path}: {err}").into()))?;
+        fill_search_text(&mut conn)?;
         drop(conn);
 
         let file = shared_file(&path);
@@ -119,13 +122,21 @@ impl SqliteStore {
     ///
     /// `work` lists what it changed; the list goes out on the change feed
     /// once the transaction has committed.
-    fn write<T>(&self, work: impl FnOnce(&mut SqliteConnection, &mut Vec<Change>) -> StoreResult<T>) -> StoreResult<T> {
-        let mut changes = Vec::new();
+    fn write<T>(&self, work: impl FnOnce(&mut SqliteConnection, &mut Tx) -> StoreResult<T>) -> StoreResult<T> {
+        let mut tx = Tx::default();
         let _writer = self.file.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let result = self.with_conn(|conn| {
-            conn.immediate_transaction(|conn| work(conn, &mut changes).map_err(TxError)).map_err(|TxError(err)| err)
+            conn.immediate_transaction(|conn| {
+                let result = work(conn, &mut tx).map_err(TxError)?;
+                // Whatever changed advances the revision, in the same transaction.
+                if !tx.changes.is_empty() {
+                    tx.revision(conn).map_err(TxError)?;
+                }
+                Ok(result)
+            })
+            .map_err(|TxError(err)| err)
         })?;
-        self.file.feed.send_all(&changes);
+        self.file.feed.send_all(&tx.changes);
         Ok(result)
     }
 
@@ -133,6 +144,100 @@ impl SqliteStore {
     fn read<T>(&self, work: impl FnOnce(&mut SqliteConnection) -> StoreResult<T>) -> StoreResult<T> {
         self.with_conn(|conn| conn.transaction(|conn| work(conn).map_err(TxError)).map_err(|TxError(err)| err))
     }
+}
+
+/// What a write transaction did: the changes for the feed, and the revision
+/// it took (at most one per transaction).
+#[derive(Default)]
+struct Tx {
+    changes: Vec<Change>,
+    revision: Option<i64>,
+}
+
+impl Tx {
+    /// Records a change, announced after the commit.
+    fn push(&mut self, change: Change) {
+        self.changes.push(change);
+    }
+
+    /// This transaction's revision: the next one, taken on first use.
+    fn revision(&mut self, conn: &mut SqliteConnection) -> StoreResult<i64> {
+        if let Some(revision) = self.revision {
+            return Ok(revision);
+        }
+        let revision = diesel::update(data_revision::table)
+            .set(data_revision::revision.eq(data_revision::revision + 1))
+            .returning(data_revision::revision)
+            .get_result(conn)
+            .map_err(from_diesel)?;
+        self.revision = Some(revision);
+        Ok(revision)
+    }
+}
+
+/// Computes the search text of rows written before it was kept (it needs
+/// Rust's case folding, so no SQL migration can fill it in).
+fn fill_search_text(conn: &mut SqliteConnection) -> StoreResult<()> {
+    loop {
+        let rows: Vec<(i64, String, String, String)> = updates::table
+            .filter(updates::search_text.eq(""))
+            .select((updates::id, updates::image, updates::hostname, updates::metadata))
+            .limit(1000)
+            .load(conn)
+            .map_err(from_diesel)?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        conn.immediate_transaction(|conn| {
+            for (id, image, hostname, metadata) in rows {
+                let metadata = serde_json::from_str(&metadata).unwrap_or_default();
+                diesel::update(updates::table.filter(updates::id.eq(id)))
+                    .set(updates::search_text.eq(search_text(&image, &hostname, &metadata)))
+                    .execute(conn)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })
+        .map_err(from_diesel)?;
+    }
+}
+
+/// The current revision.
+fn current_revision(conn: &mut SqliteConnection) -> StoreResult<i64> {
+    data_revision::table.select(data_revision::revision).first(conn).map_err(from_diesel)
+}
+
+/// Narrows a boxed query over `updates` (joined with tags or not) to `$filter`.
+macro_rules! filtered {
+    ($query:expr, $filter:expr) => {{
+        let filter: &UpdateFilter = $filter;
+        let mut query = $query;
+        match filter.acknowledged {
+            Some(true) => query = query.filter(updates::acknowledged_at.is_not_null()),
+            Some(false) => query = query.filter(updates::acknowledged_at.is_null()),
+            None => {}
+        }
+        // A subquery on an alias, so that it works whether the query joins image_tags or not.
+        let tagged = diesel::alias!(image_tags as tagged);
+        match filter.tag {
+            Some(TagFilter::Id(id)) => {
+                let images =
+                    tagged.filter(tagged.field(image_tags::tag_id).eq(id)).select(tagged.field(image_tags::image));
+                query = query.filter(updates::image.eq_any(images))
+            }
+            Some(TagFilter::Untagged) => {
+                query = query.filter(updates::image.ne_all(tagged.select(tagged.field(image_tags::image))))
+            }
+            None => {}
+        }
+        if let Some(host) = &filter.host {
+            query = query.filter(updates::hostname.eq(host.clone()));
+        }
+        // Both sides are folded by Rust, so LIKE's own (ASCII) case folding never matters.
+        for term in filter.search_terms() {
+            query = query.filter(updates::search_text.like(contains_pattern(&term)).escape('\\'));
+        }
+        query
+    }};
 }
 
 /// The `SELECT` that every update listing shares: updates with their image's tag.
@@ -170,6 +275,40 @@ fn name_conflict(err: diesel::result::Error, name: &TagName) -> StoreError {
     }
 }
 
+/// The most ids bound in one statement, below SQLite's limit of 32,766 values.
+const MAX_BOUND_IDS: usize = 10_000;
+
+type BoxedUpdates<'a> = updates::BoxedQuery<'a, diesel::sqlite::Sqlite>;
+
+/// The pending updates among `ids`.
+fn pending_ids(ids: &[i64]) -> BoxedUpdates<'_> {
+    updates::table.filter(updates::acknowledged_at.is_null()).filter(updates::id.eq_any(ids)).into_boxed()
+}
+
+/// Acknowledges the updates `targets` selects, at `at`; returns their ids.
+fn acknowledge_where(
+    conn: &mut SqliteConnection,
+    targets: BoxedUpdates<'_>,
+    at: DateTime<Utc>,
+) -> StoreResult<Vec<i64>> {
+    // UPDATE … WHERE id IN (SELECT …): the selection runs inside SQLite, so its size binds no variables.
+    diesel::update(updates::table.filter(updates::id.eq_any(targets.select(updates::id))))
+        .set(updates::acknowledged_at.eq(at.naive_utc()))
+        .returning(updates::id)
+        .load(conn)
+        .map_err(from_diesel)
+}
+
+/// Announces acknowledged updates and counts them.
+fn announce_acknowledged(changes: &mut Tx, mut changed: Vec<i64>) -> u64 {
+    changed.sort_unstable();
+    let count = changed.len() as u64;
+    if !changed.is_empty() {
+        changes.push(Change::UpdatesAcknowledged { ids: changed });
+    }
+    count
+}
+
 /// `LIKE` pattern matching `text` anywhere, with LIKE's wildcards taken literally.
 fn contains_pattern(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
@@ -180,6 +319,7 @@ impl Store for SqliteStore {
     fn record_notification(&self, n: &Notification, received_at: DateTime<Utc>) -> StoreResult<Update> {
         let at = received_at.naive_utc();
         self.write(|conn, changes| {
+            let revision = changes.revision(conn)?;
             let existing: Option<(i64, String)> = updates::table
                 .filter(updates::hostname.eq(&n.hostname))
                 .filter(updates::image.eq(&n.image))
@@ -197,13 +337,18 @@ impl Store for SqliteStore {
                         updates::first_seen_at.eq(at),
                         updates::last_seen_at.eq(at),
                         updates::event_count.eq(1),
+                        updates::seen_revision.eq(revision),
                     ))
                     .returning(updates::id)
                     .get_result(conn)
                     .map_err(from_diesel)?,
                 Some((id, digest)) => {
                     let target = updates::table.filter(updates::id.eq(id));
-                    let seen = (updates::last_seen_at.eq(at), updates::event_count.eq(updates::event_count + 1));
+                    let seen = (
+                        updates::last_seen_at.eq(at),
+                        updates::event_count.eq(updates::event_count + 1),
+                        updates::seen_revision.eq(revision),
+                    );
                     if digest == n.digest {
                         // Same image as before: a re-sent notification must not
                         // bring back an update the user acknowledged.
@@ -225,6 +370,7 @@ impl Store for SqliteStore {
                     created: n.created.map(|t| t.naive_utc()),
                     diun_version: &n.diun_version,
                     metadata: metadata_json(&n.metadata),
+                    revision,
                 })
                 .execute(conn)
                 .map_err(from_diesel)?;
@@ -251,32 +397,113 @@ impl Store for SqliteStore {
         })
     }
 
-    fn list_updates(&self, filter: &UpdateFilter) -> StoreResult<Vec<Update>> {
-        self.with_conn(|conn| {
-            let mut query = updates_with_tags!()
-                .select((UpdateRow::as_select(), (tags::id, tags::name).nullable()))
+    fn list_updates(&self, filter: &UpdateFilter, page: &PageRequest) -> StoreResult<UpdatePage> {
+        self.read(|conn| {
+            let as_of = match page.after {
+                Some(position) => position.as_of,
+                None => current_revision(conn)?,
+            };
+            let select = (UpdateRow::as_select(), (tags::id, tags::name).nullable());
+            // Updates not seen since the walk began stand where the index has them.
+            let mut stable = filtered!(updates_with_tags!().select(select).into_boxed(), filter)
+                .filter(updates::seen_revision.le(as_of))
                 .order((updates::last_seen_at.desc(), updates::id.desc()))
-                .into_boxed();
-            match filter.acknowledged {
-                Some(true) => query = query.filter(updates::acknowledged_at.is_not_null()),
-                Some(false) => query = query.filter(updates::acknowledged_at.is_null()),
-                None => {}
+                .limit(i64::from(page.limit()) + 1);
+            if let Some(after) = page.after {
+                let at = after.last_seen_at.naive_utc();
+                stable = stable.filter(
+                    updates::last_seen_at.lt(at).or(updates::last_seen_at.eq(at).and(updates::id.lt(after.id))),
+                );
             }
-            match filter.tag {
-                Some(TagFilter::Id(id)) => query = query.filter(image_tags::tag_id.nullable().eq(id)),
-                Some(TagFilter::Untagged) => query = query.filter(image_tags::tag_id.nullable().is_null()),
-                None => {}
-            }
-            if let Some(host) = &filter.host {
-                query = query.filter(updates::hostname.eq(host));
-            }
-            if let Some(text) = filter.query.as_deref().filter(|t| !t.is_empty()) {
-                // SQLite's LIKE ignores ASCII case, which covers image references.
-                query = query.filter(updates::image.like(contains_pattern(text)).escape('\\'));
-            }
-            let rows: Vec<(UpdateRow, Option<(i64, String)>)> = query.load(conn).map_err(from_diesel)?;
-            rows.into_iter().map(|(row, tag)| row.into_update(tag)).collect()
+            let stable: Vec<(UpdateRow, Option<(i64, String)>)> = stable.load(conn).map_err(from_diesel)?;
+            // Updates seen since then go where they stood at `as_of`: at their
+            // newest event of that revision or before (none: made since, not in this walk).
+            let seen_then = sql::<Nullable<Timestamp>>(
+                "(SELECT e.received_at FROM update_events e WHERE e.update_id = updates.id AND e.revision <= ",
+            )
+            .bind::<BigInt, _>(as_of)
+            .sql(" ORDER BY e.id DESC LIMIT 1)");
+            let moved: Vec<(UpdateRow, Option<(i64, String)>, Option<chrono::NaiveDateTime>)> =
+                filtered!(updates_with_tags!().select((select.0, select.1, seen_then)).into_boxed(), filter)
+                    .filter(updates::seen_revision.gt(as_of))
+                    .load(conn)
+                    .map_err(from_diesel)?;
+            let stable = stable.into_iter().map(|(row, tag)| row.into_update(tag)).collect::<StoreResult<_>>()?;
+            let moved = moved
+                .into_iter()
+                .filter_map(|(row, tag, at)| Some((at?.and_utc(), row, tag)))
+                .map(|(at, row, tag)| Ok((at, row.into_update(tag)?)))
+                .collect::<StoreResult<_>>()?;
+            Ok(assemble_page(stable, moved, page, as_of))
         })
+    }
+
+    fn summary(&self, filter: &UpdateFilter) -> StoreResult<Summary> {
+        let filter = UpdateFilter { acknowledged: None, ..filter.clone() };
+        self.read(|conn| {
+            // COUNT skips NULLs: a CASE without ELSE counts the pending updates.
+            let pending = || count(case_when(updates::acknowledged_at.is_null(), 1_i64.into_sql::<BigInt>()));
+            let tagged: Vec<(i64, i64, i64)> = filtered!(
+                image_tags::table
+                    .inner_join(updates::table.on(updates::image.eq(image_tags::image)))
+                    .group_by(image_tags::tag_id)
+                    .select((image_tags::tag_id, pending(), count_star()))
+                    .into_boxed(),
+                &filter
+            )
+            .load(conn)
+            .map_err(from_diesel)?;
+            let untagged = UpdateFilter { tag: Some(TagFilter::Untagged), ..filter.clone() };
+            let (untagged_pending, untagged_total): (i64, i64) =
+                filtered!(updates::table.select((pending(), count_star())).into_boxed(), &untagged)
+                    .first(conn)
+                    .map_err(from_diesel)?;
+            let by_tag = tagged.into_iter().map(|(id, pending, total)| (Some(id), pending, total)).chain([(
+                None,
+                untagged_pending,
+                untagged_total,
+            )]);
+            let by_host: Vec<(String, i64, i64)> = filtered!(
+                updates::table
+                    .group_by(updates::hostname)
+                    .select((updates::hostname, pending(), count_star()))
+                    .into_boxed(),
+                &filter
+            )
+            .load(conn)
+            .map_err(from_diesel)?;
+            let oldest = filtered!(
+                updates_with_tags!().select((UpdateRow::as_select(), (tags::id, tags::name).nullable())).into_boxed(),
+                &filter
+            )
+            .filter(updates::acknowledged_at.is_null())
+            .order((updates::last_seen_at.asc(), updates::id.asc()))
+            .first::<(UpdateRow, Option<(i64, String)>)>(conn)
+            .optional()
+            .map_err(from_diesel)?
+            .map(|(row, tag)| row.into_update(tag))
+            .transpose()?;
+            let names: HashMap<i64, (String, String)> = tags::table
+                .select((tags::id, (tags::name, tags::name_key)))
+                .load(conn)
+                .map_err(from_diesel)?
+                .into_iter()
+                .collect();
+            let tags = by_tag
+                .into_iter()
+                .map(|(id, pending, total)| {
+                    let tag = id.and_then(|id| {
+                        names.get(&id).map(|(name, key)| (TagRef { id, name: name.clone() }, key.clone()))
+                    });
+                    (tag, pending, total)
+                })
+                .collect();
+            Ok(Summary::from_counts(tags, by_host, oldest))
+        })
+    }
+
+    fn revision(&self) -> StoreResult<i64> {
+        self.with_conn(current_revision)
     }
 
     fn get_update(&self, id: i64) -> StoreResult<Update> {
@@ -332,25 +559,58 @@ impl Store for SqliteStore {
         self.write(|conn, changes| {
             let pending = updates::table.filter(updates::acknowledged_at.is_null()).into_boxed();
             let targets = match selector {
-                AckSelector::Ids(ids) => pending.filter(updates::id.eq_any(ids)),
+                // SQLite allows 32,766 bound values in one statement: larger lists go in chunks.
+                AckSelector::Ids(ids) => {
+                    let mut changed = Vec::new();
+                    for chunk in ids.chunks(MAX_BOUND_IDS) {
+                        changed.extend(acknowledge_where(conn, pending_ids(chunk), at)?);
+                    }
+                    return Ok(announce_acknowledged(changes, changed));
+                }
                 AckSelector::Tag(tag_id) => {
                     if !tag_exists(conn, *tag_id)? {
                         return Err(not_found("tag", *tag_id));
                     }
-                    let images = image_tags::table.filter(image_tags::tag_id.eq(*tag_id)).select(image_tags::image);
-                    pending.filter(updates::image.eq_any(images))
+                    filtered!(pending, &UpdateFilter { tag: Some(TagFilter::Id(*tag_id)), ..UpdateFilter::default() })
                 }
                 AckSelector::All => pending,
+                AckSelector::Filter(filter) => {
+                    filtered!(pending, &UpdateFilter { acknowledged: None, ..filter.clone() })
+                }
             };
-            let ids: Vec<i64> = targets.select(updates::id).load(conn).map_err(from_diesel)?;
-            let changed: Vec<i64> = diesel::update(updates::table.filter(updates::id.eq_any(&ids)))
-                .set(updates::acknowledged_at.eq(at.naive_utc()))
-                .returning(updates::id)
-                .load(conn)
-                .map_err(from_diesel)?;
+            let changed = acknowledge_where(conn, targets, at)?;
+            Ok(announce_acknowledged(changes, changed))
+        })
+    }
+
+    fn unacknowledge(&self, selector: &UnackSelector) -> StoreResult<u64> {
+        self.write(|conn, changes| {
+            let acknowledged = || updates::table.filter(updates::acknowledged_at.is_not_null());
+            let mut changed: Vec<i64> = Vec::new();
+            match selector {
+                UnackSelector::Ids(ids) => {
+                    for chunk in ids.chunks(MAX_BOUND_IDS) {
+                        changed.extend(
+                            diesel::update(acknowledged().filter(updates::id.eq_any(chunk)))
+                                .set(updates::acknowledged_at.eq(None::<chrono::NaiveDateTime>))
+                                .returning(updates::id)
+                                .load::<i64>(conn)
+                                .map_err(from_diesel)?,
+                        );
+                    }
+                }
+                UnackSelector::AcknowledgedAt(at) => {
+                    changed = diesel::update(acknowledged().filter(updates::acknowledged_at.eq(at.naive_utc())))
+                        .set(updates::acknowledged_at.eq(None::<chrono::NaiveDateTime>))
+                        .returning(updates::id)
+                        .load(conn)
+                        .map_err(from_diesel)?;
+                }
+            }
+            changed.sort_unstable();
             let count = changed.len() as u64;
             if !changed.is_empty() {
-                changes.push(Change::UpdatesAcknowledged { ids: changed });
+                changes.push(Change::UpdatesUnacknowledged { ids: changed });
             }
             Ok(count)
         })
@@ -482,6 +742,41 @@ impl Store for SqliteStore {
                 changes.push(Change::AssignmentChanged { image: image.to_owned(), tag_id: None });
             }
             Ok(deleted > 0)
+        })
+    }
+
+    fn set_image_tags(&self, images: &[String], tag_id: Option<i64>) -> StoreResult<u64> {
+        self.write(|conn, changes| {
+            if let Some(tag_id) = tag_id {
+                if !tag_exists(conn, tag_id)? {
+                    return Err(not_found("tag", tag_id));
+                }
+            }
+            let mut changed = 0;
+            for image in images {
+                let before: Option<i64> = image_tags::table
+                    .filter(image_tags::image.eq(image))
+                    .select(image_tags::tag_id)
+                    .first(conn)
+                    .optional()
+                    .map_err(from_diesel)?;
+                if before == tag_id {
+                    continue;
+                }
+                match tag_id {
+                    Some(tag_id) => diesel::insert_into(image_tags::table)
+                        .values((image_tags::image.eq(image), image_tags::tag_id.eq(tag_id)))
+                        .on_conflict(image_tags::image)
+                        .do_update()
+                        .set(image_tags::tag_id.eq(tag_id))
+                        .execute(conn),
+                    None => diesel::delete(image_tags::table.filter(image_tags::image.eq(image))).execute(conn),
+                }
+                .map_err(from_diesel)?;
+                changes.push(Change::AssignmentChanged { image: image.clone(), tag_id });
+                changed += 1;
+            }
+            Ok(changed)
         })
     }
 

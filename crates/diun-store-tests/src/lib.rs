@@ -70,6 +70,15 @@ macro_rules! conformance_suite {
             feed_reaches_every_subscription_once,
             feed_announces_one_creation_under_concurrency,
             feed_crosses_store_instances,
+            pages_are_bounded_and_ordered,
+            paging_sees_each_update_once_while_webhooks_arrive,
+            a_walk_keeps_its_order_and_shows_current_fields,
+            search_covers_host_and_workload_names,
+            summary_counts_by_tag_and_host,
+            every_write_advances_the_revision,
+            acknowledge_by_filter_and_undo_by_instant,
+            bulk_acknowledge_of_forty_thousand,
+            images_move_between_tags_in_bulk,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

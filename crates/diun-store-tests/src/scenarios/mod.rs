@@ -13,19 +13,22 @@ use diun_core::{
 
 use crate::Harness;
 
+mod paging;
+pub use paging::*;
+
 /// Makes a fresh store with the given options.
 pub type Make<'a> = &'a dyn Fn(StoreOptions) -> Box<dyn Harness>;
 
-fn fresh(make: Make<'_>) -> Box<dyn Harness> {
+pub(crate) fn fresh(make: Make<'_>) -> Box<dyn Harness> {
     make(StoreOptions::default())
 }
 
 /// A fixed instant plus `minutes`, so that orderings are deterministic.
-fn at(minutes: i64) -> DateTime<Utc> {
+pub(crate) fn at(minutes: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 0).unwrap() + Duration::minutes(minutes)
 }
 
-fn notification(host: &str, image: &str, digest: &str) -> Notification {
+pub(crate) fn notification(host: &str, image: &str, digest: &str) -> Notification {
     let body = format!(
         r#"{{"diun_version":"4.33.0","hostname":"{host}","status":"update","provider":"docker",
             "image":"{image}","hub_link":"https://hub.example/{image}","mime_type":"application/vnd.oci.image.index.v1+json",
@@ -35,7 +38,7 @@ fn notification(host: &str, image: &str, digest: &str) -> Notification {
     Notification::from_json(body.as_bytes()).expect("the test body is valid")
 }
 
-fn record(store: &dyn Store, host: &str, image: &str, digest: &str, minute: i64) -> Update {
+pub(crate) fn record(store: &dyn Store, host: &str, image: &str, digest: &str, minute: i64) -> Update {
     store.record_notification(&notification(host, image, digest), at(minute)).expect("record")
 }
 
@@ -43,11 +46,11 @@ fn ids(updates: &[Update]) -> Vec<i64> {
     updates.iter().map(|u| u.id).collect()
 }
 
-fn list(store: &dyn Store, filter: UpdateFilter) -> Vec<i64> {
-    ids(&store.list_updates(&filter).expect("list"))
+pub(crate) fn list(store: &dyn Store, filter: UpdateFilter) -> Vec<i64> {
+    ids(&diun_core::page::all_updates(store, &filter).expect("list"))
 }
 
-fn tag(store: &dyn Store, name: &str) -> i64 {
+pub(crate) fn tag(store: &dyn Store, name: &str) -> i64 {
     store.create_tag(&TagName::parse(name).unwrap(), at(0)).expect("create tag").id
 }
 
@@ -91,7 +94,7 @@ pub fn same_digest_keeps_acknowledgment(make: Make<'_>) {
     assert_eq!(again.acknowledged_at, Some(at(2)));
     assert_eq!(again.event_count, 2);
     assert_eq!((again.first_seen_at, again.last_seen_at), (at(1), at(3)));
-    assert_eq!(store.list_updates(&UpdateFilter::default()).unwrap().len(), 1);
+    assert_eq!(diun_core::page::all_updates(store, &UpdateFilter::default()).unwrap().len(), 1);
 }
 
 /// A new digest takes the new fields and makes the update pending again.
@@ -446,7 +449,7 @@ pub fn concurrent_upserts_of_one_image(make: Make<'_>) {
             scope.spawn(move || record(store, "nas", "nginx:1.27", "sha256:same", i as i64));
         }
     });
-    let all = store.list_updates(&UpdateFilter::default()).unwrap();
+    let all = diun_core::page::all_updates(store, &UpdateFilter::default()).unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].event_count, THREADS as i64);
     assert_eq!(store.list_events(all[0].id).unwrap().len(), THREADS);
@@ -461,7 +464,7 @@ pub fn concurrent_upserts_of_distinct_images(make: Make<'_>) {
             scope.spawn(move || record(store, "nas", &format!("image-{i}"), "sha256:1", i as i64));
         }
     });
-    let all = store.list_updates(&UpdateFilter::default()).unwrap();
+    let all = diun_core::page::all_updates(store, &UpdateFilter::default()).unwrap();
     assert_eq!(all.len(), THREADS);
     assert!(all.iter().all(|u| u.event_count == 1));
 }

@@ -1,0 +1,309 @@
+//! Pages, summaries, search, revisions and bulk changes: what a dashboard
+//! over a large fleet relies on.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use diun_core::{
+    page, AckSelector, Notification, PageRequest, Store, TagFilter, UnackSelector, UpdateFilter, UpdatePage,
+};
+
+use super::{at, fresh, list, notification, record, tag, Make};
+
+fn page_of(store: &dyn Store, filter: &UpdateFilter, request: &PageRequest) -> UpdatePage {
+    store.list_updates(filter, request).expect("list a page")
+}
+
+/// Pages hold at most `limit` updates in order; the last page says so.
+pub fn pages_are_bounded_and_ordered(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    // Equal last_seen_at for some: ties go by id, descending.
+    let ids: Vec<i64> = (0..10).map(|i| record(store, "nas", &format!("img-{i}"), "sha256:1", i / 2).id).collect();
+    let mut expected = ids.clone();
+    expected.sort_by_key(|id| {
+        let i = ids.iter().position(|x| x == id).unwrap() as i64;
+        (std::cmp::Reverse(i / 2), std::cmp::Reverse(*id))
+    });
+    let filter = UpdateFilter::default();
+    let mut request = PageRequest::first(4).unwrap();
+    let mut seen = Vec::new();
+    let mut sizes = Vec::new();
+    loop {
+        let page = page_of(store, &filter, &request);
+        sizes.push(page.updates.len());
+        seen.extend(page.updates.iter().map(|u| u.id));
+        match page.next {
+            Some(next) => request = PageRequest::after(4, next).unwrap(),
+            None => break,
+        }
+    }
+    assert_eq!(sizes, [4, 4, 2]);
+    assert_eq!(seen, expected);
+    // Exactly a page's worth: no empty page after it.
+    let all = page_of(store, &filter, &PageRequest::first(10).unwrap());
+    assert_eq!((all.updates.len(), all.next), (10, None));
+    assert_eq!(
+        page_of(store, &UpdateFilter { host: Some("none".into()), ..filter }, &PageRequest::default()).updates.len(),
+        0
+    );
+}
+
+/// A small deterministic random source, so that a failure replays.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n
+    }
+}
+
+/// Paging through the table while another thread records new images and
+/// re-notifies known ones (same and new digests) sees every update that
+/// existed at the first page exactly once, in the order of that moment.
+pub fn paging_sees_each_update_once_while_webhooks_arrive(make: Make<'_>) {
+    const EXISTING: i64 = 120;
+    for seed in [1_u64, 7, 42] {
+        let h = fresh(make);
+        let store = h.store();
+        let before: Vec<i64> = (0..EXISTING)
+            .map(|i| record(store, &format!("host-{}", i % 3), &format!("img-{i}"), "sha256:0", i).id)
+            .collect();
+        let (started, done) = (AtomicBool::new(false), AtomicBool::new(false));
+        let walked = std::thread::scope(|scope| {
+            scope.spawn(|| {
+                // From the first page on, so that the walk's order is the order of creation.
+                while !started.load(Ordering::Relaxed) {
+                    std::thread::yield_now();
+                }
+                let mut random = Lcg(seed);
+                let mut minute = EXISTING;
+                while !done.load(Ordering::Relaxed) {
+                    minute += 1;
+                    let i = random.below(EXISTING as u64 + 40);
+                    let digest = if random.below(2) == 0 { "sha256:0".to_owned() } else { format!("sha256:{minute}") };
+                    let n = notification(&format!("host-{}", i % 3), &format!("img-{i}"), &digest);
+                    store.record_notification(&n, at(minute)).expect("record while paging");
+                }
+            });
+            let filter = UpdateFilter::default();
+            let mut request = PageRequest::first(1 + (seed % 9) as u32).unwrap();
+            let mut walked = Vec::new();
+            loop {
+                let page = page_of(store, &filter, &request);
+                walked.extend(page.updates.iter().map(|u| u.id));
+                started.store(true, Ordering::Relaxed);
+                std::thread::yield_now();
+                match page.next {
+                    Some(next) => request = PageRequest::after(request.limit(), next).unwrap(),
+                    None => break,
+                }
+            }
+            done.store(true, Ordering::Relaxed);
+            walked
+        });
+        // Every update that existed throughout, once, newest first as of the start.
+        let mut expected = before.clone();
+        expected.reverse();
+        let existing: Vec<i64> = walked.iter().copied().filter(|id| before.contains(id)).collect();
+        assert_eq!(existing, expected, "seed {seed}");
+        let mut unique = walked.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), walked.len(), "seed {seed}: an update came twice");
+    }
+}
+
+/// A walk started before a re-notification keeps the update where it stood,
+/// with its current fields.
+pub fn a_walk_keeps_its_order_and_shows_current_fields(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let old = record(store, "nas", "old", "sha256:1", 1);
+    let newer = record(store, "nas", "newer", "sha256:1", 2);
+    let filter = UpdateFilter::default();
+    let first = page_of(store, &filter, &PageRequest::first(1).unwrap());
+    assert_eq!(first.updates[0].id, newer.id);
+    let made_later = record(store, "nas", "later", "sha256:1", 3);
+    record(store, "nas", "old", "sha256:2", 4);
+    let second = page_of(store, &filter, &PageRequest::after(5, first.next.unwrap()).unwrap());
+    assert_eq!(second.updates.iter().map(|u| u.id).collect::<Vec<_>>(), [old.id]);
+    assert_eq!(second.updates[0].digest, "sha256:2");
+    assert_eq!(second.next, None);
+    // A new walk sees the present order.
+    assert_eq!(list(store, filter), [old.id, made_later.id, newer.id]);
+}
+
+/// Search looks into the image, the host and the workload names, ignoring
+/// case alike on every backend, every word having to match.
+pub fn search_covers_host_and_workload_names(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let body = |host: &str, image: &str, metadata: &str| {
+        Notification::from_json(
+            format!(r#"{{"hostname":"{host}","image":"{image}","digest":"sha256:1","metadata":{metadata}}}"#)
+                .as_bytes(),
+        )
+        .unwrap()
+    };
+    let docker = store.record_notification(&body("NAS", "nginx:1.27", r#"{"ctn_names":"/Proxy,web"}"#), at(1)).unwrap();
+    let pod = store
+        .record_notification(&body("k8s", "jellyfin:10", r#"{"pod_namespace":"Media","pod_name":"jf-0"}"#), at(2))
+        .unwrap();
+    let accented = store.record_notification(&body("Café", "redis:7", r#"{"ctn_name":"ÉTÉ"}"#), at(3)).unwrap();
+    let query = |q: &str| list(store, UpdateFilter { query: Some(q.into()), ..Default::default() });
+    assert_eq!(query("proxy"), [docker.id]);
+    assert_eq!(query("nas nginx"), [docker.id]);
+    assert_eq!(query("nas jellyfin"), Vec::<i64>::new());
+    assert_eq!(query("media/JF"), [pod.id]);
+    assert_eq!(query("CAFÉ"), [accented.id]);
+    assert_eq!(query("été"), [accented.id]);
+    assert_eq!(query("_"), Vec::<i64>::new());
+}
+
+/// The summary counts pending and acknowledged updates per tag and host,
+/// and names the oldest pending one, under the same filters as the list.
+pub fn summary_counts_by_tag_and_host(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let empty = store.summary(&UpdateFilter::default()).unwrap();
+    assert_eq!((empty.total, empty.oldest_pending, empty.tags.len()), (0, None, 0));
+    let media = tag(store, "Media");
+    let infra = tag(store, "apps");
+    let a = record(store, "nas", "jellyfin", "sha256:1", 5);
+    let b = record(store, "pi", "jellyfin", "sha256:1", 3);
+    let c = record(store, "nas", "traefik", "sha256:1", 1);
+    record(store, "pi", "other", "sha256:1", 4);
+    store.assign_tag("jellyfin", media).unwrap();
+    store.assign_tag("traefik", infra).unwrap();
+    store.set_acknowledged(c.id, true, at(6)).unwrap();
+    let summary = store.summary(&UpdateFilter::default()).unwrap();
+    assert_eq!((summary.pending, summary.acknowledged, summary.total), (3, 1, 4));
+    assert_eq!(summary.oldest_pending.as_ref().map(|u| u.id), Some(b.id));
+    let tags: Vec<(Option<&str>, i64, i64)> =
+        summary.tags.iter().map(|t| (t.tag.as_ref().map(|t| t.name.as_str()), t.pending, t.acknowledged)).collect();
+    assert_eq!(tags, [(Some("apps"), 0, 1), (Some("Media"), 2, 0), (None, 1, 0)]);
+    let hosts: Vec<(&str, i64, i64)> =
+        summary.hosts.iter().map(|h| (h.hostname.as_str(), h.pending, h.acknowledged)).collect();
+    assert_eq!(hosts, [("nas", 1, 1), ("pi", 2, 0)]);
+    // Filters narrow every count; `acknowledged` is ignored.
+    let nas = store
+        .summary(&UpdateFilter { host: Some("nas".into()), acknowledged: Some(true), ..Default::default() })
+        .unwrap();
+    assert_eq!((nas.pending, nas.acknowledged, nas.oldest_pending.map(|u| u.id)), (1, 1, Some(a.id)));
+    let untagged = store.summary(&UpdateFilter { tag: Some(TagFilter::Untagged), ..Default::default() }).unwrap();
+    assert_eq!((untagged.total, untagged.tags.len()), (1, 1));
+    let searched = store.summary(&UpdateFilter { query: Some("JELLY".into()), ..Default::default() }).unwrap();
+    assert_eq!((searched.total, searched.hosts.len()), (2, 2));
+}
+
+/// Every kind of write advances the revision; reads and no-ops do not.
+pub fn every_write_advances_the_revision(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let mut last = store.revision().unwrap();
+    let mut advanced = |what: &str, store: &dyn Store| {
+        let now = store.revision().unwrap();
+        assert!(now > last, "{what} did not advance the revision ({last} → {now})");
+        last = now;
+    };
+    let a = record(store, "nas", "a", "sha256:1", 1);
+    advanced("a new update", store);
+    record(store, "nas", "a", "sha256:1", 2);
+    advanced("a re-sent notification", store);
+    store.set_acknowledged(a.id, true, at(3)).unwrap();
+    advanced("an acknowledgment", store);
+    store.unacknowledge(&UnackSelector::Ids(vec![a.id])).unwrap();
+    advanced("an undo", store);
+    store.acknowledge(&AckSelector::All, at(4)).unwrap();
+    advanced("a bulk acknowledgment", store);
+    let media = tag(store, "media");
+    advanced("a new tag", store);
+    store.rename_tag(media, &diun_core::TagName::parse("films").unwrap()).unwrap();
+    advanced("a rename", store);
+    store.assign_tag("a", media).unwrap();
+    advanced("an assignment", store);
+    store.set_image_tags(&["a".to_owned()], None).unwrap();
+    advanced("a bulk unassignment", store);
+    store.delete_tag(media).unwrap();
+    advanced("a deleted tag", store);
+    assert_eq!(store.delete_acknowledged_before(at(10)).unwrap(), 1);
+    advanced("retention", store);
+    let b = record(store, "nas", "b", "sha256:1", 5);
+    store.delete_update(b.id).unwrap();
+    advanced("a deletion", store);
+    // Nothing to change: the revision stays, so clients keep their copies.
+    store.acknowledge(&AckSelector::All, at(6)).unwrap();
+    store.summary(&UpdateFilter::default()).unwrap();
+    assert_eq!(store.revision().unwrap(), last);
+}
+
+/// A bulk acknowledgment by filter changes only what matches, and its
+/// instant undoes it; ids undo too.
+pub fn acknowledge_by_filter_and_undo_by_instant(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let a = record(store, "nas", "nginx", "sha256:1", 1);
+    let b = record(store, "pi", "nginx", "sha256:1", 2);
+    let c = record(store, "nas", "redis", "sha256:1", 3);
+    let earlier = store.acknowledge(&AckSelector::Ids(vec![c.id]), at(4)).unwrap();
+    assert_eq!(earlier, 1);
+    let selector = AckSelector::Filter(UpdateFilter { query: Some("nginx".into()), ..Default::default() });
+    assert_eq!(store.acknowledge(&selector, at(5)).unwrap(), 2);
+    let pending = UpdateFilter { acknowledged: Some(false), ..Default::default() };
+    assert!(list(store, pending.clone()).is_empty());
+    assert_eq!(store.unacknowledge(&UnackSelector::AcknowledgedAt(at(5))).unwrap(), 2);
+    assert_eq!(list(store, pending.clone()), [b.id, a.id]);
+    assert!(store.get_update(c.id).unwrap().acknowledged_at.is_some(), "another acknowledgment stays");
+    assert_eq!(store.unacknowledge(&UnackSelector::Ids(vec![c.id, a.id, 999])).unwrap(), 1);
+    assert_eq!(list(store, pending), [c.id, b.id, a.id]);
+}
+
+/// Acknowledging 40,000 pending updates at once works, by ids and by filter.
+pub fn bulk_acknowledge_of_forty_thousand(make: Make<'_>) {
+    const COUNT: i64 = 40_000;
+    let h = fresh(make);
+    let store = h.store();
+    let threads = 4;
+    let ids: Vec<i64> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    (t..COUNT)
+                        .step_by(threads as usize)
+                        .map(|i| record(store, "nas", &format!("img-{i}"), "sha256:1", i).id)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+    });
+    assert_eq!(store.acknowledge(&AckSelector::Ids(ids), at(COUNT + 1)).unwrap(), COUNT as u64);
+    assert_eq!(store.unacknowledge(&UnackSelector::AcknowledgedAt(at(COUNT + 1))).unwrap(), COUNT as u64);
+    let all = AckSelector::Filter(UpdateFilter { host: Some("nas".into()), ..Default::default() });
+    assert_eq!(store.acknowledge(&all, at(COUNT + 2)).unwrap(), COUNT as u64);
+    assert_eq!(store.summary(&UpdateFilter::default()).unwrap().acknowledged, COUNT);
+}
+
+/// Several images move to a tag, or out of it, in one call.
+pub fn images_move_between_tags_in_bulk(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let media = tag(store, "media");
+    for (i, image) in ["a", "b", "c"].iter().enumerate() {
+        record(store, "nas", image, "sha256:1", i as i64);
+    }
+    store.assign_tag("a", media).unwrap();
+    let images = ["a", "b", "c"].map(String::from);
+    assert_eq!(store.set_image_tags(&images, Some(media)).unwrap(), 2);
+    let by_tag: BTreeMap<String, Option<i64>> = page::all_updates(store, &UpdateFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.image, u.tag.map(|t| t.id)))
+        .collect();
+    assert!(by_tag.values().all(|t| *t == Some(media)), "{by_tag:?}");
+    assert_eq!(store.set_image_tags(&images[..2], None).unwrap(), 2);
+    assert_eq!(list(store, UpdateFilter { tag: Some(TagFilter::Id(media)), ..Default::default() }).len(), 1);
+    assert!(matches!(store.set_image_tags(&images, Some(424_242)), Err(diun_core::StoreError::NotFound(_))));
+}
