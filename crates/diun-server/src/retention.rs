@@ -51,8 +51,11 @@ mod tests {
             ids.push(update.id);
         }
         assert_eq!(run_once(&store, 7, now).unwrap(), 1);
-        let left: Vec<String> =
-            store.list_updates(&UpdateFilter::default()).unwrap().into_iter().map(|u| u.image).collect();
+        let left: Vec<String> = diun_core::page::all_updates(&store, &UpdateFilter::default())
+            .unwrap()
+            .into_iter()
+            .map(|u| u.image)
+            .collect();
         assert_eq!(left.len(), 2);
         assert!(!left.contains(&"old".to_owned()));
     }

@@ -21,8 +21,10 @@ fn table() -> RouteTable {
         .add(Method::GET, "/api/docs", docs::docs_redirect)
         .add(Method::GET, DOCS_FILES, docs::docs_file)
         .add(Method::GET, "/api/updates", updates::list)
-        // Before `/api/updates/{id}`, which would otherwise take "acknowledge" as an id.
+        // Before `/api/updates/{id}`, which would otherwise take these names as ids.
+        .add(Method::GET, "/api/updates/summary", updates::summary)
         .add(Method::POST, "/api/updates/acknowledge", updates::acknowledge)
+        .add(Method::POST, "/api/updates/unacknowledge", updates::unacknowledge)
         .add(Method::GET, "/api/updates/{id}", updates::get)
         .add(Method::PATCH, "/api/updates/{id}", updates::patch)
         .add(Method::DELETE, "/api/updates/{id}", updates::delete)

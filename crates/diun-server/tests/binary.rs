@@ -81,6 +81,7 @@ mod on_sqlite {
 
         let server = Server::start(database, &[]);
         let (_, listed) = call("GET", &server.url("/api/updates"), None);
+        let listed = &listed["updates"];
         assert_eq!(listed.as_array().unwrap().len(), 1);
         assert_eq!(listed[0]["image"], "127.0.0.1:5000/test/app:latest");
         assert_eq!(listed[0]["id"], stored["id"]);

@@ -16,7 +16,7 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
-    send(app, get("/api/updates")).await.1.as_array().expect("a list").len()
+    send(app, get("/api/updates")).await.1["updates"].as_array().expect("a list").len()
 }
 
 async fn every_sample_is_accepted_by_post_and_get(s: TestStore) {
@@ -134,22 +134,22 @@ async fn list_filters_combine(s: TestStore) {
     let images = |body: Value| -> Vec<String> {
         body.as_array().unwrap().iter().map(|u| u["image"].as_str().unwrap().to_owned()).collect()
     };
-    let (_, vm) = send(&app, get("/api/updates?host=vm")).await;
+    let vm = send(&app, get("/api/updates?host=vm")).await.1["updates"].clone();
     assert_eq!(images(vm).len(), 3);
-    let (_, q) = send(&app, get("/api/updates?q=PROMETHEUS")).await;
+    let q = send(&app, get("/api/updates?q=PROMETHEUS")).await.1["updates"].clone();
     assert_eq!(images(q), ["quay.io/prometheus/prometheus:v3.1.0"]);
-    let (_, tagged) = send(&app, get(&format!("/api/updates?tag={tag_id}"))).await;
+    let tagged = send(&app, get(&format!("/api/updates?tag={tag_id}"))).await.1["updates"].clone();
     assert_eq!(images(tagged.clone()), ["docker.io/library/nginx:1.27"]);
     assert_eq!(tagged[0]["tag"], json!({"id": tag_id, "name": "web"}));
-    let (_, untagged) = send(&app, get("/api/updates?tag=none")).await;
+    let untagged = send(&app, get("/api/updates?tag=none")).await.1["updates"].clone();
     assert_eq!(images(untagged).len(), samples().len() - 1);
-    let nginx_id = send(&app, get("/api/updates?q=nginx")).await.1[0]["id"].as_i64().unwrap();
+    let nginx_id = send(&app, get("/api/updates?q=nginx")).await.1["updates"][0]["id"].as_i64().unwrap();
     send(&app, with_json(Method::PATCH, &format!("/api/updates/{nginx_id}"), json!({"acknowledged": true}))).await;
-    let (_, acked) = send(&app, get("/api/updates?acknowledged=true")).await;
+    let acked = send(&app, get("/api/updates?acknowledged=true")).await.1["updates"].clone();
     assert_eq!(images(acked), ["docker.io/library/nginx:1.27"]);
-    let (_, pending) = send(&app, get("/api/updates?acknowledged=false&host=nas")).await;
+    let pending = send(&app, get("/api/updates?acknowledged=false&host=nas")).await.1["updates"].clone();
     assert!(images(pending).is_empty());
-    let (_, all) = send(&app, get("/api/updates")).await;
+    let all = send(&app, get("/api/updates")).await.1["updates"].clone();
     let seen: Vec<chrono::DateTime<chrono::Utc>> =
         all.as_array().unwrap().iter().map(|u| u["last_seen_at"].as_str().unwrap().parse().unwrap()).collect();
     assert!(seen.windows(2).all(|w| w[0] >= w[1]), "newest first: {seen:?}");
@@ -210,12 +210,14 @@ async fn bulk_acknowledge_by_ids_tag_and_all(s: TestStore) {
     send(&app, with_json(Method::PUT, "/api/tag-assignments", assign)).await;
 
     let ack = |body: Value| with_json(Method::POST, "/api/updates/acknowledge", body);
-    assert_eq!(send(&app, ack(json!({"ids": [ids[1], ids[2]]}))).await, (StatusCode::OK, json!({"acknowledged": 2})));
-    assert_eq!(send(&app, ack(json!({"ids": [ids[1]]}))).await.1, json!({"acknowledged": 0}));
-    assert_eq!(send(&app, ack(json!({"tag_id": tag["id"]}))).await.1, json!({"acknowledged": 1}));
+    let (status, first) = send(&app, ack(json!({"ids": [ids[1], ids[2]]}))).await;
+    assert_eq!((status, &first["acknowledged"]), (StatusCode::OK, &json!(2)));
+    assert!(first["acknowledged_at"].as_str().is_some_and(|at| at.ends_with('Z')), "{first}");
+    assert_eq!(send(&app, ack(json!({"ids": [ids[1]]}))).await.1["acknowledged"], json!(0));
+    assert_eq!(send(&app, ack(json!({"tag_id": tag["id"]}))).await.1["acknowledged"], json!(1));
     let rest = samples().len() as i64 - 3;
-    assert_eq!(send(&app, ack(json!({"all": true}))).await.1, json!({"acknowledged": rest}));
-    assert_eq!(send(&app, get("/api/updates?acknowledged=false")).await.1, json!([]));
+    assert_eq!(send(&app, ack(json!({"all": true}))).await.1["acknowledged"], json!(rest));
+    assert_eq!(send(&app, get("/api/updates?acknowledged=false")).await.1["updates"], json!([]));
 
     for bad in [json!({}), json!({"ids": [1], "all": true}), json!({"all": false}), json!({"ids": "1"})] {
         let answer = send(&app, ack(bad.clone())).await;
@@ -266,18 +268,18 @@ async fn tags_and_assignments(s: TestStore) {
     assert_error(&send(&app, blank).await, StatusCode::BAD_REQUEST, "missing_field");
     let (_, tags) = send(&app, get("/api/tags")).await;
     assert_eq!(tags.as_array().unwrap().iter().map(|t| t["image_count"].as_i64().unwrap()).collect::<Vec<_>>(), [0, 1]);
-    assert_eq!(send(&app, get("/api/updates")).await.1[0]["tag"]["id"], json!(id));
+    assert_eq!(send(&app, get("/api/updates")).await.1["updates"][0]["tag"]["id"], json!(id));
 
     let unassign = with_json(Method::DELETE, "/api/tag-assignments", json!({"image": "docker.io/library/nginx:1.27"}));
     assert_eq!(send(&app, unassign).await.0, StatusCode::NO_CONTENT);
-    assert_eq!(send(&app, get("/api/updates")).await.1[0]["tag"], Value::Null);
+    assert_eq!(send(&app, get("/api/updates")).await.1["updates"][0]["tag"], Value::Null);
 
     send(&app, assign(json!(other["id"]))).await;
     let path = format!("/api/tags/{}", other["id"]);
     assert_eq!(send(&app, TestRequest::delete().uri(&path)).await.0, StatusCode::NO_CONTENT);
     assert_error(&send(&app, TestRequest::delete().uri(&path)).await, StatusCode::NOT_FOUND, "not_found");
     assert_eq!(
-        send(&app, get("/api/updates")).await.1[0]["tag"],
+        send(&app, get("/api/updates")).await.1["updates"][0]["tag"],
         Value::Null,
         "deleting a tag removes its assignments"
     );
@@ -310,7 +312,7 @@ async fn health_info_and_unknown_routes(s: TestStore) {
 async fn everything_moves_under_the_base_path(s: TestStore) {
     let app = app!(s, base: "/diun");
     assert_eq!(send(&app, post("/diun/webhook", sample("docker.json"))).await.0, StatusCode::OK);
-    assert_eq!(send(&app, get("/diun/api/updates")).await.1.as_array().unwrap().len(), 1);
+    assert_eq!(send(&app, get("/diun/api/updates")).await.1["updates"].as_array().unwrap().len(), 1);
     assert_error(&send(&app, get("/api/updates")).await, StatusCode::NOT_FOUND, "not_found");
     assert_error(&send(&app, post("/webhook", sample("docker.json"))).await, StatusCode::NOT_FOUND, "not_found");
 }

@@ -3,6 +3,7 @@
 
 pub mod docs;
 pub mod health;
+mod representation;
 pub mod tags;
 pub mod updates;
 pub mod webhook;

@@ -1,11 +1,12 @@
 //! `/api/tags` and `/api/tag-assignments`: user-made groups of images.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use diun_core::{image_reference, Tag, TagName, TagRef};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
+use crate::handlers::representation::cached_json;
 use crate::handlers::{no_content, now};
 use crate::state::AppState;
 use crate::store_call::call_store;
@@ -36,11 +37,12 @@ fn tag_name(body: &TagBody) -> Result<TagName, ApiError> {
     tag = "tags",
     responses(
         (status = 200, description = "Every tag by name, with its image count", body = Vec<Tag>),
+        (status = 304, description = "Nothing changed since the `ETag` given in `If-None-Match`"),
         (status = 503, response = crate::openapi::Unavailable),
     )
 )]
-pub async fn list(state: web::Data<AppState>) -> Result<web::Json<Vec<Tag>>, ApiError> {
-    Ok(web::Json(call_store(&state.store, "list_tags", |store| store.list_tags()).await?))
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    cached_json::<Vec<Tag>, _>(&req, &state.store, "list_tags", |store| store.list_tags()).await
 }
 
 /// `POST /api/tags`: 201 with the tag.
@@ -112,33 +114,73 @@ pub async fn delete(state: web::Data<AppState>, id: web::Path<i64>) -> Result<Ht
     Ok(no_content())
 }
 
-/// The body of `PUT /api/tag-assignments`.
+/// The body of `PUT /api/tag-assignments`: one `image`, or up to 1000 `images`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
     /// The image reference, as in the webhook.
     #[schema(example = "docker.io/library/nginx:1.27")]
-    image: String,
+    image: Option<String>,
+    /// Several image references, moved together in one transaction.
+    images: Option<Vec<String>>,
     /// The tag to put it under.
     tag_id: i64,
 }
 
-/// The body of `DELETE /api/tag-assignments`.
+/// The body of `DELETE /api/tag-assignments`: one `image`, or up to 1000 `images`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnassignBody {
     /// The image reference, as in the webhook.
     #[schema(example = "docker.io/library/nginx:1.27")]
-    image: String,
+    image: Option<String>,
+    /// Several image references, taken out of their tags together.
+    images: Option<Vec<String>>,
 }
 
-/// The answer of an assignment.
+/// The answer of an assignment of one `image`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Assignment {
     /// The image reference.
     pub image: String,
     /// The tag it now carries.
     pub tag: TagRef,
+}
+
+/// The answer of an assignment of several `images`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Assignments {
+    /// How many of the images changed tag (the others had it already).
+    pub changed: u64,
+    /// The tag they now carry.
+    pub tag: TagRef,
+}
+
+/// The most images one bulk assignment takes.
+const MAX_IMAGES: usize = 1000;
+
+/// Either one image (`Ok(Err(image))`) or several, each checked like the webhook's.
+fn one_or_many(image: Option<String>, images: Option<Vec<String>>) -> Result<Result<Vec<String>, String>, ApiError> {
+    match (image, images) {
+        (Some(image), None) => Ok(Err(image_ref(&image)?)),
+        (None, Some(images)) if images.len() > MAX_IMAGES => Err(ApiError::BadRequest {
+            code: "invalid_field",
+            message: format!("`images` holds at most {MAX_IMAGES} image references, not {}", images.len()),
+            field: Some("images".into()),
+        }),
+        (None, Some(images)) => Ok(Ok(images
+            .iter()
+            .map(|image| {
+                image_ref(image).map_err(|err| match err {
+                    ApiError::BadRequest { code, message, .. } => {
+                        ApiError::BadRequest { code, message, field: Some("images".into()) }
+                    }
+                    other => other,
+                })
+            })
+            .collect::<Result<_, _>>()?)),
+        _ => Err(ApiError::bad_request("invalid_request", "give exactly one of `image` or `images`")),
+    }
 }
 
 /// An image reference as the webhook would accept it.
@@ -155,22 +197,33 @@ fn image_ref(raw: &str) -> Result<String, ApiError> {
     tag = "tags",
     request_body = AssignBody,
     responses(
-        (status = 200, description = "The image and the tag it now carries", body = Assignment),
+        (status = 200, description = "The image and the tag it now carries (for `images`: how many changed, and the tag)", body = Assignment),
         (status = 400, response = crate::openapi::BadRequest),
         (status = 404, response = crate::openapi::NotFound),
         (status = 413, response = crate::openapi::PayloadTooLarge),
         (status = 503, response = crate::openapi::Unavailable),
     )
 )]
-pub async fn assign(
-    state: web::Data<AppState>,
-    body: web::Json<AssignBody>,
-) -> Result<web::Json<Assignment>, ApiError> {
-    let AssignBody { image, tag_id } = body.into_inner();
-    let image = image_ref(&image)?;
-    let stored = image.clone();
-    let tag = call_store(&state.store, "assign_tag", move |store| store.assign_tag(&stored, tag_id)).await?;
-    Ok(web::Json(Assignment { image, tag }))
+pub async fn assign(state: web::Data<AppState>, body: web::Json<AssignBody>) -> Result<HttpResponse, ApiError> {
+    let AssignBody { image, images, tag_id } = body.into_inner();
+    match one_or_many(image, images)? {
+        Err(image) => {
+            let stored = image.clone();
+            let tag = call_store(&state.store, "assign_tag", move |store| store.assign_tag(&stored, tag_id)).await?;
+            Ok(HttpResponse::Ok().json(Assignment { image, tag }))
+        }
+        Ok(images) => {
+            let (changed, tag) = call_store(&state.store, "set_image_tags", move |store| {
+                let changed = store.set_image_tags(&images, Some(tag_id))?;
+                let tag = store.list_tags()?.into_iter().find(|tag| tag.id == tag_id);
+                Ok((changed, tag))
+            })
+            .await?;
+            // Deleted in between: the images went with it.
+            let tag = tag.ok_or_else(|| ApiError::NotFound(format!("tag {tag_id} was not found")))?;
+            Ok(HttpResponse::Ok().json(Assignments { changed, tag: TagRef { id: tag.id, name: tag.name } }))
+        }
+    }
 }
 
 /// `DELETE /api/tag-assignments`: the image loses its tag (204 even if it had none).
@@ -189,7 +242,12 @@ pub async fn assign(
     )
 )]
 pub async fn unassign(state: web::Data<AppState>, body: web::Json<UnassignBody>) -> Result<HttpResponse, ApiError> {
-    let image = image_ref(&body.image)?;
-    call_store(&state.store, "unassign_tag", move |store| store.unassign_tag(&image)).await?;
+    let UnassignBody { image, images } = body.into_inner();
+    match one_or_many(image, images)? {
+        Err(image) => call_store(&state.store, "unassign_tag", move |store| store.unassign_tag(&image)).await.map(drop),
+        Ok(images) => {
+            call_store(&state.store, "set_image_tags", move |store| store.set_image_tags(&images, None)).await.map(drop)
+        }
+    }?;
     Ok(no_content())
 }

@@ -1,45 +1,116 @@
 //! `/api/updates`: list, read, acknowledge and delete updates.
 
-use actix_web::{web, HttpResponse};
-use diun_core::{AckSelector, TagFilter, Update, UpdateEvent, UpdateFilter};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use diun_core::page::cursor;
+use diun_core::{
+    AckSelector, PageRequest, Summary, TagFilter, UnackSelector, Update, UpdateEvent, UpdateFilter, DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
+use crate::handlers::representation::cached_json;
 use crate::handlers::{no_content, now};
 use crate::state::AppState;
 use crate::store_call::call_store;
 
-/// The query string of `GET /api/updates`.
+/// The query string of `GET /api/updates`. Values are read as text and
+/// checked here, so that every error names its parameter.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// `false`: pending updates only; `true`: acknowledged ones only.
-    acknowledged: Option<bool>,
+    #[param(value_type = Option<bool>)]
+    acknowledged: Option<String>,
     /// A tag id: the updates whose image carries it; `none`: untagged images.
     #[param(example = "none")]
     tag: Option<String>,
     /// Only updates from this Diun host (exact match).
     host: Option<String>,
-    /// Only images containing this text, ignoring case.
+    /// Free text: every word must appear, ignoring case, in the image, the
+    /// host, or a container, service, pod, job or task name.
+    q: Option<String>,
+    /// How many updates the page holds: 1 to 1000, 100 when absent.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    limit: Option<String>,
+    /// The `next_cursor` of the previous page, asked with the same filters.
+    cursor: Option<String>,
+}
+
+/// The query string of `GET /api/updates/summary`: the filters of the list, but status.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryQuery {
+    /// A tag id: the updates whose image carries it; `none`: untagged images.
+    #[param(example = "none")]
+    tag: Option<String>,
+    /// Only updates from this Diun host (exact match).
+    host: Option<String>,
+    /// Free text, as in the list.
     q: Option<String>,
 }
 
+fn bad_query(field: &str, message: String) -> ApiError {
+    ApiError::BadRequest { code: "invalid_query", message, field: Some(field.into()) }
+}
+
+/// The filter the query parameters describe; blank values mean "any".
+fn filter_of(
+    acknowledged: Option<&str>,
+    tag: Option<&str>,
+    host: Option<String>,
+    q: Option<String>,
+) -> Result<UpdateFilter, ApiError> {
+    let acknowledged = match acknowledged.map(str::trim) {
+        None | Some("") => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(other) => {
+            return Err(bad_query("acknowledged", format!("`acknowledged` must be true or false, not {other:?}")))
+        }
+    };
+    let tag = match tag.map(str::trim) {
+        None | Some("") => None,
+        Some("none") => Some(TagFilter::Untagged),
+        Some(id) => Some(TagFilter::Id(
+            id.parse().map_err(|_| bad_query("tag", format!("`tag` must be a tag id or \"none\", not {id:?}")))?,
+        )),
+    };
+    let non_empty = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    Ok(UpdateFilter { acknowledged, tag, host: non_empty(host), query: non_empty(q) })
+}
+
 impl ListQuery {
-    fn into_filter(self) -> Result<UpdateFilter, ApiError> {
-        let tag = match self.tag.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some("none") => Some(TagFilter::Untagged),
-            Some(id) => Some(TagFilter::Id(id.parse().map_err(|_| ApiError::BadRequest {
-                code: "invalid_query",
-                message: format!("`tag` must be a tag id or \"none\", not {id:?}"),
-                field: Some("tag".into()),
-            })?)),
+    fn into_request(self) -> Result<(UpdateFilter, PageRequest), ApiError> {
+        let filter = filter_of(self.acknowledged.as_deref(), self.tag.as_deref(), self.host, self.q)?;
+        let limit = match self.limit.as_deref().map(str::trim) {
+            None | Some("") => DEFAULT_PAGE_SIZE,
+            Some(text) => text.parse().ok().filter(|n| (1..=MAX_PAGE_SIZE).contains(n)).ok_or_else(|| {
+                bad_query("limit", format!("`limit` must be a whole number from 1 to {MAX_PAGE_SIZE}, not {text:?}"))
+            })?,
         };
-        let non_empty = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-        Ok(UpdateFilter { acknowledged: self.acknowledged, tag, host: non_empty(self.host), query: non_empty(self.q) })
+        let page = match self.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            None => PageRequest::first(limit),
+            Some(text) => PageRequest::after(
+                limit,
+                cursor::decode(text, &filter).map_err(|err| bad_query("cursor", err.to_string()))?,
+            ),
+        }?;
+        Ok((filter, page))
     }
+}
+
+/// One page of `GET /api/updates`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UpdateList {
+    /// The updates, most recently seen first.
+    pub updates: Vec<Update>,
+    /// Pass it as `cursor` (with the same filters) for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// `GET /api/updates`.
@@ -47,21 +118,59 @@ impl ListQuery {
     get,
     path = "/api/updates",
     operation_id = "list_updates",
-    summary = "List updates, most recently seen first",
+    summary = "One page of updates, most recently seen first",
+    description = "Pages walk a snapshot taken at the first page: following `next_cursor` never skips or repeats \
+        an update that existed then, while webhooks keep arriving. Answers carry an `ETag`; `If-None-Match` with \
+        the current one answers 304. Large answers are compressed (gzip or brotli) when the client accepts it.",
     tag = "updates",
     params(ListQuery),
     responses(
-        (status = 200, description = "The matching updates, most recently seen first", body = Vec<Update>),
+        (status = 200, description = "A page of updates and the cursor of the next", body = UpdateList),
+        (status = 304, description = "Nothing changed since the `ETag` given in `If-None-Match`"),
         (status = 400, response = crate::openapi::BadRequest),
         (status = 503, response = crate::openapi::Unavailable),
     )
 )]
 pub async fn list(
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
-) -> Result<web::Json<Vec<Update>>, ApiError> {
-    let filter = query.into_inner().into_filter()?;
-    Ok(web::Json(call_store(&state.store, "list_updates", move |store| store.list_updates(&filter)).await?))
+) -> Result<HttpResponse, ApiError> {
+    let (filter, page) = query.into_inner().into_request()?;
+    cached_json(&req, &state.store, "list_updates", move |store| {
+        let page_of = store.list_updates(&filter, &page)?;
+        Ok(UpdateList {
+            next_cursor: page_of.next.map(|next| cursor::encode(&next, &filter)),
+            updates: page_of.updates,
+        })
+    })
+    .await
+}
+
+/// `GET /api/updates/summary`.
+#[utoipa::path(
+    get,
+    path = "/api/updates/summary",
+    operation_id = "summarize_updates",
+    summary = "Counts of the updates: pending, acknowledged, per tag, per host, and the oldest pending",
+    description = "Computed by the database. Carries an `ETag` like the list.",
+    tag = "updates",
+    params(SummaryQuery),
+    responses(
+        (status = 200, description = "The counts of the updates the filters match", body = Summary),
+        (status = 304, description = "Nothing changed since the `ETag` given in `If-None-Match`"),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 503, response = crate::openapi::Unavailable),
+    )
+)]
+pub async fn summary(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<SummaryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let SummaryQuery { tag, host, q } = query.into_inner();
+    let filter = filter_of(None, tag.as_deref(), host, q)?;
+    cached_json(&req, &state.store, "summary", move |store| store.summary(&filter)).await
 }
 
 /// `GET /api/updates/{id}`.
@@ -139,7 +248,7 @@ pub async fn patch(
     ))
 }
 
-/// The body of `POST /api/updates/acknowledge`: exactly one of the three.
+/// The body of `POST /api/updates/acknowledge`: exactly one of the four.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"ids": [1, 2]}))]
@@ -150,20 +259,58 @@ pub struct AcknowledgeBody {
     tag_id: Option<i64>,
     /// `true`: every update.
     all: Option<bool>,
+    /// Every update these filters match, as in `GET /api/updates`.
+    filter: Option<BodyFilter>,
+}
+
+/// The filters of `GET /api/updates`, in a body.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BodyFilter {
+    /// A tag id, or `"none"` for untagged images.
+    #[schema(value_type = Option<String>, example = "none")]
+    tag: Option<serde_json::Value>,
+    /// Only updates from this Diun host (exact match).
+    host: Option<String>,
+    /// Free text, as in the list.
+    q: Option<String>,
 }
 
 impl AcknowledgeBody {
     fn into_selector(self) -> Result<AckSelector, ApiError> {
-        match (self.ids, self.tag_id, self.all) {
-            (Some(ids), None, None) => Ok(AckSelector::Ids(ids)),
-            (None, Some(tag_id), None) => Ok(AckSelector::Tag(tag_id)),
-            (None, None, Some(true)) => Ok(AckSelector::All),
-            (None, None, Some(false)) => {
+        match (self.ids, self.tag_id, self.all, self.filter) {
+            (Some(ids), None, None, None) => Ok(AckSelector::Ids(ids)),
+            (None, Some(tag_id), None, None) => Ok(AckSelector::Tag(tag_id)),
+            (None, None, Some(true), None) => Ok(AckSelector::All),
+            (None, None, Some(false), None) => {
                 Err(ApiError::bad_request("invalid_request", "`all` must be true when it is the selector"))
+            }
+            (None, None, None, Some(filter)) => {
+                let tag = match &filter.tag {
+                    None | Some(serde_json::Value::Null) => None,
+                    Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                    Some(serde_json::Value::String(s)) => Some(s.clone()),
+                    Some(_) => {
+                        return Err(ApiError::BadRequest {
+                            code: "invalid_field",
+                            message: "`filter.tag` must be a tag id or \"none\"".into(),
+                            field: Some("filter.tag".into()),
+                        })
+                    }
+                };
+                let filter = filter_of(None, tag.as_deref(), filter.host, filter.q).map_err(|err| match err {
+                    ApiError::BadRequest { message, field, .. } => ApiError::BadRequest {
+                        code: "invalid_field",
+                        message,
+                        field: field.map(|f| format!("filter.{f}")),
+                    },
+                    other => other,
+                })?;
+                Ok(AckSelector::Filter(filter))
             }
             _ => Err(ApiError::bad_request(
                 "invalid_request",
-                "give exactly one of `ids` (a list of update ids), `tag_id` or `all: true`",
+                "give exactly one of `ids` (a list of update ids), `tag_id`, `all: true` or `filter`",
             )),
         }
     }
@@ -174,6 +321,9 @@ impl AcknowledgeBody {
 pub struct Acknowledged {
     /// How many pending updates became acknowledged.
     pub acknowledged: u64,
+    /// The instant written on each of them: `POST /api/updates/unacknowledge`
+    /// with it undoes this acknowledgment.
+    pub acknowledged_at: DateTime<Utc>,
 }
 
 /// `POST /api/updates/acknowledge`.
@@ -181,11 +331,11 @@ pub struct Acknowledged {
     post,
     path = "/api/updates/acknowledge",
     operation_id = "acknowledge_updates",
-    summary = "Acknowledge updates by ids, by tag, or all",
+    summary = "Acknowledge updates by ids, by tag, by filter, or all",
     tag = "updates",
     request_body = AcknowledgeBody,
     responses(
-        (status = 200, description = "How many pending updates became acknowledged", body = Acknowledged),
+        (status = 200, description = "How many pending updates became acknowledged, and when", body = Acknowledged),
         (status = 400, response = crate::openapi::BadRequest),
         (status = 404, response = crate::openapi::NotFound),
         (status = 413, response = crate::openapi::PayloadTooLarge),
@@ -197,9 +347,61 @@ pub async fn acknowledge(
     body: web::Json<AcknowledgeBody>,
 ) -> Result<web::Json<Acknowledged>, ApiError> {
     let selector = body.into_inner().into_selector()?;
-    let acknowledged =
-        call_store(&state.store, "acknowledge", move |store| store.acknowledge(&selector, now())).await?;
-    Ok(web::Json(Acknowledged { acknowledged }))
+    let at = now();
+    let acknowledged = call_store(&state.store, "acknowledge", move |store| store.acknowledge(&selector, at)).await?;
+    Ok(web::Json(Acknowledged { acknowledged, acknowledged_at: at }))
+}
+
+/// The body of `POST /api/updates/unacknowledge`: exactly one of the two.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"acknowledged_at": "2026-12-02T08:00:00.123Z"}))]
+pub struct UnacknowledgeBody {
+    /// These updates.
+    ids: Option<Vec<i64>>,
+    /// Every update acknowledged at exactly this instant: the `acknowledged_at`
+    /// of a bulk acknowledgment's answer, to undo it.
+    acknowledged_at: Option<DateTime<Utc>>,
+}
+
+/// The answer of `POST /api/updates/unacknowledge`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Unacknowledged {
+    /// How many acknowledged updates became pending again.
+    pub unacknowledged: u64,
+}
+
+/// `POST /api/updates/unacknowledge`: makes updates pending again, in one request.
+#[utoipa::path(
+    post,
+    path = "/api/updates/unacknowledge",
+    operation_id = "unacknowledge_updates",
+    summary = "Make updates pending again, by ids or by the instant of a bulk acknowledgment (its undo)",
+    tag = "updates",
+    request_body = UnacknowledgeBody,
+    responses(
+        (status = 200, description = "How many acknowledged updates became pending again", body = Unacknowledged),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 503, response = crate::openapi::Unavailable),
+    )
+)]
+pub async fn unacknowledge(
+    state: web::Data<AppState>,
+    body: web::Json<UnacknowledgeBody>,
+) -> Result<web::Json<Unacknowledged>, ApiError> {
+    let selector = match body.into_inner() {
+        UnacknowledgeBody { ids: Some(ids), acknowledged_at: None } => UnackSelector::Ids(ids),
+        UnacknowledgeBody { ids: None, acknowledged_at: Some(at) } => UnackSelector::AcknowledgedAt(at),
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_request",
+                "give exactly one of `ids` (a list of update ids) or `acknowledged_at`",
+            ))
+        }
+    };
+    let unacknowledged = call_store(&state.store, "unacknowledge", move |store| store.unacknowledge(&selector)).await?;
+    Ok(web::Json(Unacknowledged { unacknowledged }))
 }
 
 /// `DELETE /api/updates/{id}`.
