@@ -51,7 +51,7 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<(), SettingsError> {
     let settings = Settings::load(cli.config.as_deref())?;
     let address = settings.listen_address()?;
-    let store = backend::open_store(&settings.database_url, &settings.store_options())?;
+    let store = backend::open_store(settings.database_url.expose(), &settings.store_options())?;
     if settings.webhook_secret.is_none() {
         log::warn!("DIUN_DASHBOARD_WEBHOOK_SECRET is not set: anyone who can reach this server can post notifications");
     }

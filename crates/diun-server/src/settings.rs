@@ -21,8 +21,9 @@ pub const ENV_PREFIX: &str = "DIUN_DASHBOARD";
 pub struct Settings {
     /// `DIUN_DASHBOARD_LISTEN`: the address and port to listen on.
     pub listen: String,
-    /// `DIUN_DASHBOARD_DATABASE_URL`: `sqlite://PATH`, a file path, or `postgres://…`.
-    pub database_url: String,
+    /// `DIUN_DASHBOARD_DATABASE_URL`: `sqlite://PATH`, a file path, or `postgres://…`;
+    /// a secret, since a PostgreSQL URL may carry the password.
+    pub database_url: Secret,
     /// `DIUN_DASHBOARD_WEBHOOK_SECRET`: what the webhook's `Authorization` header must carry.
     pub webhook_secret: Option<Secret>,
     /// `DIUN_DASHBOARD_HISTORY_LIMIT`: notifications kept per update.
@@ -262,7 +263,7 @@ mod tests {
     fn defaults_apply_without_file_or_environment() {
         let s = Settings::load_with_env(None, &[]).unwrap();
         assert_eq!(s.listen, "0.0.0.0:8080");
-        assert_eq!(s.database_url, "sqlite://./data/diun-dashboard.db");
+        assert_eq!(s.database_url.expose(), "sqlite://./data/diun-dashboard.db");
         assert_eq!((s.history_limit, s.webhook_secret.is_none(), s.base_path.as_str()), (100, true, ""));
     }
 
@@ -297,7 +298,16 @@ mod tests {
 
     #[test]
     fn secrets_never_print() {
-        let s = Settings::load_with_env(None, &[("DIUN_DASHBOARD_WEBHOOK_SECRET", "hunter2")]).unwrap();
-        assert!(!format!("{s:?}").contains("hunter2"));
+        let s = Settings::load_with_env(
+            None,
+            &[
+                ("DIUN_DASHBOARD_WEBHOOK_SECRET", "hunter2"),
+                ("DIUN_DASHBOARD_DATABASE_URL", "postgres://diun:pg-password-42@db/diun"),
+            ],
+        )
+        .unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("hunter2") && !printed.contains("pg-password-42"), "{printed}");
+        assert_eq!(s.database_url.expose(), "postgres://diun:pg-password-42@db/diun");
     }
 }

@@ -328,3 +328,53 @@ async fn password_checks_are_capped_across_addresses() {
     let right = get("/api/updates").insert_header(basic("alice", PASSWORD)).peer_addr(from("198.51.100.1"));
     assert_eq!(actix_web::test::call_service(&app, right.to_request()).await.status(), StatusCode::OK);
 }
+
+#[actix_rt::test]
+async fn a_valid_token_gets_in_during_a_lock_out() {
+    let s = common::sqlite_store();
+    let app = actix_web::test::init_service(diun_server::app(with_user(s.store.clone(), 3))).await;
+    let call = |header: (&'static str, String)| {
+        let req = get("/api/updates").insert_header(header).peer_addr(from("192.0.2.77"));
+        actix_web::test::call_service(&app, req.to_request())
+    };
+    for _ in 0..3 {
+        assert_eq!(call(basic("alice", "wrong")).await.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(call(basic("alice", PASSWORD)).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(call(("authorization", format!("Bearer {TOKEN}"))).await.status(), StatusCode::OK);
+    assert_eq!(call(("authorization", "Bearer guessed".into())).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        call(basic("alice", PASSWORD)).await.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the token cleared nothing"
+    );
+}
+
+#[actix_rt::test]
+async fn the_guard_refuses_everything_without_its_state() {
+    let app = actix_web::test::init_service(
+        actix_web::App::new()
+            .wrap(actix_web::middleware::from_fn(diun_server::auth::guard))
+            .route("/api/updates", actix_web::web::get().to(|| async { "let through" })),
+    )
+    .await;
+    let answer = send(&app, get("/api/updates")).await;
+    assert_error(&answer, StatusCode::INTERNAL_SERVER_ERROR, "internal");
+}
+
+#[test]
+fn the_database_password_never_reaches_the_log() {
+    // A PostgreSQL server that does not answer: the start fails, and says why.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_diun-dashboard"))
+        .env_clear()
+        .env("DIUN_DASHBOARD_DATABASE_URL", format!("postgres://diun:pg-password-42@127.0.0.1:{port}/diun"))
+        .env("DIUN_DASHBOARD_POOL_TIMEOUT_SECONDS", "1")
+        .env("DIUN_DASHBOARD_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    let printed = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(!output.status.success() && printed.contains("DIUN_DASHBOARD_DATABASE_URL"), "{printed}");
+    assert!(!printed.contains("pg-password-42"), "{printed}");
+}

@@ -146,14 +146,21 @@ impl AccessControl {
         if matches!(credentials, Credentials::None) {
             return Err(self.login_required("this dashboard needs you to sign in"));
         }
+        // A valid token gets in even while the address is locked out: a token is
+        // not a password that can be guessed, and a script sharing an address
+        // (a NAT, a proxy) with someone who mistyped must not stop for minutes.
+        if let Credentials::Bearer(token) = &credentials {
+            if self.is_token(token) {
+                return Ok(());
+            }
+        }
         // Counted before checking, so that simultaneous guesses cannot all slip under the limit.
         if let Err(wait) = self.failures.attempt(client) {
             return Err(ApiError::TooManyRequests { retry_after: wait.as_secs().max(1) });
         }
         let admitted = match credentials {
-            Credentials::Bearer(token) => {
-                self.tokens.iter().any(|t| bool::from(t.expose().as_bytes().ct_eq(token.as_bytes())))
-            }
+            // A valid token was let in above.
+            Credentials::Bearer(_) => false,
             Credentials::Basic { user, password } => match self.check_password(user, password).await {
                 Ok(matches) => matches,
                 Err(busy) => {
@@ -170,6 +177,11 @@ impl AccessControl {
             log::warn!("failed sign-in from {client}");
             Err(self.login_required("wrong user name, password or token"))
         }
+    }
+
+    /// Whether `token` is one of the API tokens, compared in constant time.
+    fn is_token(&self, token: &str) -> bool {
+        self.tokens.iter().any(|t| bool::from(t.expose().as_bytes().ct_eq(token.as_bytes())))
     }
 
     /// Whether the password is the user's; `Err` when too many checks already run.
@@ -242,7 +254,9 @@ pub async fn guard(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        // Without its state the guard cannot tell who may pass: nobody does.
+        log::error!("the access guard has no application state; refusing {}", req.method());
+        return Ok(refuse(req, ApiError::Internal));
     };
     let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     // A browser cannot send an Authorization header cross-site without CORS, which this server never grants.

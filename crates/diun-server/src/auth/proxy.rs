@@ -37,8 +37,15 @@ impl TrustedProxies {
         if !self.contains(peer) {
             return Some(peer);
         }
-        let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let hops = forwarded.split(',').rev().filter_map(|hop| hop.trim().parse::<IpAddr>().ok()).map(canonical);
+        // Each proxy may add its own header line rather than extend the first:
+        // together, in order, they are one list.
+        let lines: Vec<&str> = req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok()).collect();
+        let hops = lines
+            .iter()
+            .flat_map(|line| line.split(','))
+            .rev()
+            .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+            .map(canonical);
         let mut nearest = peer;
         for hop in hops {
             nearest = hop;
@@ -70,5 +77,17 @@ mod tests {
         assert!(proxies.contains("::ffff:10.0.0.1".parse().unwrap()));
         assert!(!proxies.contains("192.168.1.1".parse().unwrap()));
         assert!(TrustedProxies::parse("localhost").is_err());
+    }
+
+    #[test]
+    fn every_forwarded_for_line_counts() {
+        let proxies = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        let req = actix_web::test::TestRequest::default()
+            .peer_addr("10.0.0.1:1234".parse().unwrap())
+            .append_header(("x-forwarded-for", "198.51.100.7"))
+            .append_header(("x-forwarded-for", "203.0.113.9, 10.0.0.2"))
+            .to_srv_request();
+        // The nearest untrusted hop is in the second line.
+        assert_eq!(proxies.client_address(&req), Some("203.0.113.9".parse().unwrap()));
     }
 }
