@@ -173,6 +173,18 @@ pub trait Store: Send + Sync {
     /// Announces [`Change::UpdateCreated`] for a new update, [`Change::UpdateChanged`] otherwise.
     fn record_notification(&self, notification: &Notification, received_at: DateTime<Utc>) -> StoreResult<Update>;
 
+    /// Records several notifications in one transaction, each as
+    /// [`Store::record_notification`] would, in order; returns their updates.
+    /// Either all are stored or none is.
+    ///
+    /// One transaction costs one commit (one disk sync) for the whole batch:
+    /// the way to take many notifications at once. The default records them
+    /// one by one, without the all-or-none promise; the stores of this
+    /// project override it.
+    fn record_notifications(&self, batch: &[(Notification, DateTime<Utc>)]) -> StoreResult<Vec<Update>> {
+        batch.iter().map(|(notification, at)| self.record_notification(notification, *at)).collect()
+    }
+
     /// One page of the updates matching `filter`, most recently seen first
     /// (`last_seen_at` descending, then `id` descending).
     ///

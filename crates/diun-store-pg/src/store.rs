@@ -241,6 +241,18 @@ fn load_update(conn: &mut PgConnection, id: i64) -> StoreResult<Update> {
     row.into_update(tag)
 }
 
+/// The updates with these ids, in the order of `ids` (repeats included), in one query.
+fn load_updates(conn: &mut PgConnection, ids: &[i64]) -> StoreResult<Vec<Update>> {
+    let rows: Vec<(UpdateRow, Option<(i64, String)>)> = updates_with_tags!()
+        .filter(updates::id.eq_any(ids))
+        .select((UpdateRow::as_select(), (tags::id, tags::name).nullable()))
+        .load(conn)
+        .map_err(from_diesel)?;
+    let by_id: std::collections::HashMap<i64, Update> =
+        rows.into_iter().map(|(row, tag)| row.into_update(tag).map(|u| (u.id, u))).collect::<StoreResult<_>>()?;
+    ids.iter().map(|id| by_id.get(id).cloned().ok_or_else(|| not_found("update", *id))).collect()
+}
+
 fn not_found(what: &str, id: i64) -> StoreError {
     StoreError::NotFound(format!("{what} {id}"))
 }
@@ -279,88 +291,111 @@ macro_rules! unless_same_digest {
     };
 }
 
+/// Records one notification inside the caller's write transaction; returns its update's id.
+fn record_in(
+    conn: &mut PgConnection,
+    changes: &mut Tx,
+    history_limit: i64,
+    n: &Notification,
+    received_at: DateTime<Utc>,
+) -> StoreResult<i64> {
+    // The revision first: notifications commit one after the other, in revision order.
+    let revision = changes.revision(conn)?;
+    // One statement for the three rules, so that concurrent notifications
+    // for one (hostname, image) serialise on its row:
+    // - unknown pair: the row as inserted, pending;
+    // - same digest: only last_seen_at and event_count change, and a
+    //   re-sent notification does not bring back an acknowledged update;
+    // - new digest: the notification's fields, pending again.
+    let (id, event_count): (i64, i64) = diesel::insert_into(updates::table)
+        .values((
+            updates::hostname.eq(&n.hostname),
+            updates::image.eq(&n.image),
+            NotificationFields::new(n),
+            updates::first_seen_at.eq(received_at),
+            updates::last_seen_at.eq(received_at),
+            updates::event_count.eq(1),
+            updates::seen_revision.eq(revision),
+        ))
+        .on_conflict((updates::hostname, updates::image))
+        .do_update()
+        .set((
+            updates::status.eq(unless_same_digest!(updates::status)),
+            updates::provider.eq(unless_same_digest!(updates::provider)),
+            updates::hub_link.eq(unless_same_digest!(updates::hub_link)),
+            updates::mime_type.eq(unless_same_digest!(updates::mime_type)),
+            updates::created.eq(unless_same_digest!(updates::created)),
+            updates::platform.eq(unless_same_digest!(updates::platform)),
+            updates::diun_version.eq(unless_same_digest!(updates::diun_version)),
+            updates::metadata.eq(unless_same_digest!(updates::metadata)),
+            updates::search_text.eq(unless_same_digest!(updates::search_text)),
+            updates::acknowledged_at
+                .eq(case_when(updates::digest.eq(excluded(updates::digest)), updates::acknowledged_at)),
+            // Every SET expression reads the row as it was before the
+            // statement, so the digest comparisons above see the old digest.
+            updates::digest.eq(excluded(updates::digest)),
+            updates::last_seen_at.eq(excluded(updates::last_seen_at)),
+            updates::event_count.eq(updates::event_count + 1),
+            updates::seen_revision.eq(excluded(updates::seen_revision)),
+        ))
+        .returning((updates::id, updates::event_count))
+        .get_result(conn)
+        .map_err(from_diesel)?;
+    diesel::insert_into(update_events::table)
+        .values(NewEvent {
+            update_id: id,
+            received_at,
+            status: n.status.as_str(),
+            digest: &n.digest,
+            created: n.created,
+            diun_version: &n.diun_version,
+            metadata: metadata_json(&n.metadata),
+            revision,
+        })
+        .execute(conn)
+        .map_err(from_diesel)?;
+    // Keep the newest `history_limit` events: drop those older than the
+    // oldest one to keep. An update has at most as many events as
+    // notifications, so below the limit there is nothing to drop (and no
+    // statement to send).
+    if event_count <= history_limit {
+        changes.push(if event_count == 1 { Change::UpdateCreated { id } } else { Change::UpdateChanged { id } });
+        return Ok(id);
+    }
+    let kept = diesel::alias!(update_events as kept);
+    let oldest_kept = kept
+        .filter(kept.field(update_events::update_id).eq(id))
+        .order(kept.field(update_events::id).desc())
+        .offset(history_limit - 1)
+        .select(kept.field(update_events::id))
+        .single_value();
+    diesel::delete(
+        update_events::table
+            .filter(update_events::update_id.eq(id))
+            .filter(update_events::id.nullable().lt(oldest_kept)),
+    )
+    .execute(conn)
+    .map_err(from_diesel)?;
+    // The upsert counts 1 only for a row it inserted.
+    changes.push(if event_count == 1 { Change::UpdateCreated { id } } else { Change::UpdateChanged { id } });
+    Ok(id)
+}
+
 impl Store for PgStore {
     fn record_notification(&self, n: &Notification, received_at: DateTime<Utc>) -> StoreResult<Update> {
         self.write(|conn, changes| {
-            // The revision first: notifications commit one after the other, in revision order.
-            let revision = changes.revision(conn)?;
-            // One statement for the three rules, so that concurrent notifications
-            // for one (hostname, image) serialise on its row:
-            // - unknown pair: the row as inserted, pending;
-            // - same digest: only last_seen_at and event_count change, and a
-            //   re-sent notification does not bring back an acknowledged update;
-            // - new digest: the notification's fields, pending again.
-            let id: i64 = diesel::insert_into(updates::table)
-                .values((
-                    updates::hostname.eq(&n.hostname),
-                    updates::image.eq(&n.image),
-                    NotificationFields::new(n),
-                    updates::first_seen_at.eq(received_at),
-                    updates::last_seen_at.eq(received_at),
-                    updates::event_count.eq(1),
-                    updates::seen_revision.eq(revision),
-                ))
-                .on_conflict((updates::hostname, updates::image))
-                .do_update()
-                .set((
-                    updates::status.eq(unless_same_digest!(updates::status)),
-                    updates::provider.eq(unless_same_digest!(updates::provider)),
-                    updates::hub_link.eq(unless_same_digest!(updates::hub_link)),
-                    updates::mime_type.eq(unless_same_digest!(updates::mime_type)),
-                    updates::created.eq(unless_same_digest!(updates::created)),
-                    updates::platform.eq(unless_same_digest!(updates::platform)),
-                    updates::diun_version.eq(unless_same_digest!(updates::diun_version)),
-                    updates::metadata.eq(unless_same_digest!(updates::metadata)),
-                    updates::search_text.eq(unless_same_digest!(updates::search_text)),
-                    updates::acknowledged_at
-                        .eq(case_when(updates::digest.eq(excluded(updates::digest)), updates::acknowledged_at)),
-                    // Every SET expression reads the row as it was before the
-                    // statement, so the digest comparisons above see the old digest.
-                    updates::digest.eq(excluded(updates::digest)),
-                    updates::last_seen_at.eq(excluded(updates::last_seen_at)),
-                    updates::event_count.eq(updates::event_count + 1),
-                    updates::seen_revision.eq(excluded(updates::seen_revision)),
-                ))
-                .returning(updates::id)
-                .get_result(conn)
-                .map_err(from_diesel)?;
-            diesel::insert_into(update_events::table)
-                .values(NewEvent {
-                    update_id: id,
-                    received_at,
-                    status: n.status.as_str(),
-                    digest: &n.digest,
-                    created: n.created,
-                    diun_version: &n.diun_version,
-                    metadata: metadata_json(&n.metadata),
-                    revision,
-                })
-                .execute(conn)
-                .map_err(from_diesel)?;
-            // Keep the newest `history_limit` events: drop those older than the
-            // oldest one to keep (none when there are fewer).
-            let kept = diesel::alias!(update_events as kept);
-            let oldest_kept = kept
-                .filter(kept.field(update_events::update_id).eq(id))
-                .order(kept.field(update_events::id).desc())
-                .offset(self.history_limit - 1)
-                .select(kept.field(update_events::id))
-                .single_value();
-            diesel::delete(
-                update_events::table
-                    .filter(update_events::update_id.eq(id))
-                    .filter(update_events::id.nullable().lt(oldest_kept)),
-            )
-            .execute(conn)
-            .map_err(from_diesel)?;
-            let update = load_update(conn, id)?;
-            // The upsert counts 1 only for a row it inserted.
-            changes.push(if update.event_count == 1 {
-                Change::UpdateCreated { id }
-            } else {
-                Change::UpdateChanged { id }
-            });
-            Ok(update)
+            let id = record_in(conn, changes, self.history_limit, n, received_at)?;
+            load_update(conn, id)
+        })
+    }
+
+    fn record_notifications(&self, batch: &[(Notification, DateTime<Utc>)]) -> StoreResult<Vec<Update>> {
+        self.write(|conn, changes| {
+            let ids = batch
+                .iter()
+                .map(|(n, at)| record_in(conn, changes, self.history_limit, n, *at))
+                .collect::<StoreResult<Vec<i64>>>()?;
+            load_updates(conn, &ids)
         })
     }
 

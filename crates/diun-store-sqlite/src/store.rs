@@ -315,85 +315,105 @@ fn contains_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// Records one notification inside the caller's write transaction; returns its update's id.
+fn record_in(
+    conn: &mut SqliteConnection,
+    changes: &mut Tx,
+    history_limit: i64,
+    n: &Notification,
+    received_at: DateTime<Utc>,
+) -> StoreResult<i64> {
+    let at = received_at.naive_utc();
+    let revision = changes.revision(conn)?;
+    let existing: Option<(i64, String)> = updates::table
+        .filter(updates::hostname.eq(&n.hostname))
+        .filter(updates::image.eq(&n.image))
+        .select((updates::id, updates::digest))
+        .first(conn)
+        .optional()
+        .map_err(from_diesel)?;
+    let created = existing.is_none();
+    let id = match existing {
+        None => diesel::insert_into(updates::table)
+            .values((
+                updates::hostname.eq(&n.hostname),
+                updates::image.eq(&n.image),
+                NotificationFields::new(n),
+                updates::first_seen_at.eq(at),
+                updates::last_seen_at.eq(at),
+                updates::event_count.eq(1),
+                updates::seen_revision.eq(revision),
+            ))
+            .returning(updates::id)
+            .get_result(conn)
+            .map_err(from_diesel)?,
+        Some((id, digest)) => {
+            let target = updates::table.filter(updates::id.eq(id));
+            let seen = (
+                updates::last_seen_at.eq(at),
+                updates::event_count.eq(updates::event_count + 1),
+                updates::seen_revision.eq(revision),
+            );
+            if digest == n.digest {
+                // Same image as before: a re-sent notification must not
+                // bring back an update the user acknowledged.
+                diesel::update(target).set(seen).execute(conn)
+            } else {
+                let pending = updates::acknowledged_at.eq(None::<chrono::NaiveDateTime>);
+                diesel::update(target).set((NotificationFields::new(n), seen, pending)).execute(conn)
+            }
+            .map_err(from_diesel)?;
+            id
+        }
+    };
+    diesel::insert_into(update_events::table)
+        .values(NewEvent {
+            update_id: id,
+            received_at: at,
+            status: n.status.as_str(),
+            digest: &n.digest,
+            created: n.created.map(|t| t.naive_utc()),
+            diun_version: &n.diun_version,
+            metadata: metadata_json(&n.metadata),
+            revision,
+        })
+        .execute(conn)
+        .map_err(from_diesel)?;
+    // Keep the newest `history_limit` events: find the oldest one to keep.
+    let oldest_kept: Option<i64> = update_events::table
+        .filter(update_events::update_id.eq(id))
+        .order(update_events::id.desc())
+        .offset(history_limit - 1)
+        .select(update_events::id)
+        .first(conn)
+        .optional()
+        .map_err(from_diesel)?;
+    if let Some(oldest_kept) = oldest_kept {
+        diesel::delete(
+            update_events::table.filter(update_events::update_id.eq(id)).filter(update_events::id.lt(oldest_kept)),
+        )
+        .execute(conn)
+        .map_err(from_diesel)?;
+    }
+    changes.push(if created { Change::UpdateCreated { id } } else { Change::UpdateChanged { id } });
+    Ok(id)
+}
+
 impl Store for SqliteStore {
     fn record_notification(&self, n: &Notification, received_at: DateTime<Utc>) -> StoreResult<Update> {
-        let at = received_at.naive_utc();
         self.write(|conn, changes| {
-            let revision = changes.revision(conn)?;
-            let existing: Option<(i64, String)> = updates::table
-                .filter(updates::hostname.eq(&n.hostname))
-                .filter(updates::image.eq(&n.image))
-                .select((updates::id, updates::digest))
-                .first(conn)
-                .optional()
-                .map_err(from_diesel)?;
-            let created = existing.is_none();
-            let id = match existing {
-                None => diesel::insert_into(updates::table)
-                    .values((
-                        updates::hostname.eq(&n.hostname),
-                        updates::image.eq(&n.image),
-                        NotificationFields::new(n),
-                        updates::first_seen_at.eq(at),
-                        updates::last_seen_at.eq(at),
-                        updates::event_count.eq(1),
-                        updates::seen_revision.eq(revision),
-                    ))
-                    .returning(updates::id)
-                    .get_result(conn)
-                    .map_err(from_diesel)?,
-                Some((id, digest)) => {
-                    let target = updates::table.filter(updates::id.eq(id));
-                    let seen = (
-                        updates::last_seen_at.eq(at),
-                        updates::event_count.eq(updates::event_count + 1),
-                        updates::seen_revision.eq(revision),
-                    );
-                    if digest == n.digest {
-                        // Same image as before: a re-sent notification must not
-                        // bring back an update the user acknowledged.
-                        diesel::update(target).set(seen).execute(conn)
-                    } else {
-                        let pending = updates::acknowledged_at.eq(None::<chrono::NaiveDateTime>);
-                        diesel::update(target).set((NotificationFields::new(n), seen, pending)).execute(conn)
-                    }
-                    .map_err(from_diesel)?;
-                    id
-                }
-            };
-            diesel::insert_into(update_events::table)
-                .values(NewEvent {
-                    update_id: id,
-                    received_at: at,
-                    status: n.status.as_str(),
-                    digest: &n.digest,
-                    created: n.created.map(|t| t.naive_utc()),
-                    diun_version: &n.diun_version,
-                    metadata: metadata_json(&n.metadata),
-                    revision,
-                })
-                .execute(conn)
-                .map_err(from_diesel)?;
-            // Keep the newest `history_limit` events: find the oldest one to keep.
-            let oldest_kept: Option<i64> = update_events::table
-                .filter(update_events::update_id.eq(id))
-                .order(update_events::id.desc())
-                .offset(self.history_limit - 1)
-                .select(update_events::id)
-                .first(conn)
-                .optional()
-                .map_err(from_diesel)?;
-            if let Some(oldest_kept) = oldest_kept {
-                diesel::delete(
-                    update_events::table
-                        .filter(update_events::update_id.eq(id))
-                        .filter(update_events::id.lt(oldest_kept)),
-                )
-                .execute(conn)
-                .map_err(from_diesel)?;
-            }
-            changes.push(if created { Change::UpdateCreated { id } } else { Change::UpdateChanged { id } });
+            let id = record_in(conn, changes, self.history_limit, n, received_at)?;
             load_update(conn, id)
+        })
+    }
+
+    fn record_notifications(&self, batch: &[(Notification, DateTime<Utc>)]) -> StoreResult<Vec<Update>> {
+        self.write(|conn, changes| {
+            let ids = batch
+                .iter()
+                .map(|(n, at)| record_in(conn, changes, self.history_limit, n, *at))
+                .collect::<StoreResult<Vec<i64>>>()?;
+            ids.into_iter().map(|id| load_update(conn, id)).collect()
         })
     }
 

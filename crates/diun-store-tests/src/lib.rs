@@ -79,6 +79,7 @@ macro_rules! conformance_suite {
             acknowledge_by_filter_and_undo_by_instant,
             bulk_acknowledge_of_forty_thousand,
             images_move_between_tags_in_bulk,
+            a_batch_records_like_single_calls,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

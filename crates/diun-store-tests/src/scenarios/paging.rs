@@ -265,20 +265,12 @@ pub fn bulk_acknowledge_of_forty_thousand(make: Make<'_>) {
     const COUNT: i64 = 40_000;
     let h = fresh(make);
     let store = h.store();
-    let threads = 4;
-    let ids: Vec<i64> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || {
-                    (t..COUNT)
-                        .step_by(threads as usize)
-                        .map(|i| record(store, "nas", &format!("img-{i}"), "sha256:1", i).id)
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
-    });
+    let mut ids = Vec::new();
+    for chunk in (0..COUNT).collect::<Vec<_>>().chunks(2_000) {
+        let batch: Vec<_> =
+            chunk.iter().map(|i| (notification("nas", &format!("img-{i}"), "sha256:1"), at(*i))).collect();
+        ids.extend(store.record_notifications(&batch).expect("record a batch").into_iter().map(|u| u.id));
+    }
     assert_eq!(store.acknowledge(&AckSelector::Ids(ids), at(COUNT + 1)).unwrap(), COUNT as u64);
     assert_eq!(store.unacknowledge(&UnackSelector::AcknowledgedAt(at(COUNT + 1))).unwrap(), COUNT as u64);
     let all = AckSelector::Filter(UpdateFilter { host: Some("nas".into()), ..Default::default() });
@@ -306,4 +298,36 @@ pub fn images_move_between_tags_in_bulk(make: Make<'_>) {
     assert_eq!(store.set_image_tags(&images[..2], None).unwrap(), 2);
     assert_eq!(list(store, UpdateFilter { tag: Some(TagFilter::Id(media)), ..Default::default() }).len(), 1);
     assert!(matches!(store.set_image_tags(&images, Some(424_242)), Err(diun_core::StoreError::NotFound(_))));
+}
+
+/// A batch records each notification as one call would, in order, in one transaction.
+pub fn a_batch_records_like_single_calls(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let feed = store.subscribe().unwrap();
+    let batch = [
+        (notification("nas", "nginx", "sha256:1"), at(1)),
+        (notification("pi", "nginx", "sha256:1"), at(2)),
+        (notification("nas", "nginx", "sha256:1"), at(3)),
+        (notification("nas", "nginx", "sha256:2"), at(4)),
+    ];
+    let updates = store.record_notifications(&batch).unwrap();
+    assert_eq!(updates.len(), 4);
+    assert_eq!(updates[0].id, updates[3].id);
+    let nas = store.get_update(updates[0].id).unwrap();
+    assert_eq!((nas.event_count, nas.digest.as_str(), nas.last_seen_at), (3, "sha256:2", at(4)));
+    assert_eq!(store.list_events(nas.id).unwrap().len(), 3);
+    // PostgreSQL delivers one of identical notifications sent in one transaction.
+    let mut announced: Vec<_> =
+        std::iter::from_fn(|| feed.recv_timeout(std::time::Duration::from_secs(2)).ok()).take(4).collect();
+    announced.dedup();
+    assert_eq!(
+        announced,
+        [
+            diun_core::Change::UpdateCreated { id: nas.id },
+            diun_core::Change::UpdateCreated { id: updates[1].id },
+            diun_core::Change::UpdateChanged { id: nas.id },
+        ]
+    );
+    assert!(store.record_notifications(&[]).unwrap().is_empty());
 }
