@@ -170,10 +170,14 @@ impl Notification {
     fn check_lengths(&self) -> Result<(), ValidationError> {
         for &(field, limit) in FIELD_LIMITS {
             check_text(field, self.text_field(field), limit)?;
+            check_one_line(field, self.text_field(field))?;
         }
         for (key, value) in &self.metadata {
-            let field = format!("metadata.{key}");
+            // Escaped, so that the field named in the error is printable too.
+            let field = format!("metadata.{}", key.escape_debug());
             check_text(&field, key, METADATA_KEY_LIMIT)?;
+            check_one_line(&field, key)?;
+            // Values are free text (a container's command, say) and may span lines.
             check_text(&field, value, METADATA_VALUE_LIMIT)?;
         }
         Ok(())
@@ -202,7 +206,18 @@ pub fn image_reference(raw: &str) -> Result<String, ValidationError> {
         return Err(ValidationError::missing("image"));
     }
     check_text("image", image, IMAGE_LIMIT)?;
+    check_one_line("image", image)?;
     Ok(image.to_owned())
+}
+
+/// Refuses control characters (C0 such as newline and tab, DEL, C1) in a
+/// field that names something: they have no place in an image, a host or a
+/// digest, and a newline written to the log would forge a log line.
+fn check_one_line(field: &str, value: &str) -> Result<(), ValidationError> {
+    match value.chars().find(|c| c.is_control()) {
+        Some(c) => Err(ValidationError::invalid(field, format!("must not contain control characters, such as {c:?}"))),
+        None => Ok(()),
+    }
 }
 
 const IMAGE_LIMIT: usize = 512;
@@ -317,6 +332,12 @@ mod tests {
             (br#"{"image":"a","created":"yesterday"}"#, "created", ValidationErrorKind::Invalid),
             (br#"{"image":"a","metadata":{"k":1}}"#, "metadata.k", ValidationErrorKind::Invalid),
             (br#"{"image":"a","hostname":"x\u0000y"}"#, "hostname", ValidationErrorKind::Invalid),
+            (br#"{"image":"a\nINFO forged line"}"#, "image", ValidationErrorKind::Invalid),
+            (br#"{"image":"a\u001b[31m"}"#, "image", ValidationErrorKind::Invalid),
+            (br#"{"image":"a","hostname":"na\rs"}"#, "hostname", ValidationErrorKind::Invalid),
+            (br#"{"image":"a","digest":"sha256:\u007f"}"#, "digest", ValidationErrorKind::Invalid),
+            (br#"{"image":"a","platform":"linux\u0085"}"#, "platform", ValidationErrorKind::Invalid),
+            (br#"{"image":"a","metadata":{"k\tx":"v"}}"#, "metadata.k\\tx", ValidationErrorKind::Invalid),
             (br#"[1]"#, "body", ValidationErrorKind::Invalid),
             (br#"{"image":"a""#, "body", ValidationErrorKind::Syntax),
             (br#"{"image":"a"} trailing"#, "body", ValidationErrorKind::Syntax),
@@ -326,6 +347,13 @@ mod tests {
             assert_eq!((err.field(), err.kind()), (*field, *kind), "{}", String::from_utf8_lossy(body));
             assert!(err.to_string().contains(field), "{err}");
         }
+    }
+
+    #[test]
+    fn metadata_values_may_span_lines() {
+        let n = Notification::from_json(br#"{"image":"a","metadata":{"ctn_command":"sh -c 'a\n\tb'"}}"#).unwrap();
+        assert_eq!(n.metadata["ctn_command"], "sh -c 'a\n\tb'");
+        assert!(image_reference("a\tb").is_err());
     }
 
     #[test]

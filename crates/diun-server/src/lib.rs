@@ -60,11 +60,12 @@ pub fn app(
 }
 
 /// One line per request: method, path without its query string (which may
-/// carry a token), status and duration in milliseconds.
+/// carry a token), status and duration in milliseconds. Method and path are
+/// escaped, so that no request can write a line of its own.
 fn access_log() -> Logger {
     Logger::new("%{method}xi %{path}xi %s %Dms")
-        .custom_request_replace("method", |req| req.method().to_string())
-        .custom_request_replace("path", |req| req.path().to_owned())
+        .custom_request_replace("method", |req| req.method().as_str().escape_debug().to_string())
+        .custom_request_replace("path", |req| req.path().escape_debug().to_string())
 }
 
 #[cfg(not(feature = "ui"))]

@@ -378,3 +378,31 @@ fn the_database_password_never_reaches_the_log() {
     assert!(!output.status.success() && printed.contains("DIUN_DASHBOARD_DATABASE_URL"), "{printed}");
     assert!(!printed.contains("pg-password-42"), "{printed}");
 }
+
+#[actix_rt::test]
+async fn control_characters_cannot_forge_log_lines() {
+    let s = common::sqlite_store();
+    let app = app!(s);
+    let refused = [
+        (r#"{"image":"nginx\nINFO webhook: forged line"}"#, "image"),
+        (r#"{"image":"nginx\t1"}"#, "image"),
+        (r#"{"image":"nginx","hostname":"n\u001b[2Kas"}"#, "hostname"),
+        (r#"{"image":"nginx","hostname":"nas\u0085x"}"#, "hostname"),
+        (r#"{"image":"nginx","digest":"sha256:ab\u007fcd"}"#, "digest"),
+        (r#"{"image":"nginx","metadata":{"ctn\nnames":"web"}}"#, "metadata.ctn\\nnames"),
+    ];
+    for (body, field) in refused {
+        let answer = send(&app, post("/webhook", body)).await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, "invalid_field");
+        assert_eq!(answer.1["field"], field, "{body}");
+    }
+    let assign = raw(Method::PUT, "/api/tag-assignments", r#"{"image":"nginx\r\nx","tag_id":1}"#);
+    assert_eq!(send(&app, assign).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(send(&app, raw(Method::POST, "/api/tags", r#"{"name":"a\nb"}"#)).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(send(&app, get("/api/updates")).await.1, json!([]), "nothing was stored");
+
+    // Free text stays free.
+    let body = r#"{"image":"nginx","digest":"aéééééééééééééé","metadata":{"ctn_command":"sh -c 'a\n\tb'"}}"#;
+    let (status, stored) = send(&app, post("/webhook", body)).await;
+    assert_eq!(status, StatusCode::OK, "{stored}");
+}

@@ -136,7 +136,7 @@ impl AccessControl {
             {
                 let peer = req.peer_addr().map(|addr| addr.ip());
                 if peer.is_some_and(|peer| self.trusted_proxies.contains(peer)) {
-                    log::debug!("{user} admitted by the {header} header of a trusted proxy");
+                    log::debug!("{} admitted by the {header} header of a trusted proxy", user.escape_debug());
                     return Ok(());
                 }
                 log::warn!("ignored the {header} header from {client}: not a trusted proxy");

@@ -108,13 +108,21 @@ async fn store_notification(
     let update =
         call_store(&state.store, "record_notification", move |store| store.record_notification(&notification, now()))
             .await?;
-    log::info!("webhook: {} on {} ({}, {})", update.image, update.hostname, update.status, short(&update.digest));
+    // Escaped: what a sender wrote must not be able to start a log line of its own.
+    log::info!(
+        "webhook: {} on {} ({}, {})",
+        update.image.escape_debug(),
+        update.hostname.escape_debug(),
+        update.status,
+        short(&update.digest).escape_debug()
+    );
     Ok(web::Json(update))
 }
 
 fn short(digest: &str) -> &str {
     let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
-    &hex[..hex.len().min(12)]
+    // By characters: a digest is whatever the sender wrote, not always hex.
+    hex.char_indices().nth(12).map_or(hex, |(end, _)| &hex[..end])
 }
 
 /// Accepts the secret itself or `Bearer <secret>`; compares in constant time.
@@ -152,4 +160,17 @@ async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<web::
         return Err(ApiError::bad_request("invalid_json", "the body is empty; Diun sends the notification as JSON"));
     }
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short;
+
+    #[test]
+    fn digests_are_shortened_by_characters() {
+        assert_eq!(short("sha256:0123456789abcdef"), "0123456789ab");
+        assert_eq!(short("abc"), "abc");
+        // Byte 12 falls inside an "é": slicing by bytes would panic while logging.
+        assert_eq!(short("aéééééééééééééé"), "aééééééééééé");
+    }
 }
