@@ -3,13 +3,19 @@
 //! Counters and histograms live in the process; the gauges of pending and
 //! acknowledged updates are read from the database at scrape time, so every
 //! replica reports the same truth.
+//!
+//! Every label value comes from a bounded set, since anyone who can reach the
+//! server can make requests: HTTP methods from a fixed list, routes from the
+//! route table, hosts from the current data only.
 
-use std::collections::BTreeSet;
-use std::sync::{Mutex, OnceLock};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram, Unit};
@@ -17,6 +23,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::auth::MetricsAccess;
 use crate::error::ApiError;
+use crate::routes;
 use crate::state::AppState;
 use crate::store_call::call_store;
 
@@ -46,7 +53,6 @@ pub fn recorder() -> &'static PrometheusHandle {
         describe_histogram!(STORE_DURATION, Unit::Seconds, "Database operations by name.");
         describe_counter!(WEBHOOKS_ACCEPTED, "Webhook notifications stored.");
         describe_counter!(WEBHOOKS_REJECTED, "Webhook notifications refused, by reason (the error code).");
-        describe_gauge!(PENDING, "Pending (unacknowledged) updates per Diun host.");
         describe_gauge!(ACKNOWLEDGED, "Acknowledged updates.");
         describe_gauge!(TAGS, "Tags.");
         describe_gauge!(BUILD_INFO, "Always 1; the labels say which build runs.");
@@ -62,13 +68,40 @@ pub async fn time_requests(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let response = next.call(req).await?;
-    let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let route = route_label(response.request());
     let status = response.status().as_u16().to_string();
     histogram!(HTTP_DURATION, "route" => route, "method" => method, "status" => status)
         .record(started.elapsed().as_secs_f64());
     Ok(response)
+}
+
+/// The method, or `other` for any of the endless methods a client may invent.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// The route pattern the request matched, under the base path, when it is one
+/// of the route table's; `unmatched` for anything else (the dashboard's pages,
+/// unknown paths).
+fn route_label(req: &actix_web::HttpRequest) -> String {
+    static PATTERNS: OnceLock<BTreeSet<String>> = OnceLock::new();
+    let patterns = PATTERNS.get_or_init(|| routes::route_list().into_iter().map(|(_, path)| path).collect());
+    let base_path = req.app_data::<web::Data<AppState>>().map(|state| state.base_path.as_str()).unwrap_or_default();
+    match req.match_pattern() {
+        Some(pattern) if pattern.strip_prefix(base_path).is_some_and(|path| patterns.contains(path)) => pattern,
+        _ => "unmatched".to_owned(),
+    }
 }
 
 /// Times one store operation.
@@ -108,18 +141,28 @@ pub async fn scrape(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     }
     let handle = recorder();
     let stats = call_store(&state.store, "stats", |store| store.stats()).await?;
-    // A host whose updates were all handled must drop to 0, not keep its last value.
-    static HOSTS: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
-    let mut hosts = HOSTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    for host in hosts.iter().filter(|h| !stats.pending_by_host.contains_key(*h)) {
-        gauge!(PENDING, "host" => host.clone()).set(0.0);
-    }
-    for (host, count) in &stats.pending_by_host {
-        gauge!(PENDING, "host" => host.clone()).set(*count as f64);
-        hosts.insert(host.clone());
-    }
-    drop(hosts);
     gauge!(ACKNOWLEDGED).set(stats.acknowledged as f64);
     gauge!(TAGS).set(stats.tags as f64);
-    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(handle.render()))
+    let mut page = handle.render();
+    if !page.is_empty() && !page.ends_with('\n') {
+        page.push('\n');
+    }
+    page.push_str(&pending_by_host(&stats.pending_by_host));
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(page))
+}
+
+/// The per-host gauge, written from this scrape's data rather than kept in
+/// the recorder, which would remember every host ever seen: a host whose
+/// updates were deleted or all handled is simply absent.
+fn pending_by_host(pending: &BTreeMap<String, i64>) -> String {
+    let mut text = format!(
+        "# HELP {PENDING} Pending (unacknowledged) updates per Diun host; hosts with none are absent.\n\
+         # TYPE {PENDING} gauge\n"
+    );
+    for (host, count) in pending {
+        // The text format's label escapes: backslash, double quote, newline.
+        let host = host.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+        let _ = writeln!(text, "{PENDING}{{host=\"{host}\"}} {count}");
+    }
+    text
 }

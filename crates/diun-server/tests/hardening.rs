@@ -406,3 +406,43 @@ async fn control_characters_cannot_forge_log_lines() {
     let (status, stored) = send(&app, post("/webhook", body)).await;
     assert_eq!(status, StatusCode::OK, "{stored}");
 }
+
+#[actix_rt::test]
+async fn metrics_labels_come_from_bounded_sets() {
+    let s = common::sqlite_store();
+    let app = app!(s);
+    let scrape = || async {
+        let page = actix_web::test::call_and_read_body(&app, get("/metrics").to_request()).await;
+        String::from_utf8(page.to_vec()).unwrap()
+    };
+    for n in 0..30 {
+        let invented = Method::from_bytes(format!("INVENTED{n}").as_bytes()).unwrap();
+        actix_web::test::call_service(&app, TestRequest::default().method(invented).uri("/api/updates").to_request())
+            .await;
+        actix_web::test::call_service(&app, get(&format!("/no/such/path/{n}")).to_request()).await;
+    }
+    let page = scrape().await;
+    let http: Vec<&str> =
+        page.lines().filter(|l| l.starts_with("diun_dashboard_http_request_duration_seconds")).collect();
+    assert!(!http.iter().any(|l| l.contains("INVENTED") || l.contains("/no/such")), "{http:#?}");
+    assert!(http.iter().any(|l| l.contains(r#"route="/api/updates",method="other""#)), "{http:#?}");
+    assert!(http.iter().any(|l| l.contains(r#"route="unmatched",method="GET""#)), "{http:#?}");
+
+    // Per-host gauges follow the data: a host whose updates are gone disappears.
+    let mut ids = Vec::new();
+    for host in ["alpha", "beta"] {
+        let body = json!({"image": "nginx:1", "hostname": host}).to_string();
+        ids.push(send(&app, post("/webhook", body)).await.1["id"].clone());
+    }
+    let page = scrape().await;
+    assert!(page.contains("diun_dashboard_pending_updates{host=\"alpha\"} 1"), "{page}");
+    assert!(page.contains("diun_dashboard_pending_updates{host=\"beta\"} 1"), "{page}");
+    assert_eq!(
+        send(&app, TestRequest::delete().uri(&format!("/api/updates/{}", ids[1]))).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let page = scrape().await;
+    assert!(page.contains("diun_dashboard_pending_updates{host=\"alpha\"} 1"), "{page}");
+    assert!(!page.contains("host=\"beta\""), "{page}");
+    assert_eq!(page.matches("# TYPE diun_dashboard_pending_updates gauge").count(), 1, "{page}");
+}
