@@ -342,27 +342,6 @@ async fn the_dashboard_is_served_with_fitting_cache_headers(s: TestStore) {
     assert_error(&send(&app, get("/diun/api/unknown")).await, StatusCode::NOT_FOUND, "not_found");
 }
 
-/// Runs each scenario above on every backend compiled in.
-macro_rules! on_every_backend {
-    ($($(#[$attr:meta])* $name:ident),+ $(,)?) => {
-        #[cfg(feature = "sqlite")]
-        mod sqlite {
-            $($(#[$attr])* #[actix_rt::test]
-            async fn $name() {
-                super::$name(super::common::sqlite_store()).await
-            })+
-        }
-        #[cfg(feature = "postgres")]
-        mod postgres {
-            $($(#[$attr])* #[actix_rt::test]
-            async fn $name() {
-                let Some(store) = super::common::postgres_store() else { return };
-                super::$name(store).await
-            })+
-        }
-    };
-}
-
 on_every_backend!(
     every_sample_is_accepted_by_post_and_get,
     created_null_is_kept_and_times_are_rfc3339_utc,

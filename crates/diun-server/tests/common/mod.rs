@@ -59,3 +59,24 @@ pub fn postgres_store() -> Option<TestStore> {
     let store: Arc<dyn Store> = Arc::new(database.store().clone());
     Some(TestStore { store, _guard: Box::new(database) })
 }
+
+/// Runs each scenario of a test file on every backend compiled in: `sqlite::NAME`, `postgres::NAME`.
+macro_rules! on_every_backend {
+    ($($(#[$attr:meta])* $name:ident),+ $(,)?) => {
+        #[cfg(feature = "sqlite")]
+        mod sqlite {
+            $($(#[$attr])* #[actix_rt::test]
+            async fn $name() {
+                super::$name(super::common::sqlite_store()).await
+            })+
+        }
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            $($(#[$attr])* #[actix_rt::test]
+            async fn $name() {
+                let Some(store) = super::common::postgres_store() else { return };
+                super::$name(store).await
+            })+
+        }
+    };
+}
