@@ -399,7 +399,10 @@ async fn control_characters_cannot_forge_log_lines() {
     let assign = raw(Method::PUT, "/api/tag-assignments", r#"{"image":"nginx\r\nx","tag_id":1}"#);
     assert_eq!(send(&app, assign).await.0, StatusCode::BAD_REQUEST);
     assert_eq!(send(&app, raw(Method::POST, "/api/tags", r#"{"name":"a\nb"}"#)).await.0, StatusCode::BAD_REQUEST);
-    assert_eq!(send(&app, get("/api/updates")).await.1, json!([]), "nothing was stored");
+    let (_, listing) = send(&app, get("/api/updates")).await;
+    // A list, or a page of one (the listing is being paged): either way empty.
+    let stored = listing.as_array().or_else(|| listing["updates"].as_array()).expect("a list of updates");
+    assert!(stored.is_empty(), "nothing was stored: {listing}");
 
     // Free text stays free.
     let body = r#"{"image":"nginx","digest":"aéééééééééééééé","metadata":{"ctn_command":"sh -c 'a\n\tb'"}}"#;
