@@ -129,7 +129,7 @@ pub fn assemble_page(
         .chain(moved.into_iter().map(|(at, u)| ((at, u.id), u)))
         .filter(|(key, _)| after.is_none_or(|after| *key < after))
         .collect();
-    candidates.sort_by(|a, b| b.0.cmp(&a.0));
+    candidates.sort_by_key(|(key, _)| std::cmp::Reverse(*key));
     let limit = request.limit() as usize;
     let more = candidates.len() > limit;
     candidates.truncate(limit);

@@ -83,13 +83,17 @@ pub struct Summary {
     pub hosts: Vec<HostCount>,
 }
 
+/// One tag's counts as a store reads them: the tag with its case-folded
+/// sort key ([`TagName::key`]), or `None` for untagged images; pending; total.
+pub type TagCountRow = (Option<(TagRef, String)>, i64, i64);
+
 impl Summary {
     /// Builds a summary from grouped counts, for [`Store`] implementations:
     /// `tags` holds per tag (or `None`) its case-folded sort key
     /// ([`TagName::key`]), pending and total counts; `hosts` per host its
     /// pending and total counts. Groups with no update are left out.
     pub fn from_counts(
-        tags: Vec<(Option<(TagRef, String)>, i64, i64)>,
+        tags: Vec<TagCountRow>,
         hosts: Vec<(String, i64, i64)>,
         oldest_pending: Option<Update>,
     ) -> Summary {

@@ -79,6 +79,8 @@ fn bench_backend(backend: &'static str, database_url: &str) -> BackendResult {
     let images = AtomicUsize::new(0);
     let new_image = || webhook(images.fetch_add(1, Ordering::Relaxed));
     let list = || get("/api/updates");
+    let whole_page = || get("/api/updates?limit=1000");
+    let summary = || get("/api/updates/summary");
     let search = || get(&format!("/api/updates?q={SEARCH}&acknowledged=false"));
     let mut rows = vec![
         measure(&server, "`GET /healthz` (baseline)", 20_000, &|| get("/healthz")),
@@ -93,11 +95,13 @@ fn bench_backend(backend: &'static str, database_url: &str) -> BackendResult {
 
     let missing = STORED - images.load(Ordering::Relaxed);
     load(&server, missing, &new_image);
-    let stored: Vec<Value> = ureq::get(&server.url("/api/updates")).call().unwrap().into_json().unwrap();
-    assert_eq!(stored.len(), STORED, "the updates stored before the listing scenarios");
+    let stored: Value = ureq::get(&server.url("/api/updates/summary")).call().unwrap().into_json().unwrap();
+    assert_eq!(stored["total"], STORED, "the updates stored before the listing scenarios");
     memory.push(("5,000 updates stored", server.memory_kib("VmRSS")));
 
-    rows.push(measure(&server, "`GET /api/updates`, 5,000 stored", 200, &list));
+    rows.push(measure(&server, "`GET /api/updates` (first page of 100), 5,000 stored", 2_000, &list));
+    rows.push(measure(&server, "`GET /api/updates?limit=1000`, 5,000 stored", 200, &whole_page));
+    rows.push(measure(&server, "`GET /api/updates/summary`, 5,000 stored", 2_000, &summary));
     rows.push(measure(
         &server,
         &format!("`GET /api/updates?q={SEARCH}&acknowledged=false`, 5,000 stored"),

@@ -240,6 +240,9 @@ macro_rules! filtered {
     }};
 }
 
+/// The tag columns of a listing row: its id and name, when the image has a tag.
+type TagColumns = Option<(i64, String)>;
+
 /// The `SELECT` that every update listing shares: updates with their image's tag.
 macro_rules! updates_with_tags {
     () => {
@@ -443,7 +446,7 @@ impl Store for SqliteStore {
             )
             .bind::<BigInt, _>(as_of)
             .sql(" ORDER BY e.id DESC LIMIT 1)");
-            let moved: Vec<(UpdateRow, Option<(i64, String)>, Option<chrono::NaiveDateTime>)> =
+            let moved: Vec<(UpdateRow, TagColumns, Option<chrono::NaiveDateTime>)> =
                 filtered!(updates_with_tags!().select((select.0, select.1, seen_then)).into_boxed(), filter)
                     .filter(updates::seen_revision.gt(as_of))
                     .load(conn)
