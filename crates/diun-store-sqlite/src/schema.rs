@@ -2,7 +2,7 @@
 
 diesel::table! {
     data_revision (id) {
-        id -> Integer,
+        id -> BigInt,
         revision -> BigInt,
     }
 }
