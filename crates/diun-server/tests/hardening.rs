@@ -173,6 +173,7 @@ fn inline_scripts(html: &str) -> usize {
 }
 
 /// `<style>` elements and `style` attributes: what a `style-src` without `'unsafe-inline'` blocks.
+#[cfg(feature = "ui")]
 fn inline_styles(html: &str) -> usize {
     html.matches("<style").count() + html.matches(" style=").count()
 }
