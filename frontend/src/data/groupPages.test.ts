@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeUpdate } from '../lib/fixtures.test-util';
 import type { LoadedGroup } from '../lib/grouping';
-import { appendPage, compareUpdates, hasMore, NOT_LOADED, placeUpdates } from './groupPages';
+import { appendPage, compareUpdates, hasMore, NOT_LOADED, placeUpdates, provisionalSummary } from './groupPages';
 import type { ListQuery } from './listQuery';
 
 const media = { id: 1, name: 'media' };
@@ -79,5 +79,25 @@ describe('placeUpdates', () => {
     const out = placeUpdates(new Map([['tag:1', NOT_LOADED]]), [u], new Set(), pendingView);
     expect(ids(out.get('tag:1'))).toEqual([]);
     expect(out.has('untagged')).toBe(false);
+  });
+});
+
+describe('provisionalSummary', () => {
+  it('counts the first pages per section, in their order, leaving out empty ones', () => {
+    const previous = { pending: 9, acknowledged: 9, total: 18, oldest_pending: null, tags: [], hosts: [{ hostname: 'nas', pending: 9, acknowledged: 9 }] };
+    const s = provisionalSummary(
+      [
+        { updates: [makeUpdate({ id: 1, tag: media }), makeUpdate({ id: 2, tag: media, acknowledged_at: at(3) })], next_cursor: null },
+        { updates: [], next_cursor: null },
+        { updates: [makeUpdate({ id: 3, tag: null })], next_cursor: 'more' },
+      ],
+      previous,
+    );
+    expect(s.tags).toEqual([
+      { tag: media, pending: 1, acknowledged: 1 },
+      { tag: null, pending: 1, acknowledged: 0 },
+    ]);
+    expect([s.pending, s.acknowledged, s.total]).toEqual([2, 1, 3]);
+    expect(s.hosts).toBe(previous.hosts);
   });
 });

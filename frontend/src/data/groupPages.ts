@@ -5,7 +5,7 @@
  */
 import { matches } from '../lib/filter';
 import { groupKey, type LoadedGroup } from '../lib/grouping';
-import type { Update, UpdatePage } from '../lib/types';
+import type { Summary, SummaryGroup, Update, UpdatePage } from '../lib/types';
 import type { ListQuery } from './listQuery';
 
 export type Pages = ReadonlyMap<string, LoadedGroup>;
@@ -86,4 +86,24 @@ export function loadedCount(pages: Pages): number {
   let n = 0;
   for (const g of pages.values()) n += g.updates.length;
   return n;
+}
+
+/**
+ * A stand-in summary from first pages alone, shown while the real one is on
+ * its way (it costs a count over every matching update): exact for a section
+ * whose first page is its last, a lower bound otherwise. Sections without a
+ * page are left out until the real summary arrives.
+ */
+export function provisionalSummary(firstPages: ReadonlyArray<UpdatePage>, previous: Summary): Summary {
+  const tags: SummaryGroup[] = [];
+  let pending = 0;
+  let acknowledged = 0;
+  for (const page of firstPages) {
+    if (page.updates.length === 0) continue;
+    const p = page.updates.filter((u) => u.acknowledged_at === null).length;
+    tags.push({ tag: page.updates[0].tag, pending: p, acknowledged: page.updates.length - p });
+    pending += p;
+    acknowledged += page.updates.length - p;
+  }
+  return { pending, acknowledged, total: pending + acknowledged, oldest_pending: null, tags, hosts: previous.hosts };
 }

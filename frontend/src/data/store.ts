@@ -21,7 +21,7 @@ import { matches } from '../lib/filter';
 import { parseImageRef } from '../lib/imageRef';
 import type { ServerInfo, Summary, Tag, TagRef, Update, UpdatePage } from '../lib/types';
 import { api, ApiError, errorMessage, MAX_BULK_IMAGES, type AckTarget, type Fresh, type UnackTarget } from './api';
-import { appendPage, hasMore, loadedWhere, NOT_LOADED, placeUpdates, type Pages } from './groupPages';
+import { appendPage, hasMore, loadedWhere, NOT_LOADED, placeUpdates, provisionalSummary, type Pages } from './groupPages';
 import { MAX_SINGLE_FETCHES, planChanges } from './livePlan';
 import { groupAckFilter, isFiltered, pageQuery, sameQuery, summaryFilter, type ListQuery } from './listQuery';
 import { toast } from './toasts';
@@ -150,6 +150,22 @@ export class DashboardStore {
     const gen = ++this.generation;
     const first = this.state.phase !== 'ready';
     const guesses = first ? new Map<string, Promise<UpdatePage>>() : this.guessFirstPages(query);
+    let settled = false;
+    if (guesses.size > 0) {
+      // The pages usually come well before the summary: show them at once with stand-in counts.
+      Promise.all(guesses.values())
+        .then((got) => {
+          if (settled || gen !== this.generation || !got.some((p) => p.updates.length > 0)) return;
+          const keys = [...guesses.keys()];
+          this.epoch++;
+          this.set({
+            query,
+            summary: provisionalSummary(got, this.state.summary!),
+            pages: this.settle(new Map(keys.map((key, i) => [key, appendPage(NOT_LOADED, got[i])])), query),
+          });
+        })
+        .catch(() => undefined);
+    }
     try {
       const [totals, filtered, tags, info] = await Promise.all([
         first || !this.state.totals ? api.summary({}) : null,
@@ -162,6 +178,7 @@ export class DashboardStore {
       const summary = filtered ? bodyOf(filtered, null) : totalsBody;
       const pages = await this.firstPages(query, summary, guesses);
       if (gen !== this.generation) return;
+      settled = true;
       if (totals) this.totalsEtag = totals.etag;
       this.summaryEtag = filtered ? filtered.etag : null;
       // Pages of a new query are loaded whole as of (at least) the revision of its summary.
