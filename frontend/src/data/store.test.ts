@@ -72,15 +72,18 @@ describe('DashboardStore: loading', () => {
     expect(server.calls.every((c) => c.path !== 'api/updates' || c.params.has('limit'))).toBe(true);
   });
 
-  it('asks for the first page of the top section together with the summary of a search', async () => {
+  it("asks for the top section's first page of a search at once, and shows it before the summary", async () => {
     const server = new FakeServer([makeUpdate({ id: 1, image: 'nginx:1' }), makeUpdate({ id: 2, image: 'redis:7' })]);
     const store = new DashboardStore();
     await store.show(pendingView);
     const before = server.calls.length;
     const searching = store.show({ ...pendingView, q: 'redis' });
-    // Both requests are out before either answer is awaited.
-    expect(server.calls.slice(before).map((c) => c.path).sort()).toEqual(['api/updates', 'api/updates/summary']);
+    expect(server.calls.slice(before).map((c) => c.path)).toEqual(['api/updates']);
+    // The page is on screen (with stand-in counts) before the summary is even asked for.
+    await vi.waitFor(() => expect(loadedIds(store, 'untagged')).toEqual([2]));
+    expect(store.getSnapshot().summary?.pending).toBe(1);
     await searching;
+    expect(server.calls.slice(before).map((c) => c.path)).toEqual(['api/updates', 'api/updates/summary']);
     expect(server.calls.length).toBe(before + 2);
     expect(loadedIds(store, 'untagged')).toEqual([2]);
   });
