@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 mod extractors;
 pub mod handlers;
+pub mod healthcheck;
 pub mod openapi;
 mod paths;
 pub mod retention;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 use diun_server::settings::{Settings, SettingsError};
-use diun_server::{app, auth, backend, events, retention, AppState};
+use diun_server::{app, auth, backend, events, healthcheck, retention, AppState};
 
 /// Receives Diun's webhook notifications and serves a dashboard to triage them.
 #[derive(Debug, Parser)]
@@ -29,6 +29,16 @@ enum Command {
     /// The password is read from the terminal without echo, or from the
     /// first line of standard input when it is not a terminal.
     HashPassword,
+    /// Exit 0 when `/readyz` of the configured listen address answers 200.
+    ///
+    /// For container health checks: reads the same settings as the server
+    /// (a wildcard listen address is asked on loopback) and prints one line
+    /// saying why when the server is not ready.
+    Healthcheck {
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 5, value_name = "SECONDS")]
+        timeout: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -36,6 +46,16 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let result = match cli.command {
         Some(Command::HashPassword) => print_password_hash(),
+        Some(Command::Healthcheck { timeout }) => {
+            // One line on failure, nothing else: a container runtime keeps it as the reason.
+            return match healthcheck(&cli, Duration::from_secs(timeout.max(1))) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("diun-dashboard: healthcheck: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         None => run(&cli),
     };
     match result {
@@ -46,6 +66,12 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn healthcheck(cli: &Cli, timeout: Duration) -> Result<(), SettingsError> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    let address = healthcheck::target(settings.listen_address()?);
+    healthcheck::check(address, &settings.base_path, timeout).map_err(SettingsError)
 }
 
 fn run(cli: &Cli) -> Result<(), SettingsError> {

@@ -58,6 +58,24 @@ fn hash_password_prints_a_hash_that_verifies() {
     assert!(!parsed.verify("s3cret pass\n"));
 }
 
+/// Runs `diun-dashboard healthcheck` with `vars`; returns its exit success and stderr.
+fn healthcheck(vars: &[(&str, &str)]) -> (bool, String) {
+    let output = Command::new(BIN).arg("healthcheck").env_clear().envs(vars.iter().copied()).output().unwrap();
+    assert!(output.stdout.is_empty(), "the health check prints nothing on stdout");
+    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn healthcheck_fails_with_one_line_when_nothing_answers() {
+    let port = free_port().to_string();
+    let (ok, stderr) = healthcheck(&[("DIUN_DASHBOARD_LISTEN", &format!("0.0.0.0:{port}"))]);
+    assert!(!ok, "nothing listens on {port}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&format!("http://127.0.0.1:{port}/readyz")), "{stderr}");
+    let (ok, stderr) = healthcheck(&[("DIUN_DASHBOARD_LISTEN", "nowhere")]);
+    assert!(!ok && stderr.lines().count() == 1 && stderr.contains("DIUN_DASHBOARD_LISTEN"), "{stderr}");
+}
+
 /// Tests that keep their data in an SQLite file between two runs of the binary.
 #[cfg(feature = "sqlite")]
 mod on_sqlite {
@@ -65,7 +83,24 @@ mod on_sqlite {
     use std::time::Duration;
 
     use super::common;
+    use super::healthcheck;
     use super::server::{call, call_json, Server};
+
+    #[test]
+    fn healthcheck_passes_while_the_server_is_ready() {
+        let dir = tempfile::tempdir().unwrap();
+        let vars = [("DIUN_DASHBOARD_BASE_PATH", "/diun")];
+        let server = Server::start(dir.path().join("health.db").to_str().unwrap(), &vars);
+        let listen = format!("0.0.0.0:{}", server.address().rsplit(':').next().unwrap());
+        let (ok, stderr) = healthcheck(&[("DIUN_DASHBOARD_LISTEN", &listen), vars[0]]);
+        assert!(ok && stderr.is_empty(), "ready server: {stderr}");
+        // Without the base path, /readyz is not found: not healthy, and said so.
+        let (ok, stderr) = healthcheck(&[("DIUN_DASHBOARD_LISTEN", &listen)]);
+        assert!(!ok && stderr.trim_end().ends_with("/readyz answered 404"), "{stderr}");
+        assert!(server.stop().0.success());
+        let (ok, stderr) = healthcheck(&[("DIUN_DASHBOARD_LISTEN", &listen), vars[0]]);
+        assert!(!ok && stderr.lines().count() == 1, "stopped server: {stderr}");
+    }
 
     #[test]
     fn data_survives_a_restart() {
