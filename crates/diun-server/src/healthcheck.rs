@@ -22,8 +22,8 @@ pub fn check(address: SocketAddr, base_path: &str, timeout: Duration) -> Result<
     let url = format!("http://{address}{base_path}/readyz");
     let mut stream = TcpStream::connect_timeout(&address, timeout).map_err(|err| format!("{url}: {err}"))?;
     stream.set_read_timeout(Some(timeout)).and_then(|()| stream.set_write_timeout(Some(timeout))).ok();
-    write!(stream, "GET {base_path}/readyz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n")
-        .map_err(|err| format!("{url}: {err}"))?;
+    let request = format!("GET {base_path}/readyz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).map_err(|err| format!("{url}: {err}"))?;
     // Only the status line matters; read a bounded amount.
     let mut head = Vec::new();
     stream.take(4096).read_to_end(&mut head).map_err(|err| format!("{url}: no answer: {err}"))?;
@@ -47,8 +47,12 @@ mod tests {
         let address = listener.local_addr().unwrap();
         std::thread::spawn(move || {
             let (mut stream, _) = listener.accept().unwrap();
-            let mut request = [0u8; 1024];
-            let _ = stream.read(&mut request);
+            // Read the whole request head: closing with unread bytes would reset the connection.
+            let mut request = Vec::new();
+            let mut byte = [0u8; 1];
+            while !request.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                request.push(byte[0]);
+            }
             let _ = stream.write_all(response.as_bytes());
         });
         address
@@ -70,7 +74,8 @@ mod tests {
         let err = check(unready, "/diun", second).unwrap_err();
         assert!(err.ends_with("/diun/readyz answered 503"), "{err}");
         let garbage = answer_once("SSH-2.0-OpenSSH\r\n");
-        assert!(check(garbage, "", second).unwrap_err().contains("not an HTTP answer"));
+        let err = check(garbage, "", second).unwrap_err();
+        assert!(err.contains("not an HTTP answer"), "{err}");
     }
 
     #[test]
