@@ -39,6 +39,15 @@ enum Command {
         #[arg(long, default_value_t = 5, value_name = "SECONDS")]
         timeout: u64,
     },
+    /// Copy the running dashboard's SQLite database to a new file, PATH.
+    ///
+    /// The server keeps serving: the copy is one read transaction (SQLite's
+    /// VACUUM INTO), checked before it is put in place. For PostgreSQL, use
+    /// pg_dump.
+    Backup {
+        /// The new file; it must not exist.
+        path: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -56,6 +65,7 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Some(Command::Backup { ref path }) => backup(&cli, path),
         None => run(&cli),
     };
     match result {
@@ -108,6 +118,34 @@ fn run(cli: &Cli) -> Result<(), SettingsError> {
         .map_err(|err| SettingsError(format!("the server stopped with an error: {err}")))?;
     log::info!("stopped");
     Ok(())
+}
+
+fn backup(cli: &Cli, path: &std::path::Path) -> Result<(), SettingsError> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    let url = settings.database_url.expose();
+    match backend::Backend::from_url(url)? {
+        backend::Backend::Postgres => {
+            Err(SettingsError("the database is PostgreSQL: back it up with pg_dump (see the README)".into()))
+        }
+        #[cfg(feature = "sqlite")]
+        backend::Backend::Sqlite => {
+            let timeout = settings.store_options().connection_timeout.max(Duration::from_secs(30));
+            let report = diun_store_sqlite::backup(url, path, timeout)
+                .map_err(|err| SettingsError(format!("backup failed: {err}")))?;
+            eprintln!(
+                "backed up {} updates ({} KiB) to {} in {} ms",
+                report.updates,
+                report.bytes.div_ceil(1024),
+                report.path.display(),
+                report.elapsed.as_millis()
+            );
+            Ok(())
+        }
+        #[cfg(not(feature = "sqlite"))]
+        backend::Backend::Sqlite => {
+            Err(SettingsError("this build has no SQLite support (the `sqlite` cargo feature)".into()))
+        }
+    }
 }
 
 fn print_password_hash() -> Result<(), SettingsError> {

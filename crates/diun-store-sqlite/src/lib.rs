@@ -21,11 +21,13 @@
 //! ```
 #![warn(missing_docs)]
 
+mod backup;
 mod connection;
 mod errors;
 mod models;
 mod schema;
 mod store;
 
+pub use backup::{backup, BackupReport};
 pub use connection::database_path;
 pub use store::SqliteStore;
