@@ -28,6 +28,9 @@ pub enum StoreError {
     /// The database cannot be reached right now; trying later may work.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// The database's disk is full: writes fail until space is freed, reads still work.
+    #[error("the database's disk is full: {0}")]
+    Full(String),
     /// Anything else the backend reported.
     #[error("database error: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -163,6 +166,8 @@ pub struct HostCount {
 /// Every method that changes data announces what it changed on the change
 /// feed ([`Store::subscribe`]), after it commits, and only when something
 /// did change: the [`Change`] named in each method's docs.
+/// Identical changes committed together (notifications for one image
+/// arriving at once and committed in one transaction) may be announced once.
 pub trait Store: Send + Sync {
     /// Records a notification received at `received_at` and returns the update it produced.
     ///

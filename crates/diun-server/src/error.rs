@@ -46,8 +46,19 @@ pub enum ApiError {
     Conflict(String),
     /// The body is larger than accepted.
     PayloadTooLarge(String),
+    /// The body did not arrive in time.
+    RequestTimeout(String),
+    /// A resource with a fixed cap (live event streams) is fully taken.
+    Overloaded {
+        /// What is full, for people.
+        message: String,
+        /// Seconds until trying again is sensible.
+        retry_after: u64,
+    },
     /// The database cannot be reached; trying again later may work.
     Unavailable(String),
+    /// The database's disk is full: nothing can be written until space is freed; reading works.
+    StorageFull(String),
     /// A fault of the server; the cause was logged, never sent.
     Internal,
 }
@@ -88,7 +99,10 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::RequestTimeout(_) => "request_timeout",
+            ApiError::Overloaded { .. } => "busy",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::StorageFull(_) => "storage_full",
             ApiError::Internal => "internal",
         }
     }
@@ -103,7 +117,9 @@ impl std::fmt::Display for ApiError {
             | ApiError::Forbidden(message)
             | ApiError::NotFound(message)
             | ApiError::Conflict(message)
-            | ApiError::PayloadTooLarge(message) => f.write_str(message),
+            | ApiError::PayloadTooLarge(message)
+            | ApiError::RequestTimeout(message)
+            | ApiError::Overloaded { message, .. } => f.write_str(message),
             ApiError::MethodNotAllowed => f.write_str("this route does not accept that method"),
             ApiError::TooManyRequests { retry_after } => {
                 write!(f, "too many failed sign-ins from this address; try again in {retry_after} s")
@@ -112,6 +128,9 @@ impl std::fmt::Display for ApiError {
                 write!(f, "too many sign-ins are being checked right now; try again in {retry_after} s")
             }
             ApiError::Unavailable(_) => f.write_str("the database is unavailable; try again shortly"),
+            ApiError::StorageFull(_) => {
+                f.write_str("the database's disk is full: nothing can be stored until space is freed; reading works")
+            }
             ApiError::Internal => f.write_str("the server failed to handle the request; see its log"),
         }
     }
@@ -129,7 +148,10 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -145,8 +167,14 @@ impl ResponseError for ApiError {
             ApiError::LoginRequired { basic: true, .. } => {
                 response.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="Diun Dashboard", charset="UTF-8""#));
             }
-            ApiError::TooManyRequests { retry_after } | ApiError::Busy { retry_after } => {
+            ApiError::TooManyRequests { retry_after }
+            | ApiError::Busy { retry_after }
+            | ApiError::Overloaded { retry_after, .. } => {
                 response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            // The client gave up on sending the body; say the connection ends.
+            ApiError::RequestTimeout(_) => {
+                response.insert_header((header::CONNECTION, "close"));
             }
             _ => {}
         }
@@ -163,6 +191,10 @@ impl From<StoreError> for ApiError {
             StoreError::Unavailable(cause) => {
                 log::warn!("database unavailable: {cause}");
                 ApiError::Unavailable(cause)
+            }
+            StoreError::Full(cause) => {
+                log::error!("the database's disk is full: {cause}");
+                ApiError::StorageFull(cause)
             }
             StoreError::Backend(cause) => {
                 log::error!("database error: {cause}");

@@ -23,20 +23,31 @@
 //!
 //! `resync` means the client may have missed changes (it fell behind, or the
 //! server's feed was interrupted) and should refetch everything it shows.
+//!
+//! Ids grow by one per event from a start taken from the clock when the
+//! server starts, so that ids of another run or another replica do not match.
+//! A client reconnecting with `Last-Event-ID` (browsers send it by themselves)
+//! gets `resync` first unless that id is the last event sent: the server
+//! keeps no backlog to replay, so a client that missed anything refetches.
+//!
+//! At most [`EventHub::DEFAULT_MAX_STREAMS`] streams are open at once (a
+//! setting, `DIUN_DASHBOARD_SSE_MAX_STREAMS`); beyond that the answer is 503
+//! `busy` with `Retry-After`.
 
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::rt::time::{interval_at, Instant, Interval};
 use actix_web::web::{self, Bytes};
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use diun_core::{Change, ChangeSubscription, Store, StoreError};
 use futures_util::future::{select, Either};
 use tokio::sync::broadcast::{self, error::RecvError};
 
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// What a client gets first: how long to wait before reconnecting, and a
@@ -66,6 +77,11 @@ pub struct EventHub {
     sender: broadcast::Sender<Frame>,
     heartbeat: Duration,
     closed: AtomicBool,
+    /// The id of the last event sent; the first id less one before any.
+    last_id: AtomicU64,
+    /// Streams open now, and the most allowed.
+    streams: AtomicUsize,
+    max_streams: AtomicUsize,
 }
 
 impl std::fmt::Debug for EventHub {
@@ -73,6 +89,7 @@ impl std::fmt::Debug for EventHub {
         f.debug_struct("EventHub")
             .field("heartbeat", &self.heartbeat)
             .field("clients", &self.sender.receiver_count())
+            .field("max_streams", &self.max_streams.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
 }
@@ -80,6 +97,9 @@ impl std::fmt::Debug for EventHub {
 impl EventHub {
     /// The interval of heartbeat comments unless told otherwise.
     pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(15);
+
+    /// The most streams open at once unless told otherwise.
+    pub const DEFAULT_MAX_STREAMS: usize = 1000;
 
     /// Subscribes to `store`'s change feed and forwards it from a background
     /// thread, sending a heartbeat to each client every `heartbeat`.
@@ -89,14 +109,21 @@ impl EventHub {
     /// The thread ends when the store or the hub is dropped.
     pub fn start(store: &Arc<dyn Store>, heartbeat: Duration) -> Arc<EventHub> {
         let (sender, _) = broadcast::channel(CAPACITY);
-        let hub =
-            Arc::new(EventHub { sender, heartbeat: heartbeat.max(Duration::from_millis(10)), closed: false.into() });
+        let hub = Arc::new(EventHub {
+            sender,
+            heartbeat: heartbeat.max(Duration::from_millis(10)),
+            closed: false.into(),
+            last_id: first_event_id().saturating_sub(1).into(),
+            streams: 0.into(),
+            max_streams: Self::DEFAULT_MAX_STREAMS.into(),
+        });
         // The first attempt here, so that the changes made once the server is
         // up reach its clients; then the thread takes over.
         let first = store.subscribe();
         let (store, weak_hub) = (Arc::downgrade(store), Arc::downgrade(&hub));
-        let spawned =
-            std::thread::Builder::new().name("diun-event-hub".into()).spawn(move || forward(&store, &weak_hub, first));
+        let spawned = std::thread::Builder::new()
+            .name("diun-event-hub".into())
+            .spawn(move || forward(&store, &weak_hub, first, first_event_id()));
         if let Err(err) = spawned {
             log::error!("cannot start the thread of live events; /api/events will stay quiet: {err}");
         }
@@ -113,6 +140,19 @@ impl EventHub {
         self.sender.receiver_count()
     }
 
+    /// Sets the most streams open at once (at least 1); beyond it, `GET /api/events` answers 503.
+    pub fn set_max_streams(&self, max: usize) {
+        self.max_streams.store(max.max(1), Ordering::SeqCst);
+    }
+
+    /// Takes one of the stream slots, or `None` when all are taken.
+    fn take_slot(self: &Arc<Self>) -> Option<StreamSlot> {
+        let max = self.max_streams.load(Ordering::SeqCst);
+        let taken =
+            self.streams.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |open| (open < max).then_some(open + 1));
+        taken.ok().map(|_| StreamSlot(Arc::clone(self)))
+    }
+
     /// Ends every stream, for a prompt shutdown: open streams would otherwise
     /// hold the server until its shutdown timeout.
     pub fn close(&self) {
@@ -122,6 +162,7 @@ impl EventHub {
 
     fn publish(&self, id: u64, change: &Change) {
         let frame = format!("id: {id}\nevent: {}\ndata: {}\n\n", change.kind(), change.to_json());
+        self.last_id.store(id, Ordering::SeqCst);
         // An error only means that no client is connected.
         let _ = self.sender.send(Frame::Event(Bytes::from(frame)));
     }
@@ -129,8 +170,32 @@ impl EventHub {
 
 /// The hub's thread: forwards each change, subscribing again (with a growing
 /// pause) whenever the store's feed cannot be had or ends.
-fn forward(store: &Weak<dyn Store>, hub: &Weak<EventHub>, first: Result<ChangeSubscription, StoreError>) {
-    let mut next_id: u64 = 1;
+/// One open stream's slot; freed when the stream ends.
+struct StreamSlot(Arc<EventHub>);
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        self.0.streams.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The first event id of this run: milliseconds since 1970 times 1000, so
+/// that ids of another run or replica practically never coincide with ours.
+fn first_event_id() -> u64 {
+    static FIRST: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *FIRST.get_or_init(|| {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        u64::try_from(now.as_millis()).unwrap_or(1).saturating_mul(1000).max(1)
+    })
+}
+
+fn forward(
+    store: &Weak<dyn Store>,
+    hub: &Weak<EventHub>,
+    first: Result<ChangeSubscription, StoreError>,
+    first_id: u64,
+) {
+    let mut next_id = first_id;
     let mut attempt = Some(first);
     let mut backoff = Duration::from_millis(500);
     let mut subscribed_before = false;
@@ -194,6 +259,8 @@ fn forward(store: &Weak<dyn Store>, hub: &Weak<EventHub>, first: Result<ChangeSu
     operation_id = "stream_changes",
     summary = "Every change, as Server-Sent Events",
     tag = "updates",
+    params(("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received; \
+             unless it is the last event sent, the stream starts with `resync`")),
     responses((
         status = 200,
         description = "Server-Sent Events, one per change: `event:` is the change's `type` (`update.created`, \
@@ -203,17 +270,31 @@ fn forward(store: &Weak<dyn Store>, hub: &Weak<EventHub>, first: Result<ChangeSu
                        every 15 seconds.",
         content_type = "text/event-stream",
         body = String
-    ))
+    ),
+    (status = 503, response = crate::openapi::Unavailable))
 )]
-pub async fn stream(state: web::Data<AppState>) -> HttpResponse {
+pub async fn stream(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
     let hub = Arc::clone(&state.events);
+    let Some(slot) = hub.take_slot() else {
+        log::warn!("refused a live events stream: {} are open already", hub.max_streams.load(Ordering::SeqCst));
+        let message = "too many live event streams are open; try again shortly".to_owned();
+        return ApiError::Overloaded { message, retry_after: 5 }.error_response();
+    };
+    // Subscribe before reading the last id: whatever comes after it then reaches this receiver.
     let receiver = hub.sender.subscribe();
+    let last_sent = hub.last_id.load(Ordering::SeqCst);
+    let missed = request
+        .headers()
+        .get("last-event-id")
+        .map(|value| value.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok()) != Some(last_sent));
     let heartbeat = hub.heartbeat;
     let client = Client {
         opened: false,
+        resync: missed.unwrap_or(false),
         closed: hub.closed.load(Ordering::SeqCst),
         receiver,
         ticker: interval_at(Instant::now() + heartbeat, heartbeat),
+        _slot: slot,
     };
     HttpResponse::Ok()
         .content_type("text/event-stream")
@@ -226,9 +307,12 @@ pub async fn stream(state: web::Data<AppState>) -> HttpResponse {
 /// One connected client's side of the stream.
 struct Client {
     opened: bool,
+    /// Whether to send `resync` right after the opening: the client missed events.
+    resync: bool,
     closed: bool,
     receiver: broadcast::Receiver<Frame>,
     ticker: Interval,
+    _slot: StreamSlot,
 }
 
 impl Client {
@@ -237,6 +321,9 @@ impl Client {
         if !self.opened {
             self.opened = true;
             return Some((Ok(Bytes::from_static(OPENING)), self));
+        }
+        if std::mem::take(&mut self.resync) {
+            return Some((Ok(Bytes::from_static(RESYNC)), self));
         }
         if self.closed {
             return None;

@@ -11,6 +11,7 @@ pub mod events;
 mod extractors;
 pub mod handlers;
 pub mod healthcheck;
+pub(crate) mod limits;
 pub mod openapi;
 mod paths;
 pub mod retention;
@@ -51,6 +52,8 @@ pub fn app(
         .app_data(extractors::query_config())
         // Innermost first: a body is looked at only once the guard let the request in.
         .wrap(middleware::from_fn(extractors::require_object_bodies))
+        // Bounds reading the body (408) for everything within; routes bound their answer (503).
+        .wrap(middleware::from_fn(limits::bound_body_time))
         .wrap(middleware::from_fn(auth::guard))
         .wrap(middleware::from_fn(telemetry::time_requests))
         .wrap(access_log())

@@ -100,6 +100,9 @@ fn run(cli: &Cli) -> Result<(), SettingsError> {
     state.base_path = settings.base_path.clone();
     state.access = Arc::new(settings.access_control()?);
     state.metrics = settings.metrics_access()?;
+    state.body_timeout = settings.body_timeout();
+    state.store_deadline = settings.store_deadline();
+    state.events.set_max_streams(settings.sse_max_streams);
     if !state.access.is_enabled() {
         log::info!("the dashboard and its API are open to anyone who can reach them (no DIUN_DASHBOARD_AUTH_* set)");
     }
@@ -107,6 +110,8 @@ fn run(cli: &Cli) -> Result<(), SettingsError> {
     let server = HttpServer::new(move || app(state.clone()))
         // SIGTERM and SIGINT stop accepting, then let in-flight requests finish this long.
         .shutdown_timeout(settings.shutdown_timeout_seconds)
+        // actix-web counts connections per worker; the setting is the total.
+        .max_connections(settings.max_connections.div_ceil(workers()).max(1))
         .bind(address)
         .map_err(|err| SettingsError(format!("DIUN_DASHBOARD_LISTEN: cannot listen on {address}: {err}")))?;
     log::info!("listening on http://{address}{}/ (webhook at {}/webhook)", settings.base_path, settings.base_path);
@@ -146,6 +151,11 @@ fn backup(cli: &Cli, path: &std::path::Path) -> Result<(), SettingsError> {
             Err(SettingsError("this build has no SQLite support (the `sqlite` cargo feature)".into()))
         }
     }
+}
+
+/// How many workers actix-web starts by default: one per available CPU.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 fn print_password_hash() -> Result<(), SettingsError> {

@@ -1,10 +1,12 @@
 //! The route table: every path the server answers, in one place.
 
 use actix_web::http::Method;
+use actix_web::middleware;
 use actix_web::{web, FromRequest, Handler, Responder, Route};
 
 use crate::events;
 use crate::handlers::{self, docs, health, tags, updates, webhook};
+use crate::limits;
 use crate::telemetry;
 
 /// Every route, relative to the base path.
@@ -83,7 +85,9 @@ impl RouteTable {
     fn register(self, cfg: &mut web::ServiceConfig) {
         for (path, routes) in self.resources {
             let resource = web::resource(path).default_service(web::to(handlers::method_not_allowed));
-            cfg.service(routes.into_iter().fold(resource, |resource, (_, route)| resource.route(route)));
+            let resource = routes.into_iter().fold(resource, |resource, (_, route)| resource.route(route));
+            // A route waiting on a database that stopped answering answers 503 in time.
+            cfg.service(resource.wrap(middleware::from_fn(limits::bound_answer_time)));
         }
     }
 }

@@ -54,6 +54,12 @@ pub struct Settings {
     pub retention_days: u32,
     /// `DIUN_DASHBOARD_RETENTION_INTERVAL_MINUTES`: how often retention runs.
     pub retention_interval_minutes: u64,
+    /// `DIUN_DASHBOARD_BODY_TIMEOUT_SECONDS`: how long a request body may take to arrive (408 beyond).
+    pub body_timeout_seconds: u64,
+    /// `DIUN_DASHBOARD_MAX_CONNECTIONS`: the most client connections open at once.
+    pub max_connections: usize,
+    /// `DIUN_DASHBOARD_SSE_MAX_STREAMS`: the most `GET /api/events` streams open at once (503 beyond).
+    pub sse_max_streams: usize,
     /// `DIUN_DASHBOARD_SSE_HEARTBEAT_SECONDS` (undocumented, for tests): the
     /// interval of heartbeat comments on `GET /api/events`.
     pub sse_heartbeat_seconds: u64,
@@ -121,6 +127,9 @@ impl Settings {
             .and_then(|b| b.set_default("pool_timeout_seconds", 5))
             .and_then(|b| b.set_default("shutdown_timeout_seconds", 30))
             .and_then(|b| b.set_default("sse_heartbeat_seconds", 15))
+            .and_then(|b| b.set_default("body_timeout_seconds", 10))
+            .and_then(|b| b.set_default("max_connections", 1024))
+            .and_then(|b| b.set_default("sse_max_streams", 256))
             .and_then(|b| b.set_default("trusted_proxies", ""))
             .and_then(|b| b.set_default("auth_failure_limit", 5))
             .and_then(|b| b.set_default("auth_failure_window_seconds", 300))
@@ -146,6 +155,15 @@ impl Settings {
         }
         if self.pool_size == 0 {
             return Err(invalid("pool_size", "must be at least 1"));
+        }
+        if self.body_timeout_seconds == 0 {
+            return Err(invalid("body_timeout_seconds", "must be at least 1"));
+        }
+        if self.max_connections == 0 {
+            return Err(invalid("max_connections", "must be at least 1"));
+        }
+        if self.sse_max_streams == 0 {
+            return Err(invalid("sse_max_streams", "must be at least 1"));
         }
         if self.sse_heartbeat_seconds == 0 {
             return Err(invalid("sse_heartbeat_seconds", "must be at least 1"));
@@ -222,6 +240,16 @@ impl Settings {
             pool_size: self.pool_size,
             connection_timeout: Duration::from_secs(self.pool_timeout_seconds.max(1)),
         }
+    }
+
+    /// How long a request body may take to arrive.
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_timeout_seconds)
+    }
+
+    /// How long a request may wait on the database before it is answered 503.
+    pub fn store_deadline(&self) -> Duration {
+        crate::limits::store_deadline(self.store_options().connection_timeout)
     }
 
     /// The interval of heartbeat comments on `GET /api/events`.

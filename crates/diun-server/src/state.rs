@@ -24,9 +24,16 @@ pub struct AppState {
     pub metrics: MetricsAccess,
     /// The store's changes, live, for `GET /api/events`.
     pub events: Arc<EventHub>,
+    /// How long a request body may take to arrive before the answer is 408.
+    pub body_timeout: Duration,
+    /// How long a request may wait on the database before the answer is 503.
+    pub store_deadline: Duration,
 }
 
 impl AppState {
+    /// How long a request body may take unless told otherwise.
+    pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
     /// State for a store with no secret and no base path.
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self::with_event_heartbeat(store, EventHub::DEFAULT_HEARTBEAT)
@@ -41,6 +48,8 @@ impl AppState {
             base_path: String::new(),
             access: Arc::new(AccessControl::default()),
             metrics: MetricsAccess::Public,
+            body_timeout: Self::DEFAULT_BODY_TIMEOUT,
+            store_deadline: crate::limits::store_deadline(diun_core::StoreOptions::default().connection_timeout),
         }
     }
 }
