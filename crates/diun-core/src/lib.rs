@@ -27,6 +27,7 @@
 
 mod change;
 mod filter;
+pub mod group_commit;
 mod notification;
 pub mod page;
 mod store;
@@ -35,6 +36,7 @@ mod update;
 
 pub use change::{Change, ChangeBroadcaster, ChangeSubscription};
 pub use filter::{search_text, AckSelector, TagFilter, UnackSelector, UpdateFilter};
+pub use group_commit::{GroupCommit, WaitedTooLong};
 pub use notification::{
     image_reference, Metadata, Notification, UpdateStatus, ValidationError, ValidationErrorKind, FIELD_LIMITS,
 };

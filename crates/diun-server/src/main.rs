@@ -148,6 +148,7 @@ fn backup(cli: &Cli, path: &std::path::Path) -> Result<(), SettingsError> {
         }
         #[cfg(not(feature = "sqlite"))]
         backend::Backend::Sqlite => {
+            let _ = path;
             Err(SettingsError("this build has no SQLite support (the `sqlite` cargo feature)".into()))
         }
     }

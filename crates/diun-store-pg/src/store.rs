@@ -10,8 +10,8 @@ use diesel::r2d2::{ConnectionManager, Pool};
 use diesel::sql_types::{BigInt, Nullable, Timestamptz};
 use diesel::upsert::excluded;
 use diun_core::{
-    assemble_page, search_text, AckSelector, Change, ChangeSubscription, Notification, PageRequest, Store, StoreError,
-    StoreOptions, StoreResult, StoreStats, Summary, Tag, TagFilter, TagName, TagRef, UnackSelector, Update,
+    assemble_page, search_text, AckSelector, Change, ChangeSubscription, GroupCommit, Notification, PageRequest, Store,
+    StoreError, StoreOptions, StoreResult, StoreStats, Summary, Tag, TagFilter, TagName, TagRef, UnackSelector, Update,
     UpdateEvent, UpdateFilter, UpdatePage,
 };
 
@@ -33,10 +33,26 @@ use crate::schema::{data_revision, image_tags, tags, update_events, updates};
 /// and its clones, which reconnects by itself and ends with the last clone.
 #[derive(Clone)]
 pub struct PgStore {
+    /// Readers' connections.
     pool: Pool<ConnectionManager<PgConnection>>,
+    /// Writers' connections, apart, so that readers never hold what a writer needs.
+    writer_pool: Pool<ConnectionManager<PgConnection>>,
     history_limit: i64,
     feed: Arc<PgFeed>,
+    /// How long a notification may wait for a commit to take it.
+    wait_limit: std::time::Duration,
+    /// Notifications arriving together are committed together.
+    notifications: Arc<GroupCommit<Received, StoreResult<Update>>>,
 }
+
+/// A notification and when it arrived: one item of a group commit.
+type Received = (Notification, DateTime<Utc>);
+
+/// The most notifications committed in one transaction.
+const MAX_BATCH: usize = 256;
+
+/// Connections kept for writes, beside the readers' pool.
+const WRITER_CONNECTIONS: u32 = 2;
 
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -79,8 +95,41 @@ impl PgStore {
             .connection_timeout(options.connection_timeout)
             .test_on_check_out(true)
             .build_unchecked(ConnectionManager::new(url.clone()));
+        let writer_pool = Pool::builder()
+            .max_size(WRITER_CONNECTIONS)
+            .min_idle(Some(0))
+            .connection_timeout(options.connection_timeout)
+            .test_on_check_out(true)
+            .build_unchecked(ConnectionManager::new(url.clone()));
         let feed = Arc::new(PgFeed::new(url, options.connection_timeout));
-        Ok(PgStore { pool, history_limit: i64::from(options.history_limit.max(1)), feed })
+        Ok(PgStore {
+            pool,
+            writer_pool,
+            history_limit: i64::from(options.history_limit.max(1)),
+            feed,
+            wait_limit: options.connection_timeout,
+            notifications: Arc::new(GroupCommit::new(MAX_BATCH)),
+        })
+    }
+
+    /// Commits a batch of notifications in one transaction. Should the
+    /// transaction fail, each is tried alone, so that one bad notification
+    /// cannot fail the others.
+    fn commit_notifications(&self, batch: Vec<Received>) -> Vec<StoreResult<Update>> {
+        let record_all = |batch: &[Received]| {
+            self.write(|conn, changes| {
+                let ids = batch
+                    .iter()
+                    .map(|(n, at)| record_in(conn, changes, self.history_limit, n, *at))
+                    .collect::<StoreResult<Vec<i64>>>()?;
+                load_updates(conn, &ids)
+            })
+        };
+        match record_all(&batch) {
+            Ok(updates) => updates.into_iter().map(Ok).collect(),
+            Err(err) if batch.len() == 1 => vec![Err(err)],
+            Err(_) => batch.chunks(1).map(|one| record_all(one).map(|mut updates| updates.remove(0))).collect(),
+        }
     }
 
     /// Runs `work` on a pooled connection.
@@ -95,19 +144,18 @@ impl PgStore {
     /// `work` lists what it changed; the list is sent on the change feed in
     /// the same transaction, so that it goes out if and when that commits.
     fn write<T>(&self, work: impl FnOnce(&mut PgConnection, &mut Tx) -> StoreResult<T>) -> StoreResult<T> {
-        self.with_conn(|conn| {
-            conn.transaction(|conn| {
-                let mut tx = Tx::default();
-                let result = work(conn, &mut tx).map_err(TxError)?;
-                // Whatever changed advances the revision, in the same transaction.
-                if !tx.changes.is_empty() {
-                    tx.revision(conn).map_err(TxError)?;
-                }
-                notify(conn, tx.changes).map_err(TxError)?;
-                Ok(result)
-            })
-            .map_err(|TxError(err)| err)
+        let mut conn = self.writer_pool.get().map_err(from_pool)?;
+        conn.transaction(|conn| {
+            let mut tx = Tx::default();
+            let result = work(conn, &mut tx).map_err(TxError)?;
+            // Whatever changed advances the revision, in the same transaction.
+            if !tx.changes.is_empty() {
+                tx.revision(conn).map_err(TxError)?;
+            }
+            notify(conn, tx.changes).map_err(TxError)?;
+            Ok(result)
         })
+        .map_err(|TxError(err)| err)
     }
 
     /// Runs `work` in a read-only transaction on one snapshot.
@@ -386,10 +434,9 @@ fn record_in(
 
 impl Store for PgStore {
     fn record_notification(&self, n: &Notification, received_at: DateTime<Utc>) -> StoreResult<Update> {
-        self.write(|conn, changes| {
-            let id = record_in(conn, changes, self.history_limit, n, received_at)?;
-            load_update(conn, id)
-        })
+        self.notifications
+            .submit((n.clone(), received_at), self.wait_limit, |batch| self.commit_notifications(batch))
+            .map_err(|waited| StoreError::Unavailable(waited.to_string()))?
     }
 
     fn record_notifications(&self, batch: &[(Notification, DateTime<Utc>)]) -> StoreResult<Vec<Update>> {

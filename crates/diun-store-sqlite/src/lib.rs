@@ -27,6 +27,7 @@ mod errors;
 mod models;
 mod schema;
 mod store;
+mod writer_lock;
 
 pub use backup::{backup, BackupReport};
 pub use connection::database_path;

@@ -13,21 +13,27 @@ use diesel::r2d2::{ConnectionManager, Pool};
 use diesel::sql_types::{BigInt, Nullable, Timestamp};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use diun_core::{
-    assemble_page, search_text, AckSelector, Change, ChangeBroadcaster, ChangeSubscription, Notification, PageRequest,
-    Store, StoreError, StoreOptions, StoreResult, StoreStats, Summary, Tag, TagFilter, TagName, TagRef, UnackSelector,
-    Update, UpdateEvent, UpdateFilter, UpdatePage,
+    assemble_page, search_text, AckSelector, Change, ChangeBroadcaster, ChangeSubscription, GroupCommit, Notification,
+    PageRequest, Store, StoreError, StoreOptions, StoreResult, StoreStats, Summary, Tag, TagFilter, TagName, TagRef,
+    UnackSelector, Update, UpdateEvent, UpdateFilter, UpdatePage,
 };
 
 use crate::connection::{create_parent_folder, database_path, ConnectionSettings};
 use crate::errors::{from_diesel, from_pool, TxError};
 use crate::models::{metadata_json, EventRow, NewEvent, NotificationFields, TagRow, UpdateRow};
 use crate::schema::{data_revision, image_tags, tags, update_events, updates};
+use crate::writer_lock::WriterLock;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations-sqlite");
 
-/// How long a writer waits for the database lock held by another writer.
-/// SQLite has one writer at a time; waits are short, so this is only a safety net.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long migrations wait for the database lock held by another process.
+const MIGRATION_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The most notifications committed in one transaction.
+const MAX_BATCH: usize = 256;
+
+/// A notification and when it arrived: one item of a group commit.
+type Received = (Notification, DateTime<Utc>);
 
 /// A [`Store`] on one SQLite file.
 ///
@@ -37,20 +43,24 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 /// `SqliteStore` of this process on the same file, not those of other processes.
 #[derive(Clone)]
 pub struct SqliteStore {
+    /// Readers' connections.
     pool: Pool<ConnectionManager<SqliteConnection>>,
+    /// The writer's connection, apart, so that readers never hold what a writer needs.
+    writer_pool: Pool<ConnectionManager<SqliteConnection>>,
     history_limit: i64,
+    /// How long a write may wait to start: for the writer lock, a connection, SQLite's lock.
+    wait_limit: Duration,
     file: Arc<SharedFile>,
+    /// Notifications arriving together are committed together.
+    notifications: Arc<GroupCommit<Received, StoreResult<Update>>>,
 }
 
 /// What every store of this process open on one file shares.
 struct SharedFile {
     /// The change feed.
     feed: ChangeBroadcaster,
-    /// SQLite lets one writer in at a time; writers of this process queue
-    /// here instead of sleeping and retrying on the busy lock, which under
-    /// load put tens of milliseconds on the slowest writes. Other processes
-    /// still meet the busy timeout.
-    writer: Mutex<()>,
+    /// One writer at a time (other processes still meet SQLite's busy timeout).
+    writer: WriterLock,
 }
 
 /// The shared state of `path`, for every store of this process open on it.
@@ -64,7 +74,7 @@ fn shared_file(path: &str) -> Arc<SharedFile> {
     if let Some(file) = files.get(&key).and_then(Weak::upgrade) {
         return file;
     }
-    let file = Arc::new(SharedFile { feed: ChangeBroadcaster::new(), writer: Mutex::new(()) });
+    let file = Arc::new(SharedFile { feed: ChangeBroadcaster::new(), writer: WriterLock::default() });
     files.insert(key, Arc::downgrade(&file));
     file
 }
@@ -94,21 +104,60 @@ impl SqliteStore {
             .map_err(|err| StoreError::Unavailable(format!("cannot open {path}: {err}")))?;
         // WAL lets readers work while one writer writes; it is stored in the
         // file, so setting it once is enough.
-        conn.batch_execute(&format!("PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;", BUSY_TIMEOUT.as_millis()))
-            .map_err(from_diesel)?;
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;",
+            MIGRATION_BUSY_TIMEOUT.as_millis()
+        ))
+        .map_err(from_diesel)?;
         conn.run_pending_migrations(MIGRATIONS)
             .map_err(|err| StoreError::Backend(format!("cannot migrate {path}: {err}").into()))?;
         fill_search_text(&mut conn)?;
         drop(conn);
 
         let file = shared_file(&path);
+        // Waits are bounded by the pool timeout: a write that cannot start in
+        // time fails as unavailable (503) instead of answering late.
+        let settings = || Box::new(ConnectionSettings { busy_timeout: options.connection_timeout });
         let pool = Pool::builder()
             .max_size(options.pool_size.max(1))
             .connection_timeout(options.connection_timeout)
-            .connection_customizer(Box::new(ConnectionSettings { busy_timeout: BUSY_TIMEOUT }))
+            .connection_customizer(settings())
+            .build(ConnectionManager::new(path.clone()))
+            .map_err(from_pool)?;
+        let writer_pool = Pool::builder()
+            .max_size(1)
+            .connection_timeout(options.connection_timeout)
+            .connection_customizer(settings())
             .build(ConnectionManager::new(path))
             .map_err(from_pool)?;
-        Ok(SqliteStore { pool, history_limit: i64::from(options.history_limit.max(1)), file })
+        Ok(SqliteStore {
+            pool,
+            writer_pool,
+            history_limit: i64::from(options.history_limit.max(1)),
+            wait_limit: options.connection_timeout,
+            file,
+            notifications: Arc::new(GroupCommit::new(MAX_BATCH)),
+        })
+    }
+
+    /// Commits a batch of notifications in one transaction. Should the
+    /// transaction fail, each is tried alone, so that one bad notification
+    /// cannot fail the others.
+    fn commit_notifications(&self, batch: Vec<Received>) -> Vec<StoreResult<Update>> {
+        let record_all = |batch: &[Received]| {
+            self.write(|conn, changes| {
+                let ids = batch
+                    .iter()
+                    .map(|(n, at)| record_in(conn, changes, self.history_limit, n, *at))
+                    .collect::<StoreResult<Vec<i64>>>()?;
+                ids.into_iter().map(|id| load_update(conn, id)).collect::<StoreResult<Vec<Update>>>()
+            })
+        };
+        match record_all(&batch) {
+            Ok(updates) => updates.into_iter().map(Ok).collect(),
+            Err(err) if batch.len() == 1 => vec![Err(err)],
+            Err(_) => batch.chunks(1).map(|one| record_all(one).map(|mut updates| updates.remove(0))).collect(),
+        }
     }
 
     /// Runs `work` on a pooled connection.
@@ -124,8 +173,10 @@ impl SqliteStore {
     /// once the transaction has committed.
     fn write<T>(&self, work: impl FnOnce(&mut SqliteConnection, &mut Tx) -> StoreResult<T>) -> StoreResult<T> {
         let mut tx = Tx::default();
-        let _writer = self.file.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        let result = self.with_conn(|conn| {
+        let _writer = self.file.writer.acquire(self.wait_limit)?;
+        let mut conn = self.writer_pool.get().map_err(from_pool)?;
+        let result = {
+            let conn = &mut *conn;
             conn.immediate_transaction(|conn| {
                 let result = work(conn, &mut tx).map_err(TxError)?;
                 // Whatever changed advances the revision, in the same transaction.
@@ -135,7 +186,7 @@ impl SqliteStore {
                 Ok(result)
             })
             .map_err(|TxError(err)| err)
-        })?;
+        }?;
         self.file.feed.send_all(&tx.changes);
         Ok(result)
     }
@@ -404,10 +455,9 @@ fn record_in(
 
 impl Store for SqliteStore {
     fn record_notification(&self, n: &Notification, received_at: DateTime<Utc>) -> StoreResult<Update> {
-        self.write(|conn, changes| {
-            let id = record_in(conn, changes, self.history_limit, n, received_at)?;
-            load_update(conn, id)
-        })
+        self.notifications
+            .submit((n.clone(), received_at), self.wait_limit, |batch| self.commit_notifications(batch))
+            .map_err(|waited| StoreError::Unavailable(waited.to_string()))?
     }
 
     fn record_notifications(&self, batch: &[(Notification, DateTime<Utc>)]) -> StoreResult<Vec<Update>> {

@@ -661,11 +661,18 @@ pub fn feed_announces_one_creation_under_concurrency(make: Make<'_>) {
             scope.spawn(move || record(store, "nas", "nginx:1.27", "sha256:same", i as i64));
         }
     });
-    let changes: Vec<Change> = (0..THREADS).map(|_| next_change(&feed)).collect();
+    // Everything up to a marker change made afterwards.
+    let marker = tag(store, "marker");
+    let changes: Vec<Change> = std::iter::from_fn(|| Some(next_change(&feed)))
+        .take_while(|c| *c != Change::TagCreated { id: marker })
+        .collect();
     let created = changes.iter().filter(|c| matches!(c, Change::UpdateCreated { .. })).count();
     let changed = changes.iter().filter(|c| matches!(c, Change::UpdateChanged { .. })).count();
-    assert_eq!((created, changed), (1, THREADS - 1), "{changes:?}");
-    expect_quiet(store, &feed, "the last notification");
+    // Notifications committed together may be announced once (PostgreSQL
+    // delivers one of identical notifications sent in one transaction).
+    assert_eq!(created, 1, "{changes:?}");
+    assert!((1..THREADS).contains(&changed), "{changes:?}");
+    assert_eq!(created + changed, changes.len(), "{changes:?}");
 }
 
 /// A second store opened on the same database hears the first one's changes, and the other way round.
