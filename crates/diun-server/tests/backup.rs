@@ -76,6 +76,7 @@ fn backup_of_a_server_under_webhook_load() {
     stop.store(true, Ordering::SeqCst);
     clients.into_iter().for_each(|c| c.join().unwrap());
     let stderr = String::from_utf8_lossy(&output.stderr);
+    eprintln!("{} webhooks answered before the backup, {during_or_after} during it: {stderr}", before.len());
     assert!(output.status.success(), "backup failed: {stderr}");
     assert!(stderr.contains("backed up") && stderr.contains("copy.db"), "{stderr}");
     assert!(!before.is_empty(), "the load answered nothing before the backup");
