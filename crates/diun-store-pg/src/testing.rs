@@ -126,6 +126,8 @@ pub struct TcpProxy {
     listen: SocketAddr,
     target: SocketAddr,
     running: Arc<AtomicBool>,
+    /// While set, nothing is forwarded: bytes wait in the proxy, sockets stay open.
+    frozen: Arc<AtomicBool>,
     streams: Arc<Mutex<Vec<TcpStream>>>,
     acceptor: Option<JoinHandle<()>>,
 }
@@ -138,6 +140,7 @@ impl TcpProxy {
             listen: listener.local_addr().expect("the proxy's address"),
             target,
             running: Arc::default(),
+            frozen: Arc::default(),
             streams: Arc::default(),
             acceptor: None,
         };
@@ -167,6 +170,7 @@ impl TcpProxy {
         listener.set_nonblocking(true).expect("a non-blocking listener");
         self.running.store(true, Ordering::SeqCst);
         let (running, streams, target) = (self.running.clone(), self.streams.clone(), self.target);
+        let frozen = self.frozen.clone();
         self.acceptor = Some(std::thread::spawn(move || {
             while running.load(Ordering::SeqCst) {
                 match listener.accept() {
@@ -179,8 +183,8 @@ impl TcpProxy {
                         let mut kept = streams.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                         kept.extend([client_copy, server_copy]);
                         if let (Ok(client_copy), Ok(server_copy)) = (client.try_clone(), server.try_clone()) {
-                            pipe(client_copy, server_copy);
-                            pipe(server, client);
+                            pipe(client_copy, server_copy, frozen.clone());
+                            pipe(server, client, frozen.clone());
                         }
                     }
                     Err(err) if err.kind() == ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(5)),
@@ -190,17 +194,32 @@ impl TcpProxy {
         }));
     }
 
-    /// Cuts every connection and refuses new ones.
+    /// Cuts every connection and refuses new ones; ends a [freeze](Self::freeze) too.
     ///
     /// # Panics
     ///
     /// When the proxy is stopped already.
     pub fn stop(&mut self) {
+        // A reset ends a freeze: the bytes held back go nowhere.
+        self.frozen.store(false, Ordering::SeqCst);
         self.running.store(false, Ordering::SeqCst);
         self.acceptor.take().expect("the proxy is running").join().expect("the proxy's thread");
         for stream in self.streams.lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain(..) {
             let _ = stream.shutdown(Shutdown::Both);
         }
+    }
+
+    /// Stops forwarding in both directions but keeps every connection open
+    /// and accepts new ones: the database seems alive to TCP (the proxy's
+    /// kernel acknowledges what is sent) and never answers, as a paused
+    /// proxy, a stuck failover or a stopped server process would.
+    pub fn freeze(&self) {
+        self.frozen.store(true, Ordering::SeqCst);
+    }
+
+    /// Forwards again, starting with whatever waited while frozen.
+    pub fn thaw(&self) {
+        self.frozen.store(false, Ordering::SeqCst);
     }
 
     /// Accepts connections again, on the same port.
@@ -222,9 +241,21 @@ impl Drop for TcpProxy {
     }
 }
 
-fn pipe(mut from: TcpStream, mut to: TcpStream) {
+fn pipe(mut from: TcpStream, mut to: TcpStream, frozen: Arc<AtomicBool>) {
+    use std::io::Read;
     std::thread::spawn(move || {
-        let _ = std::io::copy(&mut from, &mut to);
+        let mut buffer = [0; 16 * 1024];
+        while let Ok(read) = from.read(&mut buffer) {
+            if read == 0 {
+                break;
+            }
+            while frozen.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if to.write_all(&buffer[..read]).is_err() {
+                break;
+            }
+        }
         let _ = to.shutdown(Shutdown::Both);
     });
 }
