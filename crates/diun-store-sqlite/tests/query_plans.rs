@@ -1,0 +1,123 @@
+//! The queries behind the list, the pending list, paging, host filters,
+//! history, retention and undo use an index: SQLite's plan for each statement
+//! the store runs is read with `EXPLAIN QUERY PLAN`, and a full scan of
+//! `updates` or `update_events` fails the test. (The summary and free-text
+//! search count or match every row by nature; their plans are printed.)
+
+use std::sync::Mutex;
+
+use chrono::{Duration, TimeZone, Utc};
+use diesel::connection::{set_default_instrumentation, Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use diun_core::{AckSelector, Notification, PageRequest, Store, StoreOptions, TagFilter, UnackSelector, UpdateFilter};
+use diun_store_sqlite::SqliteStore;
+
+/// Every statement the store sends, as diesel shows it (`SQL -- binds: [...]`).
+static STATEMENTS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl Instrumentation for Capture {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
+            STATEMENTS.lock().unwrap().push(query.to_string());
+        }
+    }
+}
+
+/// A store operation whose statements are checked.
+type Operation<'a> = Box<dyn Fn(&SqliteStore) + 'a>;
+
+#[derive(QueryableByName)]
+struct PlanLine {
+    #[diesel(sql_type = Text)]
+    detail: String,
+}
+
+fn notification(n: usize) -> Notification {
+    let body = format!(
+        r#"{{"hostname":"host-{}","image":"registry.example/app-{n}:1","digest":"sha256:{n}","metadata":{{"ctn_names":"app-{n}"}}}}"#,
+        n % 20
+    );
+    Notification::from_json(body.as_bytes()).unwrap()
+}
+
+#[test]
+fn listing_paging_history_retention_and_undo_use_indexes() {
+    set_default_instrumentation(|| Some(Box::new(Capture))).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plans.db");
+    let store = SqliteStore::open(path.to_str().unwrap(), &StoreOptions::default()).unwrap();
+    let start = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+    let batch: Vec<_> = (0..2_000).map(|n| (notification(n), start + Duration::seconds(n as i64))).collect();
+    let updates = store.record_notifications(&batch).unwrap();
+    store.acknowledge(&AckSelector::Ids(updates.iter().step_by(2).map(|u| u.id).collect()), start).unwrap();
+    let mut plans = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    plans.batch_execute("ANALYZE").unwrap();
+
+    let first = store.list_updates(&UpdateFilter::default(), &PageRequest::first(50).unwrap()).unwrap();
+    let next = PageRequest::after(50, first.next.unwrap()).unwrap();
+    let pending = UpdateFilter { acknowledged: Some(false), ..UpdateFilter::default() };
+    let host = UpdateFilter { host: Some("host-3".into()), ..UpdateFilter::default() };
+    let untagged = UpdateFilter { tag: Some(TagFilter::Untagged), ..UpdateFilter::default() };
+    let id = updates[10].id;
+    let indexed: Vec<(&str, Operation)> = vec![
+        ("first page", Box::new(|s| drop(s.list_updates(&UpdateFilter::default(), &PageRequest::default()).unwrap()))),
+        ("next page", Box::new(move |s| drop(s.list_updates(&UpdateFilter::default(), &next).unwrap()))),
+        ("pending first page", Box::new(move |s| drop(s.list_updates(&pending, &PageRequest::default()).unwrap()))),
+        ("one host", Box::new(move |s| drop(s.list_updates(&host, &PageRequest::default()).unwrap()))),
+        ("untagged", Box::new(move |s| drop(s.list_updates(&untagged, &PageRequest::default()).unwrap()))),
+        ("one update", Box::new(move |s| drop(s.get_update(id).unwrap()))),
+        ("its history", Box::new(move |s| drop(s.list_events(id).unwrap()))),
+        ("a notification", Box::new(|s| drop(s.record_notification(&notification(7), Utc::now()).unwrap()))),
+        (
+            "retention",
+            Box::new(move |s| assert_eq!(s.delete_acknowledged_before(start - Duration::days(1)).unwrap(), 0)),
+        ),
+        (
+            "undo by instant",
+            Box::new(|s| assert_eq!(s.unacknowledge(&UnackSelector::AcknowledgedAt(Utc::now())).unwrap(), 0)),
+        ),
+        ("revision", Box::new(|s| assert!(s.revision().unwrap() > 0))),
+    ];
+    let mut failures = Vec::new();
+    for (operation, run) in &indexed {
+        for (sql, plan) in plans_of(&mut plans, || run(&store)) {
+            println!("{operation}: {sql}\n    {}", plan.join("\n    "));
+            let full_scans: Vec<_> =
+                plan.iter().filter(|line| *line == "SCAN updates" || *line == "SCAN update_events").collect();
+            if !full_scans.is_empty() {
+                failures.push(format!("{operation}: {full_scans:?} in\n  {sql}"));
+            }
+        }
+    }
+    // Whole-table by nature: printed for the record.
+    let search = UpdateFilter { query: Some("app-12".into()), ..UpdateFilter::default() };
+    for (sql, plan) in plans_of(&mut plans, || drop(store.summary(&UpdateFilter::default()).unwrap()))
+        .into_iter()
+        .chain(plans_of(&mut plans, || drop(store.list_updates(&search, &PageRequest::default()).unwrap())))
+    {
+        println!("summary or search: {sql}\n    {}", plan.join("\n    "));
+    }
+    assert!(failures.is_empty(), "full scans where an index applies:\n{}", failures.join("\n"));
+}
+
+/// The statements `run` sends to the database, each with SQLite's plan for it.
+fn plans_of(plans: &mut SqliteConnection, run: impl FnOnce()) -> Vec<(String, Vec<String>)> {
+    STATEMENTS.lock().unwrap().clear();
+    run();
+    let statements = std::mem::take(&mut *STATEMENTS.lock().unwrap());
+    statements
+        .into_iter()
+        .map(|shown| shown.split(" -- binds:").next().unwrap().trim().to_owned())
+        .filter(|sql| ["SELECT", "UPDATE", "DELETE", "INSERT", "WITH"].iter().any(|verb| sql.starts_with(verb)))
+        .map(|sql| {
+            // Unbound parameters are NULL: the plan's choice of index does not depend on them.
+            let lines: Vec<PlanLine> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+                .load(plans)
+                .unwrap_or_else(|err| panic!("{sql}: {err}"));
+            (sql, lines.into_iter().map(|line| line.detail).collect())
+        })
+        .collect()
+}
