@@ -53,6 +53,73 @@ impl CustomizeConnection<SqliteConnection, R2d2Error> for ConnectionSettings {
     }
 }
 
+/// Runs SQLite's `PRAGMA integrity_check` on the database at `url`, on a
+/// connection of its own: `["ok"]` for a sound file, else what it found.
+pub fn check_integrity(url: &str) -> Result<Vec<String>, StoreError> {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    #[derive(QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = Text)]
+        integrity_check: String,
+    }
+    let path = database_path(url)?;
+    let path = path.to_str().ok_or_else(|| StoreError::Invalid("the path is not valid UTF-8".into()))?;
+    let mut conn = SqliteConnection::establish(path)
+        .map_err(|err| StoreError::Unavailable(format!("cannot open {path}: {err}")))?;
+    let checks: Vec<Check> =
+        diesel::sql_query("PRAGMA integrity_check").load(&mut conn).map_err(crate::errors::from_diesel)?;
+    Ok(checks.into_iter().map(|check| check.integrity_check).collect())
+}
+
+/// Below this much free space on the database's file system, [`ping`] says
+/// the disk is full: a write may need that much (WAL frames, a checkpoint).
+pub const FREE_SPACE_NEEDED: u64 = 1024 * 1024;
+
+/// The store's health check: the database answers, and the file system
+/// holding it has room for writes ([`StoreError::Full`] otherwise, while
+/// reads still work).
+pub(crate) fn ping(conn: &mut SqliteConnection) -> Result<(), StoreError> {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    #[derive(QueryableByName)]
+    struct DatabaseFile {
+        #[diesel(sql_type = Text)]
+        file: String,
+    }
+    let files: Vec<DatabaseFile> = diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+        .load(conn)
+        .map_err(crate::errors::from_diesel)?;
+    let Some(file) = files.into_iter().next().filter(|f| !f.file.is_empty()) else { return Ok(()) };
+    match free_space(Path::new(&file.file)) {
+        Some(free) if free < FREE_SPACE_NEEDED => Err(StoreError::Full(format!(
+            "{} KiB free beside {}, {} KiB needed",
+            free / 1024,
+            file.file,
+            FREE_SPACE_NEEDED / 1024
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Bytes free for an unprivileged writer on the file system holding `file`;
+/// `None` when that cannot be told.
+fn free_space(file: &Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let folder = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let stats = rustix::fs::statvfs(folder).ok()?;
+        Some(stats.f_bavail.saturating_mul(stats.f_frsize))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,10 @@ pub(crate) fn from_diesel(err: DieselError) -> StoreError {
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
             StoreError::Conflict(info.message().to_owned())
         }
+        // SQLITE_FULL: the disk (or the file system's quota) is full.
+        DieselError::DatabaseError(DatabaseErrorKind::Unknown, ref info) if info.message().contains("is full") => {
+            StoreError::Full(info.message().to_owned())
+        }
         // A busy database after the busy timeout: another writer held it too long.
         DieselError::DatabaseError(DatabaseErrorKind::Unknown, ref info) if info.message().contains("locked") => {
             StoreError::Unavailable(info.message().to_owned())

@@ -872,7 +872,7 @@ impl Store for SqliteStore {
     }
 
     fn ping(&self) -> StoreResult<()> {
-        self.with_conn(|conn| conn.batch_execute("SELECT 1").map_err(from_diesel))
+        self.with_conn(crate::connection::ping)
     }
 
     fn subscribe(&self) -> StoreResult<ChangeSubscription> {
