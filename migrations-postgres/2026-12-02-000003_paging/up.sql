@@ -18,9 +18,30 @@ ALTER TABLE updates ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 ALTER TABLE updates ADD COLUMN seen_revision BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE update_events ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;
 
--- The pending list in page order, and the oldest pending update (read backwards).
-CREATE INDEX updates_pending ON updates (last_seen_at DESC, id DESC) WHERE acknowledged_at IS NULL;
+-- The list in page order, carrying what its filters read, so that a walk
+-- checks index entries and reads only the rows it returns.
+DROP INDEX updates_last_seen_at;
+CREATE INDEX updates_page ON updates (last_seen_at DESC, id DESC) INCLUDE (seen_revision, acknowledged_at);
+-- The pending list likewise, and the oldest pending update (read backwards).
+CREATE INDEX updates_pending ON updates (last_seen_at DESC, id DESC) INCLUDE (seen_revision)
+    WHERE acknowledged_at IS NULL;
+-- The summary's counts per host and per image (tags), read from the index alone.
+CREATE INDEX updates_hostname ON updates (hostname) INCLUDE (acknowledged_at);
+DROP INDEX updates_image;
+CREATE INDEX updates_image ON updates (image) INCLUDE (acknowledged_at);
 -- Retention and the undo of a bulk acknowledgment.
 CREATE INDEX updates_acknowledged_at ON updates (acknowledged_at) WHERE acknowledged_at IS NOT NULL;
 -- The updates that moved since a walk started.
 CREATE INDEX updates_seen_revision ON updates (seen_revision);
+
+-- Free-text search (LIKE '%words%') through trigrams, where the pg_trgm
+-- extension can be had (it ships with PostgreSQL; creating it needs the
+-- CREATE privilege on the database). Without it, search reads every row.
+DO $$
+BEGIN
+    CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    CREATE INDEX updates_search_text ON updates USING gin (search_text gin_trgm_ops);
+EXCEPTION WHEN OTHERS THEN
+    RAISE NOTICE 'pg_trgm is not available (%): free-text search reads every row', SQLERRM;
+END
+$$;

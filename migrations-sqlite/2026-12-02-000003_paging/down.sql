@@ -1,6 +1,11 @@
 DROP INDEX updates_seen_revision;
 DROP INDEX updates_acknowledged_at;
+DROP INDEX updates_image;
+CREATE INDEX updates_image ON updates (image);
+DROP INDEX updates_hostname;
 DROP INDEX updates_pending;
+DROP INDEX updates_page;
+CREATE INDEX updates_last_seen_at ON updates (last_seen_at DESC, id DESC);
 ALTER TABLE update_events DROP COLUMN revision;
 ALTER TABLE updates DROP COLUMN seen_revision;
 ALTER TABLE updates DROP COLUMN search_text;

@@ -17,8 +17,17 @@ ALTER TABLE updates ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 ALTER TABLE updates ADD COLUMN seen_revision BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE update_events ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;
 
--- The pending list in page order, and the oldest pending update (read backwards).
-CREATE INDEX updates_pending ON updates (last_seen_at DESC, id DESC) WHERE acknowledged_at IS NULL;
+-- The list in page order, carrying what its filters and search read, so that
+-- a search or a walk checks index entries and reads only the rows it returns.
+DROP INDEX updates_last_seen_at;
+CREATE INDEX updates_page ON updates (last_seen_at DESC, id DESC, seen_revision, acknowledged_at, search_text);
+-- The pending list likewise, and the oldest pending update (read backwards).
+CREATE INDEX updates_pending ON updates (last_seen_at DESC, id DESC, seen_revision, search_text)
+    WHERE acknowledged_at IS NULL;
+-- The summary's counts per host and per image (tags), read from the index alone.
+CREATE INDEX updates_hostname ON updates (hostname, acknowledged_at);
+DROP INDEX updates_image;
+CREATE INDEX updates_image ON updates (image, acknowledged_at);
 -- Retention and the undo of a bulk acknowledgment.
 CREATE INDEX updates_acknowledged_at ON updates (acknowledged_at) WHERE acknowledged_at IS NOT NULL;
 -- The updates that moved since a walk started.
