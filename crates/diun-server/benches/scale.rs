@@ -1,0 +1,321 @@
+//! What a large fleet costs: listing, search, summary, revalidation and
+//! webhooks at 10,000 and 100,000 updates, over HTTP on the release binary,
+//! each beside the same operation done in-process on the store (no HTTP) in
+//! the same run — the baseline that says what the server adds.
+//!
+//! `cargo bench -p diun-server --bench scale` (SQLite; PostgreSQL too when
+//! `DIUN_DASHBOARD_TEST_POSTGRES_URL` is set). `SCALE_SIZES=10000` runs one size.
+//! Prints Markdown tables for BENCHMARKS.md.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use diun_core::{page, Notification, PageRequest, Store, StoreOptions, UpdateFilter};
+use diun_store_pg::testing::TestDatabase;
+use diun_store_pg::PgStore;
+use diun_store_sqlite::SqliteStore;
+
+/// Concurrent readers, as in the targets.
+const READERS: usize = 16;
+/// Concurrent webhook senders in the mixed scenario.
+const SENDERS: usize = 64;
+/// How long each measured scenario runs.
+const RUN_FOR: Duration = Duration::from_secs(4);
+/// The search text: one image name in a thousand.
+const SEARCH: &str = "app-1234";
+/// Notifications per update stored, so that history is part of the data.
+const HISTORY: usize = 2;
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("SCALE_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10_000, 100_000]);
+    println!("{}\n", machine());
+    for &size in &sizes {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let url = format!("sqlite://{}/scale.db", dir.path().display());
+        let store = SqliteStore::open(&url, &StoreOptions::default()).expect("open SQLite");
+        report(&format!("SQLite, {size} updates"), run(Arc::new(store), &url, size, 1));
+    }
+    for &size in &sizes {
+        if let Some(db) = TestDatabase::create(StoreOptions::default()) {
+            let store = PgStore::open(db.url(), &StoreOptions::default()).expect("open PostgreSQL");
+            report(&format!("PostgreSQL, {size} updates"), run(Arc::new(store), db.url(), size, 8));
+        }
+    }
+}
+
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo.lines().find_map(|l| l.strip_prefix("model name")).unwrap_or("unknown");
+    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
+    format!(
+        "Measured {} on {cpus} CPUs (`nproc`), {}; clients, server and database on the same machine.",
+        Utc::now().format("%Y-%m-%d"),
+        cpu.trim_start_matches([' ', '\t', ':'])
+    )
+}
+
+/// One line of a table: the HTTP figure beside its in-process baseline.
+struct Line {
+    scenario: String,
+    http: Stats,
+    in_process: Option<Stats>,
+}
+
+/// Operations per second and latencies of one scenario.
+#[derive(Clone)]
+struct Stats {
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+    max: Duration,
+}
+
+impl Stats {
+    fn of(mut latencies: Vec<Duration>, elapsed: Duration) -> Stats {
+        latencies.sort();
+        let at = |share: f64| latencies[((latencies.len() as f64 * share).ceil() as usize).saturating_sub(1)];
+        Stats {
+            per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
+            p50: at(0.5),
+            p99: at(0.99),
+            max: *latencies.last().unwrap(),
+        }
+    }
+}
+
+struct Outcome {
+    lines: Vec<Line>,
+    memory: Vec<(&'static str, u64)>,
+    mixed: Option<(Stats, usize)>,
+}
+
+/// Runs `threads` threads calling `op(i)` with growing `i` for [`RUN_FOR`].
+fn drive(threads: usize, op: &(dyn Fn(usize) + Sync)) -> Stats {
+    let next = AtomicUsize::new(0);
+    let started = Instant::now();
+    let latencies = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut latencies = Vec::new();
+                    while started.elapsed() < RUN_FOR {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let one = Instant::now();
+                        op(i);
+                        latencies.push(one.elapsed());
+                    }
+                    latencies
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+    });
+    Stats::of(latencies, started.elapsed())
+}
+
+fn notification(n: usize, digest: usize) -> Notification {
+    let body = serde_json::json!({
+        "diun_version": "4.33.0", "hostname": format!("host-{}", n % 300), "status": "update", "provider": "docker",
+        "image": format!("registry.example.com/team-{}/app-{n}:1", n % 50),
+        "digest": format!("sha256:{digest:064}"), "platform": "linux/amd64",
+        "metadata": {"ctn_names": format!("app-{n}-ctn")}
+    });
+    Notification::from_json(body.to_string().as_bytes()).unwrap()
+}
+
+fn run(store: Arc<dyn Store>, url: &str, size: usize, ingest_threads: usize) -> Outcome {
+    eprintln!("seeding {size} updates ({HISTORY} notifications each) into {url}…");
+    for round in 0..HISTORY {
+        for chunk in (0..size).collect::<Vec<_>>().chunks(1000) {
+            let batch: Vec<_> = chunk.iter().map(|&n| (notification(n, round), Utc::now())).collect();
+            store.record_notifications(&batch).expect("seed");
+        }
+    }
+    let filter = UpdateFilter::default();
+    let search = UpdateFilter { query: Some(SEARCH.into()), ..UpdateFilter::default() };
+    let first = PageRequest::default();
+    let s = store.as_ref();
+    let in_process = [
+        drive(READERS, &|_| drop(s.list_updates(&filter, &first).unwrap())),
+        drive(1, &|_| drop(page::all_updates(s, &filter).unwrap())),
+        drive(READERS, &|_| drop(s.list_updates(&search, &first).unwrap())),
+        drive(READERS, &|_| drop(s.summary(&filter).unwrap())),
+        drive(READERS, &|_| assert!(s.revision().unwrap() >= 0)),
+        // One transaction per webhook, as the handler would do without group commit.
+        drive(ingest_threads, &|i| drop(s.record_notifications(&[(notification(size + i, 0), Utc::now())]).unwrap())),
+        drive(ingest_threads, &|i| drop(s.record_notifications(&[(notification(i % size, 7), Utc::now())]).unwrap())),
+    ];
+    drop(store);
+
+    let server = Server::start(url);
+    let mut memory = vec![("idle, after start", server.memory_kib("VmRSS"))];
+    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
+    let get = |path: &str| {
+        let response = agent.get(&server.url(path)).set("Accept-Encoding", "gzip").call().expect("GET");
+        std::io::copy(&mut response.into_reader(), &mut std::io::sink()).unwrap();
+    };
+    let etag = agent.get(&server.url("/api/updates")).call().unwrap().header("ETag").unwrap().to_owned();
+    let page_through = || {
+        let mut path = "/api/updates?limit=1000".to_owned();
+        loop {
+            let page: serde_json::Value = agent.get(&server.url(&path)).call().unwrap().into_json().unwrap();
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/updates?limit=1000&cursor={cursor}"),
+                None => break,
+            }
+        }
+    };
+    let post = |n: &Notification| {
+        let body = serde_json::to_vec(&serde_json::json!({
+            "hostname": n.hostname, "image": n.image, "digest": n.digest, "status": "update", "provider": "docker",
+            "metadata": n.metadata
+        }))
+        .unwrap();
+        agent.post(&server.url("/webhook")).set("Content-Type", "application/json").send_bytes(&body).map(drop)
+    };
+    let offset = 2 * size + 1_000_000;
+    let http = [
+        drive(READERS, &|_| get("/api/updates")),
+        drive(1, &|_| page_through()),
+        drive(READERS, &|_| get(&format!("/api/updates?q={SEARCH}"))),
+        drive(READERS, &|_| get("/api/updates/summary")),
+        drive(READERS, &|_| {
+            let status = agent.get(&server.url("/api/updates")).set("If-None-Match", &etag).call().unwrap().status();
+            assert_eq!(status, 304);
+        }),
+        drive(SENDERS, &|i| post(&notification(offset + i, 0)).expect("webhook")),
+        drive(SENDERS, &|i| post(&notification(i % size, 9)).expect("webhook")),
+    ];
+    memory.push(("after the scenarios above", server.memory_kib("VmRSS")));
+    let names = [
+        "`GET /api/updates` (first page of 100)".to_owned(),
+        "page through everything (`limit=1000`, one client)".to_owned(),
+        format!("`GET /api/updates?q={SEARCH}`"),
+        "`GET /api/updates/summary`".to_owned(),
+        "`If-None-Match` → 304".to_owned(),
+        format!("`POST /webhook`, new images ({SENDERS} clients; in-process: {ingest_threads} thread(s), one transaction each)"),
+        format!("`POST /webhook`, stored images, new digest ({SENDERS} clients; in-process as above)"),
+    ];
+    let lines = names
+        .into_iter()
+        .zip(http)
+        .zip(in_process)
+        .map(|((scenario, http), base)| Line { scenario, http, in_process: Some(base) })
+        .collect();
+
+    // Mixed: readers paging while senders post; webhooks must not wait behind readers.
+    let stop = AtomicBool::new(false);
+    let failed = AtomicUsize::new(0);
+    let webhooks = std::thread::scope(|scope| {
+        for _ in 0..READERS {
+            scope.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    get("/api/updates?limit=100");
+                    get("/api/updates?acknowledged=false&limit=100");
+                }
+            });
+        }
+        let stats = drive(SENDERS, &|i| {
+            if post(&notification(offset + 10_000_000 + i, 1)).is_err() {
+                failed.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        stop.store(true, Ordering::Relaxed);
+        stats
+    });
+    memory.push(("after the mixed load", server.memory_kib("VmRSS")));
+    memory.push(("peak over the run (VmHWM)", server.memory_kib("VmHWM")));
+    Outcome { lines, memory, mixed: Some((webhooks, failed.load(Ordering::Relaxed))) }
+}
+
+fn report(title: &str, outcome: Outcome) {
+    println!("### {title}\n");
+    println!("| Scenario | HTTP ops/s | p50 | p99 | In-process ops/s | p50 | HTTP ÷ in-process |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for line in &outcome.lines {
+        let base = line.in_process.as_ref().unwrap();
+        println!(
+            "| {} | {:.0} | {} | {} | {:.0} | {} | {:.2} |",
+            line.scenario,
+            line.http.per_second,
+            millis(line.http.p50),
+            millis(line.http.p99),
+            base.per_second,
+            millis(base.p50),
+            line.http.per_second / base.per_second
+        );
+    }
+    if let Some((webhooks, failed)) = &outcome.mixed {
+        println!(
+            "\nMixed, {READERS} readers paging + {SENDERS} webhook senders: {:.0} webhooks/s, p50 {}, p99 {}, max {}, {failed} failed.\n",
+            webhooks.per_second,
+            millis(webhooks.p50),
+            millis(webhooks.p99),
+            millis(webhooks.max)
+        );
+    }
+    let memory: Vec<String> =
+        outcome.memory.iter().map(|(when, kib)| format!("{when} {:.1} MiB", *kib as f64 / 1024.0)).collect();
+    println!("Server memory (`VmRSS`): {}.\n", memory.join("; "));
+}
+
+fn millis(duration: Duration) -> String {
+    let ms = duration.as_secs_f64() * 1e3;
+    if ms < 1.0 {
+        format!("{ms:.3} ms")
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+/// The `diun-dashboard` binary, running; killed on drop.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(database_url: &str) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(env!("CARGO_BIN_EXE_diun-dashboard"))
+            .env_clear()
+            .env("DIUN_DASHBOARD_LISTEN", format!("127.0.0.1:{port}"))
+            .env("DIUN_DASHBOARD_DATABASE_URL", database_url)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the binary");
+        let server = Server { child, base: format!("http://127.0.0.1:{port}") };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while ureq::get(&server.url("/readyz")).call().is_err() {
+            assert!(Instant::now() < deadline, "the server did not become ready on {database_url}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn memory_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc/PID/status");
+        let line = status.lines().find_map(|line| line.strip_prefix(&format!("{field}:"))).expect("the field");
+        line.trim().trim_end_matches(" kB").parse().expect("a number of kB")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
