@@ -36,6 +36,7 @@ fn main() {
         .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![10_000, 100_000]);
     println!("{}\n", machine());
+    durability();
     for &size in &sizes {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let url = format!("sqlite://{}/scale.db", dir.path().display());
@@ -48,6 +49,34 @@ fn main() {
             report(&format!("PostgreSQL, {size} updates"), run(Arc::new(store), db.url(), size, 8));
         }
     }
+}
+
+/// SQLite's `synchronous` setting under concurrent webhooks (group commit on):
+/// what surviving a power cut costs.
+fn durability() {
+    println!("### SQLite: webhooks with `synchronous=NORMAL` and `FULL`\n");
+    println!("| `synchronous` | Webhooks/s ({SENDERS} clients, new images) | p50 | p99 | vs NORMAL |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    let mut normal = None;
+    for mode in ["normal", "full"] {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let server = Server::start(&format!("sqlite://{}/sync.db?synchronous={mode}", dir.path().display()));
+        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
+        let stats = drive(SENDERS, &|i| {
+            let n = notification(i, 0);
+            let body = serde_json::json!({"hostname": n.hostname, "image": n.image, "digest": n.digest});
+            agent.post(&server.url("/webhook")).send_json(body).expect("webhook");
+        });
+        let ratio = stats.per_second / *normal.get_or_insert(stats.per_second);
+        println!(
+            "| {} | {:.0} | {} | {} | {ratio:.2} |",
+            mode.to_uppercase(),
+            stats.per_second,
+            millis(stats.p50),
+            millis(stats.p99)
+        );
+    }
+    println!();
 }
 
 fn machine() -> String {

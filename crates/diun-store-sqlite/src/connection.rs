@@ -10,9 +10,11 @@ use diun_core::StoreError;
 
 /// Turns a database URL into a file path.
 ///
-/// Accepts `sqlite://PATH`, `sqlite:PATH` and a bare path. An in-memory
+/// Accepts `sqlite://PATH`, `sqlite:PATH` and a bare path, each optionally
+/// followed by `?synchronous=full|normal` (see [`Synchronous`]). An in-memory
 /// database is refused: each pooled connection would see a different one.
 pub fn database_path(url: &str) -> Result<PathBuf, StoreError> {
+    let url = url.split_once('?').map_or(url, |(path, _)| path);
     let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
     if path.is_empty() {
         return Err(StoreError::Invalid("the SQLite database path is empty".into()));
@@ -23,6 +25,51 @@ pub fn database_path(url: &str) -> Result<PathBuf, StoreError> {
         ));
     }
     Ok(PathBuf::from(path))
+}
+
+/// When SQLite waits for the disk: what a commit survives.
+///
+/// In WAL mode, `Normal` syncs the log at checkpoints only: a commit survives
+/// a crash of the process, but the last commits before a power cut or an OS
+/// crash may be lost. `Full` syncs the log at every commit: a commit survives
+/// a power cut too, for one disk sync per transaction (group commit makes that
+/// one sync per batch of webhooks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synchronous {
+    /// `PRAGMA synchronous = NORMAL`.
+    Normal,
+    /// `PRAGMA synchronous = FULL`.
+    Full,
+}
+
+impl Synchronous {
+    /// The `synchronous` parameter of a database URL (`?synchronous=normal`);
+    /// [`Synchronous::Full`] when absent.
+    pub fn from_url(url: &str) -> Result<Synchronous, StoreError> {
+        let Some((_, query)) = url.split_once('?') else { return Ok(Synchronous::Full) };
+        let mut synchronous = Synchronous::Full;
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            match pair.split_once('=') {
+                Some(("synchronous", value)) if value.eq_ignore_ascii_case("full") => synchronous = Synchronous::Full,
+                Some(("synchronous", value)) if value.eq_ignore_ascii_case("normal") => {
+                    synchronous = Synchronous::Normal
+                }
+                _ => {
+                    return Err(StoreError::Invalid(format!(
+                        "the SQLite URL takes only `?synchronous=full` or `?synchronous=normal`, not {pair:?}"
+                    )))
+                }
+            }
+        }
+        Ok(synchronous)
+    }
+
+    fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+        }
+    }
 }
 
 /// Creates the folder that will hold the database file.
@@ -39,15 +86,17 @@ pub(crate) fn create_parent_folder(path: &Path) -> Result<(), StoreError> {
 pub(crate) struct ConnectionSettings {
     /// How long a writer waits for another writer before giving up.
     pub busy_timeout: Duration,
+    /// What a commit waits for.
+    pub synchronous: Synchronous,
 }
 
 impl CustomizeConnection<SqliteConnection, R2d2Error> for ConnectionSettings {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), R2d2Error> {
         // foreign_keys makes ON DELETE CASCADE work; it is off by default in SQLite.
-        // synchronous = NORMAL is safe with WAL and avoids an fsync per commit.
         conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-            self.busy_timeout.as_millis()
+            "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = {};",
+            self.busy_timeout.as_millis(),
+            self.synchronous.pragma()
         ))
         .map_err(R2d2Error::QueryError)
     }
@@ -131,6 +180,11 @@ mod tests {
         assert_eq!(database_path("sqlite:x.db").unwrap(), PathBuf::from("x.db"));
         assert_eq!(database_path("./x.db").unwrap(), PathBuf::from("./x.db"));
         assert!(database_path(":memory:").is_err());
+        assert_eq!(database_path("sqlite:///x.db?synchronous=normal").unwrap(), PathBuf::from("/x.db"));
+        assert_eq!(Synchronous::from_url("sqlite:///x.db").unwrap(), Synchronous::Full);
+        assert_eq!(Synchronous::from_url("/x.db?synchronous=NORMAL").unwrap(), Synchronous::Normal);
+        assert!(Synchronous::from_url("/x.db?synchronous=off").is_err());
+        assert!(Synchronous::from_url("/x.db?mode=memory").is_err());
         assert!(database_path("sqlite://").is_err());
     }
 }

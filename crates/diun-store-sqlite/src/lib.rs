@@ -30,5 +30,5 @@ mod store;
 mod writer_lock;
 
 pub use backup::{backup, BackupReport};
-pub use connection::{check_integrity, database_path};
+pub use connection::{check_integrity, database_path, Synchronous};
 pub use store::SqliteStore;

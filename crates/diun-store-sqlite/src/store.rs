@@ -18,7 +18,7 @@ use diun_core::{
     UnackSelector, Update, UpdateEvent, UpdateFilter, UpdatePage,
 };
 
-use crate::connection::{create_parent_folder, database_path, ConnectionSettings};
+use crate::connection::{create_parent_folder, database_path, ConnectionSettings, Synchronous};
 use crate::errors::{from_diesel, from_pool, TxError};
 use crate::models::{metadata_json, EventRow, NewEvent, NotificationFields, TagRow, UpdateRow};
 use crate::schema::{data_revision, image_tags, tags, update_events, updates};
@@ -117,7 +117,8 @@ impl SqliteStore {
         let file = shared_file(&path);
         // Waits are bounded by the pool timeout: a write that cannot start in
         // time fails as unavailable (503) instead of answering late.
-        let settings = || Box::new(ConnectionSettings { busy_timeout: options.connection_timeout });
+        let synchronous = Synchronous::from_url(url)?;
+        let settings = || Box::new(ConnectionSettings { busy_timeout: options.connection_timeout, synchronous });
         let pool = Pool::builder()
             .max_size(options.pool_size.max(1))
             .connection_timeout(options.connection_timeout)
