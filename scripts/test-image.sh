@@ -47,7 +47,7 @@ rootfs_image=localhost/diun-dashboard-rootfs:$run_id
 volume=$run_id
 pg_database=diun_image_test_$$
 cleanup() {
-    podman rm -f -t 0 "$run_id" "$run_id-pg" >/dev/null 2>&1 || true
+    podman rm -f -v -t 0 "$run_id" "$run_id-pg" >/dev/null 2>&1 || true
     podman volume rm -f "$volume" >/dev/null 2>&1 || true
     podman rmi -f "$image" "$rootfs_image" >/dev/null 2>&1 || true
     psql -q "$pg_server/postgres" -c "DROP DATABASE IF EXISTS $pg_database" >/dev/null 2>&1 || true
@@ -61,7 +61,7 @@ scripts/image-rootfs.sh "$binary" "$work/rootfs"
 tar -C "$work" -c rootfs | podman import -q - "$rootfs_image" >/dev/null
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 # `--format docker`: the OCI image format has no HEALTHCHECK.
-podman build -q --format docker --build-arg ROOTFS="$rootfs_image" --build-arg VERSION="$version" \
+podman build -q --layers=false --format docker --build-arg ROOTFS="$rootfs_image" --build-arg VERSION="$version" \
     -t "$image" . >/dev/null
 size=$(podman image inspect -f '{{.Size}}' "$image")
 echo "image built: $(( size / 1000000 )) MB ($size bytes)"
