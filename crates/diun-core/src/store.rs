@@ -36,6 +36,21 @@ pub enum StoreError {
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
+impl StoreError {
+    /// An error of the same kind and text, without its source: for telling
+    /// several callers of one failed operation (a group commit) why.
+    pub fn duplicate(&self) -> StoreError {
+        match self {
+            StoreError::NotFound(what) => StoreError::NotFound(what.clone()),
+            StoreError::Conflict(why) => StoreError::Conflict(why.clone()),
+            StoreError::Invalid(why) => StoreError::Invalid(why.clone()),
+            StoreError::Unavailable(why) => StoreError::Unavailable(why.clone()),
+            StoreError::Full(why) => StoreError::Full(why.clone()),
+            StoreError::Backend(source) => StoreError::Backend(source.to_string().into()),
+        }
+    }
+}
+
 /// Shorthand for results of store operations.
 pub type StoreResult<T> = Result<T, StoreError>;
 

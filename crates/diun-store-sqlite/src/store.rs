@@ -141,22 +141,33 @@ impl SqliteStore {
         })
     }
 
-    /// Commits a batch of notifications in one transaction. Should the
-    /// transaction fail, each is tried alone, so that one bad notification
-    /// cannot fail the others.
+    /// Commits a batch of notifications in one transaction.
+    ///
+    /// Should a statement of the batch fail, the transaction was rolled back
+    /// and each notification is tried alone, so that one bad notification
+    /// cannot fail the others. Should the commit itself fail (a connection
+    /// cut while committing), whether it happened is unknown: every
+    /// notification of the batch fails as unavailable, none is tried again,
+    /// so that none can be stored twice.
     fn commit_notifications(&self, batch: Vec<Received>) -> Vec<StoreResult<Update>> {
+        let statements_done = std::cell::Cell::new(false);
         let record_all = |batch: &[Received]| {
+            statements_done.set(false);
             self.write(|conn, changes| {
                 let ids = batch
                     .iter()
                     .map(|(n, at)| record_in(conn, changes, self.history_limit, n, *at))
                     .collect::<StoreResult<Vec<i64>>>()?;
-                ids.into_iter().map(|id| load_update(conn, id)).collect::<StoreResult<Vec<Update>>>()
+                let updates = ids.into_iter().map(|id| load_update(conn, id)).collect::<StoreResult<Vec<Update>>>()?;
+                statements_done.set(true);
+                Ok(updates)
             })
         };
         match record_all(&batch) {
             Ok(updates) => updates.into_iter().map(Ok).collect(),
-            Err(err) if batch.len() == 1 => vec![Err(err)],
+            Err(err) if batch.len() == 1 || statements_done.get() => {
+                batch.iter().map(|_| Err(err.duplicate())).collect()
+            }
             Err(_) => batch.chunks(1).map(|one| record_all(one).map(|mut updates| updates.remove(0))).collect(),
         }
     }
