@@ -50,7 +50,14 @@ function insertionIndex(list: readonly Update[], u: Update): number {
  * last loaded one of a group with more pages is left to those pages (its place
  * is not known yet); a group whose first page has not arrived is left alone.
  */
-export function placeUpdates(pages: Pages, fresh: readonly Update[], gone: ReadonlySet<number>, query: ListQuery): Map<string, LoadedGroup> {
+export function placeUpdates(
+  pages: Pages,
+  fresh: readonly Update[],
+  gone: ReadonlySet<number>,
+  query: ListQuery,
+  /** Kept at its place even when it no longer matches (a row leaving the view, see DashboardStore.holdLeaving). */
+  keep: (u: Update) => boolean = () => false,
+): Map<string, LoadedGroup> {
   const out = new Map(pages);
   const drop = new Set(gone);
   for (const u of fresh) drop.add(u.id);
@@ -61,7 +68,7 @@ export function placeUpdates(pages: Pages, fresh: readonly Update[], gone: Reado
     }
   }
   for (const u of fresh) {
-    if (gone.has(u.id) || !matches(u, query)) continue;
+    if (gone.has(u.id) || !(matches(u, query) || keep(u))) continue;
     const key = groupKey(u.tag);
     const g = out.get(key);
     if (!g || !g.started) continue;

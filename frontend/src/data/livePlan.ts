@@ -34,3 +34,13 @@ export function planChanges(changes: LiveChange[]): { fetch: Set<number>; remove
   }
   return fetch.size > MAX_SINGLE_FETCHES ? null : { fetch, remove };
 }
+
+/** Updates that a burst announces as arrived: a new image and host, or a new notification for one. */
+export function arrivalsOf(changes: readonly LiveChange[]): Set<number> {
+  const ids = new Set<number>();
+  for (const change of changes) {
+    if (change.type !== 'update.created' && change.type !== 'update.changed') continue;
+    for (const id of change.ids ?? (change.id === undefined ? [] : [change.id])) ids.add(id);
+  }
+  return ids;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseImageRef, registryLabel, shortDigest } from './imageRef';
+import { isTestNotification, parseImageRef, registryLabel, shortDigest } from './imageRef';
 
 const D = 'sha256:216e3ae7de4ca8b553eb11ef7abda00651e79e537e85c46108284e5e91673e01';
 
@@ -69,5 +69,16 @@ describe('shortDigest', () => {
     expect(shortDigest('abcdef0123456789')).toBe('abcdef012345');
     expect(shortDigest('')).toBe('');
     expect(shortDigest(null)).toBe('');
+  });
+});
+
+describe('isTestNotification', () => {
+  it("recognises Diun's test image on any spelling of Docker Hub, and nothing else", () => {
+    expect(isTestNotification('docker.io/diun/testnotif:latest')).toBe(true);
+    expect(isTestNotification('diun/testnotif')).toBe(true);
+    expect(isTestNotification('index.docker.io/diun/testnotif:latest')).toBe(true);
+    expect(isTestNotification('ghcr.io/diun/testnotif:latest')).toBe(false);
+    expect(isTestNotification('docker.io/crazymax/diun:latest')).toBe(false);
+    expect(isTestNotification('docker.io/diun/testnotif-app:1')).toBe(false);
   });
 });

@@ -88,3 +88,13 @@ export function shortDigest(digest: string | null | undefined): string {
   const hex = colon >= 0 ? digest.slice(colon + 1) : digest;
   return hex.slice(0, 12);
 }
+
+/**
+ * Diun's test notification (`diun notif test`): always the image
+ * `diun/testnotif` on Docker Hub (status `new`, provider `file`, no metadata),
+ * sent from whatever host Diun runs on.
+ */
+export function isTestNotification(image: string): boolean {
+  const ref = parseImageRef(image);
+  return ref.isDockerHub && ref.repository === 'diun/testnotif';
+}
