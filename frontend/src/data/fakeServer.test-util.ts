@@ -91,6 +91,22 @@ export class FakeServer {
       const u = this.updates.find((x) => x.id === Number(one[1]));
       return u ? json(200, u) : json(404, { error: 'not_found', message: 'No such update.' });
     }
+    if (one && method === 'PATCH') {
+      const i = this.updates.findIndex((x) => x.id === Number(one[1]));
+      if (i < 0) return json(404, { error: 'not_found', message: 'No such update.' });
+      const acknowledged = (body as { acknowledged: boolean }).acknowledged;
+      this.updates[i] = { ...this.updates[i], acknowledged_at: acknowledged ? new Date().toISOString() : null };
+      this.touch();
+      return json(200, this.updates[i]);
+    }
+    if (path === 'api/tag-assignments' && (method === 'PUT' || method === 'DELETE')) {
+      const b = body as { image?: string; images?: string[]; tag_id?: number };
+      const images = new Set(b.images ?? [b.image!]);
+      const tag = method === 'PUT' ? this.tags.find((t) => t.id === b.tag_id) : undefined;
+      this.updates = this.updates.map((u) => (images.has(u.image) ? { ...u, tag: tag ? { id: tag.id, name: tag.name } : null } : u));
+      this.touch();
+      return json(204, null);
+    }
     if (key === 'GET api/tags') return fresh(() => this.tags);
     if (key === 'GET api/info') return json(200, { version: '0.1.0', webhook_path: 'webhook', webhook_secret_set: false });
     return json(404, { error: 'not_found', message: `No route ${key}` });

@@ -33,7 +33,10 @@ describe('DashboardStore: loading', () => {
     expect(s.summary).toBe(s.totals); // no filter: one summary
     expect(s.info?.version).toBe('0.1.0');
     // The media section fills the first screen: only its first page is asked for.
-    const pages = server.of('GET', 'api/updates');
+    // Besides one small search for Diun's test notifications (shown apart as "connection works").
+    const lookups = server.of('GET', 'api/updates').filter((c) => c.params.get('q') === 'diun/testnotif');
+    expect(lookups.map((c) => c.params.get('limit'))).toEqual(['50']);
+    const pages = server.of('GET', 'api/updates').filter((c) => !lookups.includes(c));
     expect(pages).toHaveLength(1);
     expect(Object.fromEntries(pages[0].params)).toEqual({ limit: String(PAGE_SIZE), acknowledged: 'false', tag: '3' });
     expect(loadedIds(store, 'tag:3')).toHaveLength(PAGE_SIZE);
@@ -157,7 +160,7 @@ describe('DashboardStore: mutations', () => {
       server.touch();
       return [200, server.updates[0]];
     };
-    const store = new DashboardStore();
+    const store = new DashboardStore({ leavingMs: 0 });
     await store.show(pendingView);
     const done = store.acknowledge([1]);
     // Gone from the pending view at once, before the server answered.
@@ -165,7 +168,7 @@ describe('DashboardStore: mutations', () => {
     expect(await done).toBe(true);
     expect(server.of('PATCH', 'api/updates/1')[0].body).toEqual({ acknowledged: true });
     expect(store.getSnapshot().totals?.pending).toBe(1);
-    expect(server.of('GET', 'api/updates')).toHaveLength(1); // no reload
+    expect(server.of('GET', 'api/updates').filter((c) => c.params.get('q') !== 'diun/testnotif')).toHaveLength(1); // no reload
     expect(toastStore.getSnapshot().at(-1)?.action?.label).toBe('Undo');
   });
 
@@ -173,7 +176,7 @@ describe('DashboardStore: mutations', () => {
     const server = new FakeServer(many(3));
     server.routes['POST api/updates/acknowledge'] = () => [200, { acknowledged: 2, acknowledged_at: '2026-11-27T10:00:00.123456Z' }];
     server.routes['POST api/updates/unacknowledge'] = () => [200, { unacknowledged: 2 }];
-    const store = new DashboardStore();
+    const store = new DashboardStore({ leavingMs: 0 });
     await store.show(pendingView);
     await store.acknowledge([1, 2]);
     expect(server.of('POST', 'api/updates/acknowledge')[0].body).toEqual({ ids: [1, 2] });
@@ -238,7 +241,7 @@ describe('DashboardStore: mutations', () => {
     const server = new FakeServer(many(150));
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const store = new DashboardStore();
+    const store = new DashboardStore({ leavingMs: 0 });
     await store.show(pendingView);
     server.routes['POST api/updates/acknowledge'] = () => [200, { acknowledged: 1, acknowledged_at: at(99) }];
     // The acknowledge hangs until the next page has arrived with the old state of update 1.
@@ -254,5 +257,90 @@ describe('DashboardStore: mutations', () => {
     await ack;
     expect(loadedIds(store, 'untagged')).not.toContain(1);
     expect(loadedIds(store, 'untagged')).toHaveLength(148);
+  });
+
+  it('keeps an acknowledged row in place a moment (inert), then lets it go', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      new FakeServer(many(3));
+      const store = new DashboardStore({ leavingMs: 1000 });
+      await store.show(pendingView);
+      await store.acknowledge([2]);
+      // Still at its place, marked as leaving: the row below does not slide up under the pointer.
+      expect(loadedIds(store, 'untagged')).toEqual([3, 2, 1]);
+      expect([...store.getSnapshot().leaving]).toEqual([2]);
+      vi.advanceTimersByTime(1000);
+      expect(loadedIds(store, 'untagged')).toEqual([3, 1]);
+      expect(store.getSnapshot().leaving.size).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('undo() takes back the last change first, then the one before', async () => {
+    const server = new FakeServer(many(3));
+    const store = new DashboardStore({ leavingMs: 0 });
+    await store.show(pendingView);
+    await store.acknowledge([3]);
+    await store.acknowledge([1]);
+    expect(store.getSnapshot().undo?.label).toMatch(/^Acknowledged img-1:1/);
+    expect(await store.undo()).toMatch(/^Acknowledged img-1:1/);
+    expect(server.updates.find((u) => u.id === 1)?.acknowledged_at).toBeNull();
+    expect(server.updates.find((u) => u.id === 3)?.acknowledged_at).not.toBeNull();
+    expect(await store.undo()).toMatch(/^Acknowledged img-3:1/);
+    expect(server.updates.find((u) => u.id === 3)?.acknowledged_at).toBeNull();
+    expect(await store.undo()).toBeNull();
+  });
+
+  it('undoes a tag move by putting each image back in its previous tag', async () => {
+    const server = new FakeServer(many(2, (i) => ({ tag: i === 1 ? media : null })), [{ id: 3, name: 'media', created_at: '', image_count: 1 }]);
+    const store = new DashboardStore({ leavingMs: 0 });
+    await store.show(pendingView);
+    await store.loadMore('untagged');
+    await store.setImageTag(['img-1:1', 'img-2:1'], { id: 3, name: 'media' });
+    expect(server.of('PUT', 'api/tag-assignments').at(-1)?.body).toEqual({ images: ['img-1:1', 'img-2:1'], tag_id: 3 });
+    expect(await store.undo()).toBe('Moved 2 images to media');
+    // img-1 was already in media: only img-2 goes back to no tag.
+    expect(server.of('PUT', 'api/tag-assignments').at(-1)?.body).toEqual({ image: 'img-1:1', tag_id: 3 });
+    expect(server.of('DELETE', 'api/tag-assignments').at(-1)?.body).toEqual({ image: 'img-2:1' });
+  });
+
+  it('marks live arrivals as new, not updates changed by an acknowledge', async () => {
+    const server = new FakeServer(many(2));
+    const store = new DashboardStore({ leavingMs: 0 });
+    await store.show(pendingView);
+    server.updates.push(makeUpdate({ id: 9, image: 'img-9:1', last_seen_at: at(50) }));
+    await store.sync([{ type: 'update.created', id: 9 }, { type: 'update.acknowledged', ids: [1] }]);
+    expect([...store.getSnapshot().arrivals.keys()]).toEqual([9]);
+    expect(loadedIds(store, 'untagged')?.[0]).toBe(9);
+  });
+
+  it('undo() during a change waits for it and takes back that change, not the one before', async () => {
+    const server = new FakeServer(many(3));
+    const store = new DashboardStore({ leavingMs: 0 });
+    await store.show(pendingView);
+    await store.acknowledge([3]);
+    const second = store.acknowledge([1]); // in flight
+    expect(await store.undo()).toMatch(/^Acknowledged img-1:1/);
+    await second;
+    expect(server.updates.find((u) => u.id === 1)?.acknowledged_at).toBeNull();
+    expect(server.updates.find((u) => u.id === 3)?.acknowledged_at).not.toBeNull();
+  });
+
+  it('an undo during the moment a row stays in place makes it an ordinary row again at once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      new FakeServer(many(3));
+      const store = new DashboardStore({ leavingMs: 1000 });
+      await store.show(pendingView);
+      await store.acknowledge([2]);
+      expect([...store.getSnapshot().leaving]).toEqual([2]);
+      await store.undo();
+      expect(store.getSnapshot().leaving.size).toBe(0);
+      vi.advanceTimersByTime(1000);
+      expect(loadedIds(store, 'untagged')).toEqual([3, 2, 1]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -18,13 +18,13 @@
  */
 import { countFor, groupKey, type LoadedGroup } from '../lib/grouping';
 import { matches } from '../lib/filter';
-import { parseImageRef } from '../lib/imageRef';
+import { isTestNotification, parseImageRef } from '../lib/imageRef';
 import type { ServerInfo, Summary, Tag, TagRef, Update, UpdatePage } from '../lib/types';
 import { api, ApiError, errorMessage, MAX_BULK_IMAGES, type AckTarget, type Fresh, type UnackTarget } from './api';
 import { appendPage, hasMore, loadedWhere, NOT_LOADED, placeUpdates, provisionalSummary, type Pages } from './groupPages';
-import { MAX_SINGLE_FETCHES, planChanges } from './livePlan';
+import { arrivalsOf, MAX_SINGLE_FETCHES, planChanges } from './livePlan';
 import { groupAckFilter, isFiltered, pageQuery, sameQuery, summaryFilter, type ListQuery } from './listQuery';
-import { toast } from './toasts';
+import { toast, toastStore } from './toasts';
 import type { LiveChange } from './useLiveRefresh';
 
 /** Updates per page while scrolling. */
@@ -47,7 +47,36 @@ export interface DashboardState {
   loadError: string | null;
   /** Time (ms) of the last successful load. */
   loadedAt: number | null;
+  /** Rows that just left the view (acknowledged in the pending view…), kept in place a moment so nothing slides under the pointer. */
+  leaving: ReadonlySet<number>;
+  /** Updates that arrived through the live stream a moment ago (id → time in ms), marked "new". */
+  arrivals: ReadonlyMap<number, number>;
+  /** Diun's test notifications (`diun notif test`): shown as "connection works", not as updates. */
+  testNotifications: Update[];
+  /** The change that `undo()` takes back, or null. */
+  undo: UndoEntry | null;
 }
+
+/** A change that can be taken back (the undo shortcut, the toast's Undo button). */
+export interface UndoEntry {
+  id: number;
+  /** What was done, e.g. "Acknowledged nginx:1.27 on nas". */
+  label: string;
+  run: () => Promise<boolean>;
+}
+
+/** What happened to an update in this session, for its history timeline (the server keeps notifications only). */
+export interface SessionChange {
+  kind: 'acknowledged' | 'unacknowledged';
+  at: string;
+}
+
+/** How long a row that left the view stays in place (inert) before the rows below move up. */
+export const LEAVING_MS = 1200;
+/** How long a live arrival stays marked "new". */
+export const ARRIVAL_MS = 30_000;
+/** Changes kept for undo. */
+const UNDO_DEPTH = 20;
 
 /** An optimistic change: `apply` gives the new version of a matching update, or null to hide it. */
 interface Overlay {
@@ -67,7 +96,31 @@ function bodyOf(fresh: Fresh<Summary>, previous: Summary | null): Summary {
 }
 
 export class DashboardStore {
-  private state: DashboardState = { phase: 'loading', info: null, tags: [], totals: null, summary: null, query: null, pages: new Map(), loadError: null, loadedAt: null };
+  private state: DashboardState = {
+    phase: 'loading',
+    info: null,
+    tags: [],
+    totals: null,
+    summary: null,
+    query: null,
+    pages: new Map(),
+    loadError: null,
+    loadedAt: null,
+    leaving: new Set(),
+    arrivals: new Map(),
+    testNotifications: [],
+    undo: null,
+  };
+  /** How long leaving rows stay (0: they go at once). */
+  private leavingMs: number;
+
+  constructor(opts: { leavingMs?: number } = {}) {
+    this.leavingMs = opts.leavingMs ?? LEAVING_MS;
+  }
+
+  private undoStack: UndoEntry[] = [];
+  private nextUndoId = 1;
+  private session = new Map<number, SessionChange[]>();
   private listeners = new Set<Listener>();
   /** The query asked for last (may still be loading). */
   private wanted: ListQuery | null = null;
@@ -117,7 +170,7 @@ export class DashboardStore {
     const out: Update[] = [];
     for (const u of list) {
       const v = this.overlaid(u);
-      if (v && matches(v, query)) out.push(v);
+      if (v && (matches(v, query) || this.state.leaving.has(v.id))) out.push(v);
     }
     return out;
   }
@@ -134,7 +187,8 @@ export class DashboardStore {
       else hidden.add(u.id);
     }
     this.epoch++;
-    this.set({ pages: placeUpdates(this.state.pages, shown, hidden, query) });
+    const leaving = this.state.leaving;
+    this.set({ pages: placeUpdates(this.state.pages, shown, hidden, query, (u) => leaving.has(u.id)) });
   }
 
   // ---------------------------------------------------------------- loading
@@ -188,6 +242,7 @@ export class DashboardStore {
       // Pages of a new query are loaded whole as of (at least) the revision of its summary.
       this.pagesEtag = (filtered ?? totals)?.etag ?? this.pagesEtag;
       this.epoch++;
+      if (first) void this.loadTestNotifications();
       this.set({
         phase: 'ready',
         totals: totalsBody,
@@ -208,11 +263,21 @@ export class DashboardStore {
     }
   };
 
-  /** Overlays applied to freshly loaded pages. */
+  /** Overlays applied to freshly loaded pages; rows leaving the view stay for their moment. */
   private settle(pages: Map<string, LoadedGroup>, query: ListQuery): Map<string, LoadedGroup> {
-    if (this.overlays.size === 0) return pages;
-    for (const [key, g] of pages) pages.set(key, { ...g, updates: this.overlaidAll(g.updates, query) });
-    return pages;
+    if (this.overlays.size > 0) for (const [key, g] of pages) pages.set(key, { ...g, updates: this.overlaidAll(g.updates, query) });
+    const leaving = this.state.leaving;
+    if (leaving.size === 0 || !sameQuery(query, this.state.query)) return pages;
+    const held = [...loadedWhere(this.state.pages, (u) => leaving.has(u.id)).values()];
+    return placeUpdates(pages, held, new Set(), query, (u) => leaving.has(u.id));
+  }
+
+  /** These rows stop leaving (their change was undone): they are ordinary rows again at once. */
+  private stopLeaving(ids: readonly number[]) {
+    if (!ids.some((id) => this.state.leaving.has(id))) return;
+    const leaving = new Set(this.state.leaving);
+    ids.forEach((id) => leaving.delete(id));
+    this.set({ leaving });
   }
 
   /**
@@ -405,15 +470,74 @@ export class DashboardStore {
       if (gen !== this.generation) return;
       const gone = new Set(plan.remove);
       ids.forEach((id, i) => fetched[i] === null && gone.add(id));
-      this.merge(
-        fetched.filter((u): u is Update => u !== null),
-        gone,
-      );
+      const found = fetched.filter((u): u is Update => u !== null);
+      this.noteTestNotifications(found, gone);
+      const arrived = arrivalsOf(changes!);
+      this.markArrivals(found.filter((u) => arrived.has(u.id) && u.acknowledged_at === null && !isTestNotification(u.image)).map((u) => u.id));
+      this.merge(found, gone);
       await this.refreshSummaries();
     } catch {
       return this.refresh('groups');
     }
   };
+
+  /** Marks live arrivals "new" for ARRIVAL_MS. */
+  private markArrivals(ids: number[]) {
+    if (ids.length === 0) return;
+    const arrivals = new Map(this.state.arrivals);
+    const now = Date.now();
+    for (const id of ids) arrivals.set(id, now);
+    this.set({ arrivals });
+    setTimeout(() => {
+      const left = new Map([...this.state.arrivals].filter(([, t]) => Date.now() - t < ARRIVAL_MS));
+      if (left.size !== this.state.arrivals.size) this.set({ arrivals: left });
+    }, ARRIVAL_MS + 50);
+  }
+
+  /** Takes the "new" mark off (the user went to see them). */
+  clearArrivals(ids: Iterable<number>) {
+    const arrivals = new Map(this.state.arrivals);
+    for (const id of ids) arrivals.delete(id);
+    if (arrivals.size !== this.state.arrivals.size) this.set({ arrivals });
+  }
+
+  /** Keeps the list of Diun test notifications current with fetched updates and deletions. */
+  private noteTestNotifications(fetched: readonly Update[], gone: ReadonlySet<number>) {
+    const tests = fetched.filter((u) => isTestNotification(u.image));
+    const fresh = new Set(tests.map((u) => u.id));
+    const before = this.state.testNotifications;
+    const kept = before.filter((u) => !gone.has(u.id) && !fresh.has(u.id));
+    if (tests.length === 0 && kept.length === before.length) return;
+    this.set({ testNotifications: [...tests, ...kept] });
+  }
+
+  /** Looks for Diun test notifications (one small search; they are few). */
+  private async loadTestNotifications() {
+    try {
+      const page = await api.page({ q: 'diun/testnotif', limit: 50 });
+      this.set({ testNotifications: page.updates.filter((u) => isTestNotification(u.image)) });
+    } catch {
+      // Not essential: the test notification then shows as an ordinary update.
+    }
+  }
+
+  /** "Connection works" was read: the test notification is deleted for good (a new `diun notif test` brings it back). */
+  async dismissTestNotification(id: number): Promise<boolean> {
+    const before = this.state.testNotifications;
+    this.set({ testNotifications: before.filter((u) => u.id !== id) });
+    try {
+      await api.deleteUpdate(id);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) {
+        this.set({ testNotifications: before });
+        toast.error('Could not dismiss the test notification', errorMessage(err));
+        return false;
+      }
+    }
+    this.merge([], [id]);
+    await this.refreshSummaries().catch(() => undefined);
+    return true;
+  }
 
   private fetchByIds(ids: number[]): Promise<Array<Update | null>> {
     return Promise.all(
@@ -480,28 +604,110 @@ export class DashboardStore {
     return `${ids.length.toLocaleString()} updates`;
   }
 
+  // ------------------------------------------------------------------ undo
+
+  /** Changes under way: the undo shortcut waits for them, so it takes back the change just made, not the one before. */
+  private inFlight = new Set<Promise<unknown>>();
+
+  private undoable<T>(run: () => Promise<T>): Promise<T> {
+    const p = run();
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  /** Toast of each change that can be undone, dismissed when it is undone (by the shortcut too). */
+  private undoToasts = new Map<number, number>();
+
+  /** Records a change that can be taken back and says so in a toast with an Undo button. */
+  private doneWithUndo(title: string, run: () => Promise<boolean>) {
+    const entry: UndoEntry = { id: this.nextUndoId++, label: title, run };
+    this.undoStack = [...this.undoStack, entry].slice(-UNDO_DEPTH);
+    this.set({ undo: entry });
+    const toastId = toast.success(title, { description: UNDO_HINT, action: { label: 'Undo', run: () => void this.undo(entry.id) } });
+    this.undoToasts.set(entry.id, toastId);
+  }
+
+  /**
+   * Takes back the last change (or the one with this id, from its toast's
+   * button). Resolves to what was undone, or null when there was nothing.
+   */
+  undo = async (id?: number): Promise<string | null> => {
+    if (id === undefined) await Promise.allSettled([...this.inFlight]);
+    const entry = id === undefined ? this.undoStack.at(-1) : this.undoStack.find((e) => e.id === id);
+    if (!entry) return null;
+    this.undoStack = this.undoStack.filter((e) => e !== entry);
+    this.set({ undo: this.undoStack.at(-1) ?? null });
+    const toastId = this.undoToasts.get(entry.id);
+    this.undoToasts.delete(entry.id);
+    if (toastId !== undefined) toastStore.dismiss(toastId);
+    const ok = await entry.run();
+    return ok ? entry.label : null;
+  };
+
+  /** Acknowledgments and un-acknowledgments made in this session, oldest first. */
+  sessionChanges(id: number): readonly SessionChange[] {
+    return this.session.get(id) ?? [];
+  }
+
+  private logSession(ids: Iterable<number>, kind: SessionChange['kind'], at: string) {
+    for (const id of ids) this.session.set(id, [...(this.session.get(id) ?? []), { kind, at }]);
+  }
+
+  /**
+   * Rows that leave the current view by this change (acknowledged in the
+   * pending view, marked pending in the acknowledged one) stay where they are,
+   * inert, for LEAVING_MS: a second click lands on them, not on the row that
+   * would have slid up. Then they go.
+   */
+  private holdLeaving(ids: number[], leavesView: 'pending' | 'acknowledged') {
+    if (this.state.query?.status !== leavesView || ids.length === 0 || this.leavingMs === 0) return;
+    const leaving = new Set(this.state.leaving);
+    ids.forEach((id) => leaving.add(id));
+    this.set({ leaving });
+    setTimeout(() => {
+      const left = new Set(this.state.leaving);
+      ids.forEach((id) => left.delete(id));
+      this.set({ leaving: left });
+      // Put them through the query again: those that no longer match go.
+      this.merge(ids.map((id) => this.find(id)).filter((u): u is Update => u !== undefined), []);
+    }, this.leavingMs);
+  }
+
+  // -------------------------------------------------------------- mutations
+
   /** Acknowledges the given (loaded, selected) updates; undo puts exactly these back in one request. */
-  async acknowledge(ids: number[]): Promise<boolean> {
-    if (ids.length === 0) return false;
-    const idSet = new Set(ids);
-    const now = new Date().toISOString();
-    const label = this.describe(ids);
-    const before = loadedWhere(this.state.pages, (u) => idSet.has(u.id) && u.acknowledged_at === null);
-    const ok = await this.mutate({
-      overlay: { test: (u) => idSet.has(u.id) && u.acknowledged_at === null, apply: (u) => ({ ...u, acknowledged_at: now }) },
-      run: async () => {
-        if (ids.length === 1) return { one: await api.setAcknowledged(ids[0], true) };
-        return { many: await api.acknowledge({ ids }) };
-      },
-      after: async (r) => {
-        if (r.one) this.merge([r.one], []);
-        else if (r.many) this.merge([...before.values()].map((u) => ({ ...u, acknowledged_at: r.many!.acknowledged_at })), []);
-        await this.refreshSummaries();
-      },
-      failure: ids.length === 1 ? 'Could not acknowledge the update' : 'Could not acknowledge the updates',
+  acknowledge(ids: number[], opts: { quiet?: boolean } = {}): Promise<boolean> {
+    return this.undoable(async () => {
+      if (ids.length === 0) return false;
+      const idSet = new Set(ids);
+      const now = new Date().toISOString();
+      const label = this.describe(ids);
+      const before = loadedWhere(this.state.pages, (u) => idSet.has(u.id) && u.acknowledged_at === null);
+      if (opts.quiet) this.stopLeaving(ids);
+      else this.holdLeaving(ids, 'pending');
+      const ok = await this.mutate({
+        overlay: { test: (u) => idSet.has(u.id) && u.acknowledged_at === null, apply: (u) => ({ ...u, acknowledged_at: now }) },
+        run: async () => {
+          if (ids.length === 1) return { one: await api.setAcknowledged(ids[0], true) };
+          return { many: await api.acknowledge({ ids }) };
+        },
+        after: async (r) => {
+          if (r.one) this.merge([r.one], []);
+          else if (r.many) this.merge([...before.values()].map((u) => ({ ...u, acknowledged_at: r.many!.acknowledged_at })), []);
+          this.logSession(ids, 'acknowledged', r.one?.acknowledged_at ?? r.many?.acknowledged_at ?? now);
+          await this.refreshSummaries();
+        },
+        failure: ids.length === 1 ? 'Could not acknowledge the update' : 'Could not acknowledge the updates',
+      });
+      if (ok && !opts.quiet) {
+        this.doneWithUndo(`Acknowledged ${label}`, () => this.unacknowledge(ids, { quiet: true }));
+      }
+      if (ok && opts.quiet) toast.info(`Acknowledged ${label} again`);
+      // Failed: the row is not leaving after all.
+      if (ok === undefined) this.stopLeaving(ids);
+      return ok !== undefined;
     });
-    if (ok) toast.success(`Acknowledged ${label}`, { action: { label: 'Undo', run: () => void this.unacknowledge(ids, { quiet: true }) } });
-    return ok !== undefined;
   }
 
   /**
@@ -509,74 +715,94 @@ export class DashboardStore {
    * current search and host, loaded or not, in one request. Undo puts back
    * exactly those (the ones acknowledged at the instant the server answered).
    */
-  async acknowledgeGroup(key: string, tag: TagRef | null, pendingCount: number): Promise<boolean> {
-    const query = this.state.query;
-    if (!query) return false;
-    const filter = groupAckFilter(query, key);
-    const now = new Date().toISOString();
-    const inGroup = (u: Update) => u.acknowledged_at === null && groupKey(u.tag) === key && matches(u, { ...query, status: 'pending' });
-    const name = tag?.name ?? 'Untagged';
-    const before = loadedWhere(this.state.pages, inGroup);
-    const result = await this.mutate({
-      overlay: { test: inGroup, apply: (u) => ({ ...u, acknowledged_at: now }) },
-      run: () => api.acknowledge({ filter }),
-      after: async (r) => {
-        this.merge([...before.values()].map((u) => ({ ...u, acknowledged_at: r.acknowledged_at })), []);
-        await this.refreshSummaries();
-      },
-      failure: `Could not acknowledge ${name}`,
-    });
-    if (result) {
-      const n = result.acknowledged || pendingCount;
-      toast.success(`Acknowledged ${n.toLocaleString()} update${n === 1 ? '' : 's'} in ${name}`, {
-        action: { label: 'Undo', run: () => void this.undoAcknowledge({ acknowledged_at: result.acknowledged_at }, n) },
+  acknowledgeGroup(key: string, tag: TagRef | null, pendingCount: number): Promise<boolean> {
+    return this.undoable(async () => {
+      const query = this.state.query;
+      if (!query) return false;
+      const filter = groupAckFilter(query, key);
+      const now = new Date().toISOString();
+      const inGroup = (u: Update) => u.acknowledged_at === null && groupKey(u.tag) === key && matches(u, { ...query, status: 'pending' });
+      const name = tag?.name ?? 'Untagged';
+      const before = loadedWhere(this.state.pages, inGroup);
+      const result = await this.mutate({
+        overlay: { test: inGroup, apply: (u) => ({ ...u, acknowledged_at: now }) },
+        run: () => api.acknowledge({ filter }),
+        after: async (r) => {
+          this.merge([...before.values()].map((u) => ({ ...u, acknowledged_at: r.acknowledged_at })), []);
+          this.logSession(before.keys(), 'acknowledged', r.acknowledged_at);
+          await this.refreshSummaries();
+        },
+        failure: `Could not acknowledge ${name}`,
       });
-    }
-    return result !== undefined;
+      if (result) {
+        const n = result.acknowledged || pendingCount;
+        this.doneWithUndo(`Acknowledged ${n.toLocaleString()} update${n === 1 ? '' : 's'} in ${name}`, () => this.undoAcknowledge({ acknowledged_at: result.acknowledged_at }, n));
+      }
+      return result !== undefined;
+    });
   }
 
   /** Puts back a bulk acknowledge by its instant. */
   private async undoAcknowledge(target: Extract<UnackTarget, { acknowledged_at: string }>, count: number): Promise<boolean> {
     const at = target.acknowledged_at;
+    const restored = new Set<number>();
     const ok = await this.mutate({
-      overlay: { test: (u) => u.acknowledged_at !== null && Date.parse(u.acknowledged_at) === Date.parse(at), apply: (u) => ({ ...u, acknowledged_at: null }) },
+      overlay: {
+        test: (u) => u.acknowledged_at !== null && Date.parse(u.acknowledged_at) === Date.parse(at),
+        apply: (u) => {
+          restored.add(u.id);
+          return { ...u, acknowledged_at: null };
+        },
+      },
       run: () => api.unacknowledge(target),
       // The updates come back in sections whose pages we do not have: reload what is loaded.
       after: () => this.refresh('groups'),
       failure: 'Could not mark as pending again',
     });
-    if (ok) toast.info(`Restored ${count.toLocaleString()} update${count === 1 ? '' : 's'}`);
+    if (ok) {
+      this.logSession(restored, 'unacknowledged', new Date().toISOString());
+      toast.info(`Restored ${count.toLocaleString()} update${count === 1 ? '' : 's'}`);
+    }
     return ok !== undefined;
   }
 
-  async unacknowledge(ids: number[], opts: { quiet?: boolean } = {}): Promise<boolean> {
-    if (ids.length === 0) return false;
-    const idSet = new Set(ids);
-    const label = this.describe(ids);
-    const ok = await this.mutate({
-      overlay: { test: (u) => idSet.has(u.id) && u.acknowledged_at !== null, apply: (u) => ({ ...u, acknowledged_at: null }) },
-      run: async () => {
-        if (ids.length === 1) return { one: await api.setAcknowledged(ids[0], false) };
-        await api.unacknowledge({ ids });
-        return {};
-      },
-      after: async (r) => {
-        // In the pending view these are not loaded any more: fetch them to put them back in place.
-        if (r.one) this.merge([r.one], []);
-        else if (ids.length <= MAX_SINGLE_FETCHES) {
-          const fetched = await this.fetchByIds(ids);
-          this.merge(
-            fetched.filter((u): u is Update => u !== null),
-            ids.filter((_, i) => fetched[i] === null),
-          );
-        } else return this.refresh('groups');
-        await this.refreshSummaries();
-      },
-      failure: 'Could not mark as pending again',
+  /** Marks updates pending again; `quiet` when it is the undo of an acknowledge (no undo of the undo). */
+  unacknowledge(ids: number[], opts: { quiet?: boolean } = {}): Promise<boolean> {
+    return this.undoable(async () => {
+      if (ids.length === 0) return false;
+      const idSet = new Set(ids);
+      const label = this.describe(ids);
+      if (opts.quiet) this.stopLeaving(ids);
+      else this.holdLeaving(ids, 'acknowledged');
+      const ok = await this.mutate({
+        overlay: { test: (u) => idSet.has(u.id) && u.acknowledged_at !== null, apply: (u) => ({ ...u, acknowledged_at: null }) },
+        run: async () => {
+          if (ids.length === 1) return { one: await api.setAcknowledged(ids[0], false) };
+          await api.unacknowledge({ ids });
+          return {};
+        },
+        after: async (r) => {
+          this.logSession(ids, 'unacknowledged', new Date().toISOString());
+          // In the pending view these are not loaded any more: fetch them to put them back in place.
+          if (r.one) this.merge([r.one], []);
+          else if (ids.length <= MAX_SINGLE_FETCHES) {
+            const fetched = await this.fetchByIds(ids);
+            this.merge(
+              fetched.filter((u): u is Update => u !== null),
+              ids.filter((_, i) => fetched[i] === null),
+            );
+          } else return this.refresh('groups');
+          await this.refreshSummaries();
+        },
+        failure: 'Could not mark as pending again',
+      });
+      if (ok && !opts.quiet) {
+        this.doneWithUndo(`Marked ${label} pending`, () => this.acknowledge(ids, { quiet: true }));
+      }
+      if (ok && opts.quiet) toast.info(`Restored ${label}`);
+      if (ok === undefined) this.stopLeaving(ids);
+      return ok !== undefined;
     });
-    if (ok && !opts.quiet) toast.success(`${label} is pending again`);
-    if (ok && opts.quiet) toast.info(`Restored ${label}`);
-    return ok !== undefined;
   }
 
   async deleteUpdate(id: number): Promise<boolean> {
@@ -643,38 +869,64 @@ export class DashboardStore {
     return ok === true;
   }
 
-  /** Puts images (across all hosts) in a tag, or takes them out of their tag with `tag = null`: one request per 1,000 images. */
-  async setImageTag(images: string[], tag: TagRef | null): Promise<boolean> {
-    const set = new Set(images);
-    if (set.size === 0) return false;
-    const list = [...set];
-    const ref = tag ? { id: tag.id, name: tag.name } : null;
-    const ok = await this.mutate({
-      overlay: { test: (u) => set.has(u.image) && u.tag?.id !== ref?.id, apply: (u) => ({ ...u, tag: ref }) },
-      run: async () => {
-        if (list.length === 1) {
-          if (ref) await api.assignTag(list[0], ref.id);
-          else await api.unassignTag(list[0]);
+  /**
+   * Puts images (across all hosts) in a tag, or takes them out of their tag
+   * with `tag = null`: one request per 1,000 images. Undo puts each image back
+   * in the tag it had (as loaded on screen).
+   */
+  setImageTag(images: string[], tag: TagRef | null, opts: { quiet?: boolean } = {}): Promise<boolean> {
+    return this.undoable(async () => {
+      const set = new Set(images);
+      if (set.size === 0) return false;
+      const list = [...set];
+      const ref = tag ? { id: tag.id, name: tag.name } : null;
+      const previous = new Map<string, TagRef | null>();
+      for (const u of loadedWhere(this.state.pages, (x) => set.has(x.image)).values()) previous.set(u.image, u.tag);
+      const ok = await this.mutate({
+        overlay: { test: (u) => set.has(u.image) && u.tag?.id !== ref?.id, apply: (u) => ({ ...u, tag: ref }) },
+        run: async () => {
+          if (list.length === 1) {
+            if (ref) await api.assignTag(list[0], ref.id);
+            else await api.unassignTag(list[0]);
+            return true;
+          }
+          for (let i = 0; i < list.length; i += MAX_BULK_IMAGES) {
+            const chunk = list.slice(i, i + MAX_BULK_IMAGES);
+            if (ref) await api.assignTagMany(chunk, ref.id);
+            else await api.unassignTagMany(chunk);
+          }
           return true;
-        }
-        for (let i = 0; i < list.length; i += MAX_BULK_IMAGES) {
-          const chunk = list.slice(i, i + MAX_BULK_IMAGES);
-          if (ref) await api.assignTagMany(chunk, ref.id);
-          else await api.unassignTagMany(chunk);
-        }
-        return true;
-      },
-      // Other hosts' updates of these images move too, and section counts change.
-      after: () => this.refresh('groups'),
-      failure: tag ? `Could not move to ${tag.name}` : 'Could not remove the tag',
-    });
-    if (ok) {
+        },
+        // Other hosts' updates of these images move too, and section counts change.
+        after: () => this.refresh('groups'),
+        failure: tag ? `Could not move to ${tag.name}` : 'Could not remove the tag',
+      });
       const what = list.length === 1 ? imageLabel(list[0]) : `${list.length} images`;
-      toast.success(tag ? `Moved ${what} to ${tag.name}` : `Removed the tag from ${what}`);
+      if (ok && !opts.quiet) {
+        this.doneWithUndo(tag ? `Moved ${what} to ${tag.name}` : `Removed the tag from ${what}`, () => this.restoreTags(previous));
+      }
+      if (ok && opts.quiet) toast.info(`Moved ${what} back`);
+      return ok === true;
+    });
+  }
+
+  /** Undo of a tag move: each image back in its previous tag, one request per tag. */
+  private async restoreTags(previous: ReadonlyMap<string, TagRef | null>): Promise<boolean> {
+    const byTag = new Map<number | null, { tag: TagRef | null; images: string[] }>();
+    for (const [image, tag] of previous) {
+      const key = tag?.id ?? null;
+      const entry = byTag.get(key) ?? { tag, images: [] };
+      entry.images.push(image);
+      byTag.set(key, entry);
     }
-    return ok === true;
+    let ok = true;
+    for (const { tag, images } of byTag.values()) ok = (await this.setImageTag(images, tag, { quiet: true })) && ok;
+    return ok;
   }
 }
+
+/** Shown under every toast that has an Undo button. */
+export const UNDO_HINT = 'Press U to undo';
 
 export type { AckTarget };
 
