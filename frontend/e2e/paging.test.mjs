@@ -35,7 +35,11 @@ after(async () => {
 });
 
 /** GET api/updates requests the page made (pathname exactly), with their parameters. */
-const pageRequests = (requests) => requests.map((u) => new URL(u)).filter((u) => u.pathname.endsWith('/api/updates'));
+const pageRequests = (requests) =>
+  requests
+    .map((u) => new URL(u))
+    // Pages of the list; not the one small lookup of Diun's test notifications (shown apart as "connection works").
+    .filter((u) => u.pathname.endsWith('/api/updates') && u.searchParams.get('q') !== 'diun/testnotif');
 
 test('scrolling loads the next pages: an update on page 3 shows up', async () => {
   const { context, page, problems, requests } = await newPage(browser);
@@ -103,7 +107,10 @@ test('"acknowledge all" of a section acknowledges every match across pages, and 
   const header = page.locator('[data-testid="group-header"][data-group-name="batch"]');
   await header.waitFor();
   assert.equal(await header.locator('.group-count').textContent(), '150');
+  assert.equal((await header.getByTestId('ack-group').textContent()).trim(), 'Acknowledge 150');
   await header.getByTestId('ack-group').click();
+  // Over the confirmation threshold: it asks first.
+  await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Acknowledge 150' }).click();
   await eventually(async () => (await allUpdates(server.baseUrl, { tag: String(tag.id), host: 'nas', acknowledged: 'false' })).length === 0, {
     message: 'all 150 of batch on nas acknowledged',
   });

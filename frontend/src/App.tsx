@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { CircleAlert, PartyPopper, RotateCw, SearchX } from 'lucide-react';
 import { BulkBar } from './components/BulkBar';
-import { ListCtx, type Actions, type ListContext } from './components/context';
+import { ListCtx, type ActionSource, type Actions, type ListContext } from './components/context';
 import { useDialogs } from './components/dialogs';
 import { Dialog } from './components/Dialog';
-import { DiunSetup } from './components/DiunSetup';
+import { DiunSetup, TestNotice } from './components/DiunSetup';
 import { DragTray } from './components/DragTray';
 import { Header } from './components/Header';
 import { HistoryDrawer } from './components/HistoryDrawer';
@@ -13,18 +13,37 @@ import { TagManager, validateTagName } from './components/TagManager';
 import { Toaster } from './components/Toaster';
 import { Toolbar } from './components/Toolbar';
 import { UpdateList } from './components/UpdateList';
+import { ROW_ACTION } from './components/UpdateRow';
 import { imageLabel, store } from './data/store';
 import { useTheme } from './data/theme';
 import { useLiveRefresh } from './data/useLiveRefresh';
 import { useNow } from './data/useNow';
 import { useView } from './data/useView';
 import { listQueryOf } from './data/listQuery';
+import { createClickGuard } from './lib/clickGuard';
 import { statsOf, type Stats } from './lib/filter';
-import { groupsOf, type Group } from './lib/grouping';
+import { withoutTestNotifications } from './lib/testNotifications';
+import { groupsOf, type Group, type LoadedGroup } from './lib/grouping';
 import type { Tag, Update } from './lib/types';
 import { hasActiveFilters, type StatusFilter } from './lib/viewState';
 
 const COLLAPSED_KEY = 'diun-dashboard.collapsed';
+
+/** Group and bulk actions on more updates (or images) than this ask first. */
+export const CONFIRM_ABOVE = 20;
+
+const UNFILTERED = { q: '', tag: null, host: null } as const;
+
+/** Whether a key press is typing (into a text field or a select), not a shortcut. A checkbox is not typing. */
+function isTyping(e: KeyboardEvent): boolean {
+  const t = e.target as HTMLElement | null;
+  return !!t?.closest('input:not([type="checkbox"]):not([type="radio"]):not([type="button"]), textarea, select, [contenteditable="true"]');
+}
+
+/** A modal that is not the history drawer (confirmations, prompts, the tag manager): shortcuts stay out of it. */
+function modalOpen(): boolean {
+  return !!document.querySelector('dialog[open]:not([data-testid="history-drawer"])') || !!document.querySelector('[role="menu"]');
+}
 
 /** Focus, visibility, polling, stream opened: one If-None-Match check (304: nothing to do). */
 const revalidate = () => void store.refresh('revalidate');
@@ -52,6 +71,15 @@ export function App() {
   const [dragging, setDragging] = useState<string[] | null>(null);
   const [tagManagerOpen, setTagManagerOpen] = useState(false);
   const [connectOpen, setConnectOpen] = useState(false);
+  /** Said to screen readers (a polite live region): what a shortcut did. */
+  const [announcement, setAnnouncement] = useState('');
+  const announce = useCallback((text: string) => {
+    // The same sentence twice must be read twice: clear, then set.
+    setAnnouncement('');
+    requestAnimationFrame(() => setAnnouncement(text));
+  }, []);
+  /** One guard for every action that changes data: a repeated click within 600 ms does nothing. */
+  const guard = useMemo(() => createClickGuard(), []);
 
   // Collapsed sections load nothing: the store asks before loading a section.
   const collapsed$ = useRef(collapsed);
@@ -73,7 +101,20 @@ export function App() {
     }
   }, [collapsed]);
 
-  const { tags, totals, summary, pages } = state;
+  const { tags, testNotifications: tests } = state;
+  // Diun's test notifications are shown as "connection works", not as updates: out of the counts and the list.
+  const totals = useMemo(() => state.totals && withoutTestNotifications(state.totals, tests, UNFILTERED), [state.totals, tests]);
+  const summary = useMemo(
+    () => (state.summary === state.totals ? totals : state.summary && withoutTestNotifications(state.summary, tests, state.query ?? UNFILTERED)),
+    [state.summary, state.totals, state.query, totals, tests],
+  );
+  const pages = useMemo(() => {
+    if (tests.length === 0) return state.pages;
+    const testIds = new Set(tests.map((u) => u.id));
+    const out = new Map<string, LoadedGroup>();
+    for (const [key, g] of state.pages) out.set(key, g.updates.some((u) => testIds.has(u.id)) ? { ...g, updates: g.updates.filter((u) => !testIds.has(u.id)) } : g);
+    return out;
+  }, [state.pages, tests]);
   // Everything below describes the data as loaded, for the query it was loaded for.
   const shownStatus = state.query?.status ?? view.status;
   const stats = useMemo<Stats>(() => statsOf(totals), [totals]);
@@ -84,6 +125,8 @@ export function App() {
   );
   const groups = useMemo(() => (summary ? groupsOf(summary, shownStatus, pages) : []), [summary, shownStatus, pages]);
   const shownCount = counts[shownStatus];
+  // Every row on screen, in order: where focus goes after an acknowledge.
+  const rowOrder = useMemo(() => groups.flatMap((g) => (collapsed.has(g.key) ? [] : g.updates.map((u) => u.id))), [groups, collapsed]);
 
   // Display order of the selectable (pending, loaded, expanded) updates, for shift-click ranges.
   const orderedPending = useMemo(() => groups.flatMap((g) => (collapsed.has(g.key) ? [] : g.updates.filter((u) => u.acknowledged_at === null).map((u) => u.id))), [groups, collapsed]);
@@ -100,7 +143,27 @@ export function App() {
 
   useEffect(() => {
     document.documentElement.classList.toggle('is-dragging', dragging !== null);
+    if (dragging === null) return;
+    // A drag ends with a drop or dragend on the dragged card, but when the card left the DOM
+    // meanwhile (scrolled out of the virtual list, moved) its dragend never comes: any of these ends it.
+    const end = () => setDragging(null);
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && end();
+    const events = ['drop', 'dragend', 'mousemove', 'pointerdown', 'blur'] as const;
+    // Deferred, so the drop handlers that move the images run first.
+    const later = () => setTimeout(end, 0);
+    for (const ev of events) window.addEventListener(ev, later, true);
+    window.addEventListener('keydown', onKey, true);
+    return () => {
+      for (const ev of events) window.removeEventListener(ev, later, true);
+      window.removeEventListener('keydown', onKey, true);
+    };
   }, [dragging]);
+
+  // Room below the list for the bulk bar, so it never covers the last rows (and focus scrolls clear of it).
+  const hasSelection = effectiveSelection.length > 0;
+  useEffect(() => {
+    document.documentElement.classList.toggle('has-bulkbar', hasSelection);
+  }, [hasSelection]);
 
   const pendingTitle = stats.pending > 0 ? `(${stats.pending}) Diun Dashboard` : 'Diun Dashboard';
   useEffect(() => {
@@ -112,32 +175,93 @@ export function App() {
     anchor.current = null;
   }, []);
 
+  // Keyboard shortcuts: U or Ctrl+Z undoes the last change, B goes to the bulk bar, Esc clears the selection.
+  const selectionSize$ = useRef(0);
+  selectionSize$.current = effectiveSelection.length;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key !== 'Escape' || e.defaultPrevented) return;
-      if (document.querySelector('dialog[open]') || document.querySelector('[role="menu"]')) return;
-      clearSelection();
+      if (e.defaultPrevented || e.altKey || isTyping(e)) return;
+      const key = e.key.toLowerCase();
+      if (e.key === 'Escape') {
+        if (document.querySelector('dialog[open]') || document.querySelector('[role="menu"]') || selectionSize$.current === 0) return;
+        clearSelection();
+        announce('Selection cleared');
+        return;
+      }
+      if (modalOpen()) return;
+      const undoKey = (key === 'u' && !e.ctrlKey && !e.metaKey && !e.shiftKey) || (key === 'z' && (e.ctrlKey || e.metaKey) && !e.shiftKey);
+      if (undoKey) {
+        e.preventDefault();
+        void store.undo().then((label) => announce(label ? `Undone: ${label}` : 'Nothing to undo'));
+        return;
+      }
+      if (key === 'b' && !e.ctrlKey && !e.metaKey && selectionSize$.current > 0) {
+        e.preventDefault();
+        document.querySelector<HTMLElement>('[data-testid="bulk-bar"] button')?.focus();
+      }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [clearSelection]);
+  }, [clearSelection, announce]);
 
   // Refs so the actions object stays stable (rows are memoised).
-  const live$ = useRef({ orderedPending, effectiveSelection, selectedImages, tags, byId, dialogs });
-  live$.current = { orderedPending, effectiveSelection, selectedImages, tags, byId, dialogs };
+  const live$ = useRef({ orderedPending, effectiveSelection, selectedImages, tags, byId, dialogs, rowOrder });
+  live$.current = { orderedPending, effectiveSelection, selectedImages, tags, byId, dialogs, rowOrder };
 
   const actions = useMemo<Actions>(() => {
+    /**
+     * After a row's action, focus goes to the next row's action (the previous
+     * one at the end of the list), never to <body>: keyboard triage goes on.
+     */
+    const focusNext = (done: number[], source?: ActionSource) => {
+      if (source?.row === undefined) return;
+      const order = live$.current.rowOrder;
+      const skip = new Set([...done, ...store.getSnapshot().leaving]);
+      const i = order.indexOf(source.row);
+      if (i < 0) return;
+      const target = order.slice(i + 1).find((id) => !skip.has(id)) ?? order.slice(0, i).reverse().find((id) => !skip.has(id));
+      requestAnimationFrame(() => {
+        const el = target === undefined ? null : document.querySelector<HTMLElement>(`[data-update-id="${target}"] [${ROW_ACTION}]`);
+        if (el) el.focus({ preventScroll: false });
+        else document.getElementById('main')?.focus();
+      });
+    };
+    const unselect = (ids: number[]) =>
+      setSelected((s) => {
+        if (!ids.some((id) => s.has(id))) return s;
+        const n = new Set(s);
+        ids.forEach((id) => n.delete(id));
+        return n;
+      });
     const a: Actions = {
-      acknowledge: (ids) => {
+      acknowledge: (ids, source) => {
+        if (!guard.allow(source?.at ?? null)) return;
         void store.acknowledge(ids);
-        setSelected((s) => {
-          if (!ids.some((id) => s.has(id))) return s;
-          const n = new Set(s);
-          ids.forEach((id) => n.delete(id));
-          return n;
-        });
+        unselect(ids);
+        focusNext(ids, source);
       },
-      unacknowledge: (ids) => void store.unacknowledge(ids),
+      unacknowledge: (ids, source) => {
+        if (!guard.allow(source?.at ?? null)) return;
+        void store.unacknowledge(ids);
+        focusNext(ids, source);
+      },
+      acknowledgeSelection: async (source) => {
+        if (!guard.allow(source.at)) return;
+        const ids = live$.current.effectiveSelection;
+        if (ids.length === 0) return;
+        if (ids.length > CONFIRM_ABOVE) {
+          const ok = await live$.current.dialogs.confirm({
+            title: `Acknowledge ${ids.length.toLocaleString()} updates?`,
+            body: <p>The {ids.length.toLocaleString()} selected updates leave the pending list. You can undo it right after (U or Ctrl+Z).</p>,
+            confirmLabel: `Acknowledge ${ids.length.toLocaleString()}`,
+          });
+          if (!ok) return;
+        }
+        void store.acknowledge(ids);
+        unselect(ids);
+        // The bulk bar goes away with the selection: focus stays in the list.
+        document.getElementById('main')?.focus({ preventScroll: true });
+      },
       remove: async (u: Update) => {
         const ok = await live$.current.dialogs.confirm({
           title: 'Delete this update?',
@@ -156,7 +280,17 @@ export function App() {
         if (ok) void store.deleteUpdate(u.id);
       },
       openHistory: (id) => setView({ history: id }, 'push'),
-      moveToTag: (images, tag) => void store.setImageTag(images, tag),
+      moveToTag: async (images, tag) => {
+        if (images.length > CONFIRM_ABOVE) {
+          const ok = await live$.current.dialogs.confirm({
+            title: tag ? `Move ${images.length.toLocaleString()} images to ${tag.name}?` : `Remove the tag from ${images.length.toLocaleString()} images?`,
+            body: <p>Their updates on every host move with them. You can undo it right after (U or Ctrl+Z).</p>,
+            confirmLabel: tag ? `Move ${images.length.toLocaleString()}` : `Remove from ${images.length.toLocaleString()}`,
+          });
+          if (!ok) return;
+        }
+        void store.setImageTag(images, tag);
+      },
       newTagFor: async (images) => {
         const name = await live$.current.dialogs.prompt({
           title: 'New tag',
@@ -197,7 +331,17 @@ export function App() {
           else n.add(key);
           return n;
         }),
-      acknowledgeGroup: (g: Group) => {
+      acknowledgeGroup: async (g: Group, source) => {
+        if (!guard.allow(source.at)) return;
+        if (g.pendingCount > CONFIRM_ABOVE) {
+          const name = g.tag?.name ?? 'Untagged';
+          const ok = await live$.current.dialogs.confirm({
+            title: `Acknowledge ${g.pendingCount.toLocaleString()} updates in ${name}?`,
+            body: <p>Every pending update of {name} that matches the current search and host, loaded or not. You can undo it right after (U or Ctrl+Z).</p>,
+            confirmLabel: `Acknowledge ${g.pendingCount.toLocaleString()}`,
+          });
+          if (!ok) return;
+        }
         void store.acknowledgeGroup(g.key, g.tag, g.pendingCount);
         // The selected cards of that section are acknowledged with it.
         const inGroup = new Set(g.updates.map((u) => u.id));
@@ -211,9 +355,10 @@ export function App() {
       },
     };
     return a;
-  }, [setView]);
+  }, [setView, guard]);
 
-  const listContext = useMemo<ListContext>(() => ({ actions, tags, selected, now }), [actions, tags, selected, now]);
+  const { leaving, arrivals } = state;
+  const listContext = useMemo<ListContext>(() => ({ actions, tags, selected, now, leaving, arrivals }), [actions, tags, selected, now, leaving, arrivals]);
 
   const renameTag = async (t: Tag) => {
     const name = await dialogs.prompt({
@@ -273,12 +418,14 @@ export function App() {
           </h2>
           <p className="muted">Point Diun's webhook notifier at this dashboard. New image versions show up here the moment Diun finds them.</p>
         </div>
+        <TestNotice tests={tests} now={now} onDismiss={(id) => void store.dismissTestNotification(id)} />
         <DiunSetup info={state.info} />
       </section>
     );
   } else {
     content = (
       <>
+        <TestNotice tests={tests} now={now} onDismiss={(id) => void store.dismissTestNotification(id)} />
         <StatTiles stats={stats} now={now} status={view.status} onStatus={(status) => setView({ status })} />
         <Toolbar view={view} setView={setView} tags={tags} hosts={hosts} counts={counts} onManageTags={() => setTagManagerOpen(true)} />
         {shownCount === 0 ? (
@@ -303,6 +450,7 @@ export function App() {
           )
         ) : (
           <ListCtx.Provider value={listContext}>
+            <BulkBar ids={effectiveSelection} images={selectedImages} tags={tags} actions={actions} onClear={clearSelection} />
             <p className="sr-only" aria-live="polite">
               {shownCount.toLocaleString()} update{shownCount === 1 ? '' : 's'} match
             </p>
@@ -318,6 +466,10 @@ export function App() {
       <a className="skip-link" href="#main">
         Skip to updates
       </a>
+      <Toaster />
+      <p className="sr-only" role="status" data-testid="announcer">
+        {announcement}
+      </p>
       <Header version={state.info?.version ?? null} live={live} loadedAt={state.loadedAt} now={now} theme={theme} onTheme={setTheme} onConnect={() => setConnectOpen(true)} />
       <main id="main" className="main" tabIndex={-1}>
         {state.phase === 'ready' && state.loadError && (
@@ -328,8 +480,17 @@ export function App() {
         {content}
       </main>
       {dragging && <DragTray count={dragging.length} tags={tags} onDrop={(images, tag) => actions.moveToTag(images, tag)} />}
-      <BulkBar ids={effectiveSelection} images={selectedImages} tags={tags} actions={actions} onClear={clearSelection} />
-      {view.history !== null && <HistoryDrawer id={view.history} update={historyUpdate} now={now} onClose={() => setView({ history: null })} />}
+      {view.history !== null && (
+        <HistoryDrawer
+          id={view.history}
+          update={historyUpdate}
+          now={now}
+          onClose={() => setView({ history: null })}
+          actions={actions}
+          tags={tags}
+          session={store.sessionChanges(view.history)}
+        />
+      )}
       {tagManagerOpen && (
         <TagManager
           tags={tags}
@@ -344,7 +505,6 @@ export function App() {
           <DiunSetup info={state.info} />
         </Dialog>
       )}
-      <Toaster />
     </>
   );
 }

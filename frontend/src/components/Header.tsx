@@ -103,6 +103,9 @@ export function Header(props: {
           <button type="button" className="btn btn-ghost btn-sm connect-btn" onClick={props.onConnect} aria-label="Connect Diun: webhook URL and configuration">
             <Webhook size={15} aria-hidden />
             <span className="hide-sm">Connect Diun</span>
+            <span className="show-sm" aria-hidden>
+              Connect
+            </span>
           </button>
           <ThemeSwitch value={props.theme} onChange={props.onTheme} />
         </div>

@@ -220,7 +220,8 @@ export function Menu({ label, children, entries, triggerClassName = 'icon-btn', 
               );
             })}
           </div>,
-          document.body,
+          // Inside a modal dialog everything outside it is inert: the menu goes in the dialog.
+          triggerRef.current?.closest('dialog') ?? document.body,
         )}
     </>
   );

@@ -13,7 +13,7 @@ export function StatTiles({ stats, now, status, onStatus }: { stats: Stats; now:
       data-testid={`tile-${view}`}
       aria-pressed={status === view}
       onClick={() => onStatus(view)}
-      aria-label={`${count} ${view} updates. Show ${view}`}
+      title={`Show ${view} updates`}
     >
       <span className="tile-label">
         {icon} {label}
@@ -33,7 +33,7 @@ export function StatTiles({ stats, now, status, onStatus }: { stats: Stats; now:
       </div>
       <div className="tile" data-testid="tile-oldest" title={stats.oldestPendingAt ? `Oldest pending update received ${formatExact(stats.oldestPendingAt)}` : 'Nothing pending'}>
         <span className="tile-label">
-          <Clock size={14} aria-hidden /> Oldest pending
+          <Clock size={14} aria-hidden /> Oldest<span className="hide-sm"> pending</span>
         </span>
         <span className="tile-value">{oldest}</span>
       </div>

@@ -3,13 +3,13 @@ import { createPortal } from 'react-dom';
 import { CircleAlert, CircleCheck, Info, X } from 'lucide-react';
 import { toastStore } from '../data/toasts';
 
-/** The topmost open modal dialog, or body: a modal makes everything outside it inert, toasts included. */
-function useToastHost(): Element {
-  const [host, setHost] = useState<Element>(() => document.body);
+/** The topmost open modal dialog, or null: a modal makes everything outside it inert, toasts included. */
+function useOpenDialog(): Element | null {
+  const [host, setHost] = useState<Element | null>(null);
   useEffect(() => {
     const update = () => {
       const open = document.querySelectorAll('dialog[open]');
-      setHost(open.length ? open[open.length - 1] : document.body);
+      setHost(open.length ? open[open.length - 1] : null);
     };
     const mo = new MutationObserver(update);
     mo.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['open'] });
@@ -19,13 +19,19 @@ function useToastHost(): Element {
   return host;
 }
 
+/**
+ * Toasts, in a landmark placed early in the page (right after the skip link):
+ * the first Tab from the top reaches the newest Undo button. Shown at the bottom right
+ * (top on phones); read out by screen readers as they come (a live region).
+ */
 export function Toaster() {
   const toasts = useSyncExternalStore(toastStore.subscribe, toastStore.getSnapshot);
-  const host = useToastHost();
-  return createPortal(
-    <div className="toaster" aria-label="Notifications">
+  const dialog = useOpenDialog();
+  const region = (
+    <section className="toaster" aria-label="Notifications">
       <div role="status" aria-live="polite" className="toaster-stack">
-        {toasts.map((t) => (
+        {/* Newest first in the page's order (the first Tab reaches its Undo); shown at the bottom of the stack. */}
+        {[...toasts].reverse().map((t) => (
           <div
             key={t.id}
             className={`toast toast-${t.kind}`}
@@ -54,13 +60,13 @@ export function Toaster() {
                 {t.action.label}
               </button>
             )}
-            <button type="button" className="icon-btn icon-btn-xs toast-close" aria-label="Dismiss notification" onClick={() => toastStore.dismiss(t.id)}>
+            <button type="button" className="icon-btn toast-close" aria-label="Dismiss notification" onClick={() => toastStore.dismiss(t.id)}>
               <X size={14} aria-hidden />
             </button>
           </div>
         ))}
       </div>
-    </div>,
-    host,
+    </section>
   );
+  return dialog ? createPortal(region, dialog) : region;
 }

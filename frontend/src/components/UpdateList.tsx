@@ -1,10 +1,11 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
-import { CheckCheck, ChevronRight, Tag as TagIcon } from 'lucide-react';
+import { ArrowDown, ArrowUp, CheckCheck, ChevronRight, Tag as TagIcon } from 'lucide-react';
+import { store } from '../data/store';
 import type { Group } from '../lib/grouping';
 import type { Update } from '../lib/types';
-import { isImageDrag, readDraggedImages, useListContext } from './context';
-import { UpdateRow } from './UpdateRow';
+import { isImageDrag, readDraggedImages, sourceOf, useListContext } from './context';
+import { ROW_ACTION, UpdateRow } from './UpdateRow';
 
 type Position = 'first' | 'middle' | 'last' | 'only';
 type Row =
@@ -113,11 +114,11 @@ function GroupHeader({ group, collapsed, showAck, first }: { group: Group; colla
           type="button"
           className="btn btn-ghost btn-sm group-ack"
           data-testid="ack-group"
-          aria-label={`Acknowledge all ${group.pendingCount} pending in ${name}`}
-          onClick={() => actions.acknowledgeGroup(group)}
+          aria-label={`Acknowledge ${group.pendingCount.toLocaleString()} pending in ${name}`}
+          onClick={(e) => actions.acknowledgeGroup(group, sourceOf(e))}
         >
           <CheckCheck size={14} aria-hidden />
-          <span>Acknowledge all</span>
+          <span>Acknowledge {group.pendingCount.toLocaleString()}</span>
         </button>
       )}
     </div>
@@ -167,11 +168,59 @@ export function UpdateList({ groups, collapsed, showGroupAck }: { groups: Group[
             ) : row.kind === 'more' ? (
               <MoreRow group={row.group} position={row.position} />
             ) : (
-              <UpdateRow update={row.update} selected={ctx.selected.has(row.update.id)} now={ctx.now} tags={ctx.tags} actions={ctx.actions} position={row.position} />
+              <UpdateRow
+                update={row.update}
+                selected={ctx.selected.has(row.update.id)}
+                now={ctx.now}
+                tags={ctx.tags}
+                actions={ctx.actions}
+                position={row.position}
+                leaving={ctx.leaving.has(row.update.id)}
+                fresh={ctx.arrivals.has(row.update.id)}
+              />
             )}
           </div>
         );
       })}
+      <NewArrivals rows={rows} visible={virtualizer.range} onGo={(index, id) => {
+        virtualizer.scrollToIndex(index, { align: 'center' });
+        // Once rendered there, its action takes the focus (keyboard users land on it too).
+        requestAnimationFrame(() => requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-update-id="${id}"] [${ROW_ACTION}]`)?.focus({ preventScroll: true })));
+      }} />
     </div>
+  );
+}
+
+/**
+ * "N new" for live arrivals out of view (above or below what is on screen):
+ * a click scrolls to the nearest one. Those in view are marked on their row.
+ */
+function NewArrivals({ rows, visible, onGo }: { rows: Row[]; visible: { startIndex: number; endIndex: number } | null; onGo: (index: number, id: number) => void }) {
+  const { arrivals } = useListContext();
+  if (arrivals.size === 0 || !visible) return null;
+  const above: Array<[number, number]> = [];
+  const below: Array<[number, number]> = [];
+  rows.forEach((r, i) => {
+    if (r.kind !== 'update' || !arrivals.has(r.update.id)) return;
+    if (i < visible.startIndex) above.push([i, r.update.id]);
+    else if (i > visible.endIndex) below.push([i, r.update.id]);
+  });
+  const out = above.length + below.length;
+  if (out === 0) return null;
+  // Most arrivals are newest and sort first: usually above.
+  const [index, id] = above.length ? above[above.length - 1] : below[0];
+  const Icon = above.length ? ArrowUp : ArrowDown;
+  return (
+    <button
+      type="button"
+      className="btn btn-primary btn-sm new-arrivals"
+      data-testid="new-arrivals"
+      onClick={() => {
+        onGo(index, id);
+        window.setTimeout(() => store.clearArrivals([id]), 4000);
+      }}
+    >
+      <Icon size={14} aria-hidden /> {out.toLocaleString()} new
+    </button>
   );
 }

@@ -7,7 +7,7 @@ import { formatExact, formatRelative } from '../lib/time';
 import type { Tag, Update } from '../lib/types';
 import type { Workload } from '../lib/workloads';
 import { CopyButton, copyText } from './CopyButton';
-import { DRAG_TYPE, type Actions } from './context';
+import { DRAG_TYPE, sourceOf, type Actions } from './context';
 import { Menu, type MenuEntry } from './Menu';
 import { toast } from '../data/toasts';
 
@@ -72,9 +72,16 @@ interface RowProps {
   tags: Tag[];
   actions: Actions;
   position: 'first' | 'middle' | 'last' | 'only';
+  /** Just acknowledged (or marked pending) and about to leave the view: shown in place, inert. */
+  leaving?: boolean;
+  /** Arrived through the live stream a moment ago. */
+  fresh?: boolean;
 }
 
-export const UpdateRow = memo(function UpdateRow({ update: u, selected, now, tags, actions, position }: RowProps) {
+/** The row's main action button (focus moves to it after an acknowledge). */
+export const ROW_ACTION = 'data-row-action';
+
+export const UpdateRow = memo(function UpdateRow({ update: u, selected, now, tags, actions, position, leaving = false, fresh = false }: RowProps) {
   const { ref, workloads } = derive(u);
   const pending = u.acknowledged_at === null;
   const label = imageLabel(u.image);
@@ -85,14 +92,18 @@ export const UpdateRow = memo(function UpdateRow({ update: u, selected, now, tag
 
   return (
     <article
-      className={`card card-${position}${selected ? ' is-selected' : ''}${pending ? '' : ' is-acknowledged'}`}
+      className={`card card-${position}${selected ? ' is-selected' : ''}${pending ? '' : ' is-acknowledged'}${leaving ? ' is-leaving' : ''}${fresh ? ' is-fresh' : ''}`}
       data-testid="update-card"
       data-update-id={u.id}
       data-image={u.image}
       data-host={u.hostname}
       data-pending={pending}
+      data-leaving={leaving || undefined}
+      data-fresh={fresh || undefined}
       aria-label={who}
-      draggable
+      // A row on its way out takes no clicks: a fast second click lands here, harmlessly.
+      inert={leaving}
+      draggable={!leaving}
       onDragStart={(e) => {
         const images = actions.dragImagesFor(u);
         e.dataTransfer.setData(DRAG_TYPE, JSON.stringify(images));
@@ -105,18 +116,25 @@ export const UpdateRow = memo(function UpdateRow({ update: u, selected, now, tag
     >
       <div className="card-check">
         {pending && (
-          <input
-            type="checkbox"
-            className="checkbox"
-            checked={selected}
-            aria-label={`Select ${who}`}
-            data-testid="select"
-            onMouseDown={(e) => e.shiftKey && e.preventDefault()}
-            onClick={(e) => actions.toggleSelect(u.id, e.shiftKey)}
-            onChange={() => undefined}
-          />
+          // The label widens the checkbox's target to 44 px without changing its look.
+          <label className="check-hit" onMouseDown={(e) => e.shiftKey && e.preventDefault()}>
+            <input
+              type="checkbox"
+              className="checkbox"
+              checked={selected}
+              aria-label={`Select ${who}`}
+              data-testid="select"
+              onClick={(e) => actions.toggleSelect(u.id, e.shiftKey)}
+              onChange={() => undefined}
+            />
+          </label>
         )}
       </div>
+      {leaving && (
+        <p className="leaving-note" aria-hidden>
+          <Check size={14} aria-hidden /> {pending ? 'Marked pending' : 'Acknowledged'}
+        </p>
+      )}
 
       <div className="avatar" style={{ ['--h' as string]: hue(ref.repository) }} aria-hidden>
         {initial}
@@ -135,6 +153,11 @@ export const UpdateRow = memo(function UpdateRow({ update: u, selected, now, tag
           {ref.digest && (
             <span className="image-pin" title={`Pinned to ${ref.digest}`}>
               @{shortDigest(ref.digest)}
+            </span>
+          )}
+          {fresh && (
+            <span className="arrival-mark" data-testid="arrival-mark">
+              Just in
             </span>
           )}
           <span className={`badge badge-${u.status === 'new' ? 'new' : 'update'}`} data-testid="status-badge" title={u.status === 'new' ? 'A new tag was published' : 'The tag points to a new image'}>
@@ -210,8 +233,8 @@ export const UpdateRow = memo(function UpdateRow({ update: u, selected, now, tag
                 onSelect: () => void copyText(u.image).then((ok) => ok && toast.info('Copied image reference')),
               },
               pending
-                ? { kind: 'item', key: 'ack', label: 'Acknowledge', icon: <Check size={14} />, onSelect: () => actions.acknowledge([u.id]) }
-                : { kind: 'item', key: 'unack', label: 'Mark as pending', icon: <Undo2 size={14} />, onSelect: () => actions.unacknowledge([u.id]) },
+                ? { kind: 'item', key: 'ack', label: 'Acknowledge', icon: <Check size={14} />, onSelect: () => actions.acknowledge([u.id], { at: null, row: u.id }) }
+                : { kind: 'item', key: 'unack', label: 'Mark as pending', icon: <Undo2 size={14} />, onSelect: () => actions.unacknowledge([u.id], { at: null, row: u.id }) },
               { kind: 'separator', key: 's' },
               { kind: 'item', key: 'delete', label: 'Delete…', icon: <Trash2 size={14} />, danger: true, onSelect: () => actions.remove(u) },
             ]}
@@ -219,12 +242,26 @@ export const UpdateRow = memo(function UpdateRow({ update: u, selected, now, tag
             <MoreHorizontal size={15} aria-hidden />
           </Menu>
           {pending ? (
-            <button type="button" className="btn btn-secondary btn-sm ack-btn" aria-label={`Acknowledge ${who}`} data-testid="ack" onClick={() => actions.acknowledge([u.id])}>
+            <button
+              type="button"
+              className="btn btn-secondary btn-sm ack-btn"
+              aria-label={`Acknowledge ${who}`}
+              data-testid="ack"
+              {...{ [ROW_ACTION]: '' }}
+              onClick={(e) => actions.acknowledge([u.id], sourceOf(e, u.id))}
+            >
               <Check size={14} aria-hidden />
               <span className="ack-text">Acknowledge</span>
             </button>
           ) : (
-            <button type="button" className="btn btn-ghost btn-sm ack-btn" aria-label={`Mark ${who} as pending`} data-testid="unack" onClick={() => actions.unacknowledge([u.id])}>
+            <button
+              type="button"
+              className="btn btn-ghost btn-sm ack-btn"
+              aria-label={`Mark pending: ${who}`}
+              data-testid="unack"
+              {...{ [ROW_ACTION]: '' }}
+              onClick={(e) => actions.unacknowledge([u.id], sourceOf(e, u.id))}
+            >
               <Undo2 size={14} aria-hidden />
               <span className="ack-text">Mark pending</span>
             </button>

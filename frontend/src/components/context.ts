@@ -1,17 +1,33 @@
 import { createContext, useContext } from 'react';
+import type { Point } from '../lib/clickGuard';
 import type { Group } from '../lib/grouping';
 import type { Tag, TagRef, Update } from '../lib/types';
 
+/** How an action was started: a pointer click is subject to the repeat guard (lib/clickGuard), the keyboard never is. */
+export interface ActionSource {
+  /** Where the pointer clicked; null for the keyboard (or a menu). */
+  at: Point | null;
+  /** The row it was started from: focus moves on to the next row's action. */
+  row?: number;
+}
+
+/** A click event's source: `detail` counts pointer clicks, 0 for Enter/Space. */
+export function sourceOf(e: { detail: number; clientX: number; clientY: number }, row?: number): ActionSource {
+  return { at: e.detail > 0 ? { x: e.clientX, y: e.clientY } : null, row };
+}
+
 export interface Actions {
-  acknowledge(ids: number[]): void;
-  unacknowledge(ids: number[]): void;
+  acknowledge(ids: number[], source?: ActionSource): void;
+  unacknowledge(ids: number[], source?: ActionSource): void;
   remove(u: Update): void;
   openHistory(id: number): void;
   moveToTag(images: string[], tag: TagRef | null): void;
   newTagFor(images: string[]): void;
   toggleSelect(id: number, shift: boolean): void;
   toggleGroup(key: string): void;
-  acknowledgeGroup(g: Group): void;
+  acknowledgeGroup(g: Group, source: ActionSource): void;
+  /** The bulk bar's Acknowledge: the whole selection (asks first when it is large). */
+  acknowledgeSelection(source: ActionSource): void;
   /** Loads the next page of a section. */
   loadMore(key: string): void;
   /** Images being dragged, or null when the drag ends. */
@@ -25,6 +41,10 @@ export interface ListContext {
   tags: Tag[];
   selected: ReadonlySet<number>;
   now: number;
+  /** Rows leaving the view, kept in place (inert) a moment. */
+  leaving: ReadonlySet<number>;
+  /** Live arrivals marked "new" (id → time). */
+  arrivals: ReadonlyMap<number, number>;
 }
 
 export const ListCtx = createContext<ListContext | null>(null);
