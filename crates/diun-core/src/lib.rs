@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 mod change;
+pub mod export;
 mod filter;
 pub mod group_commit;
 mod notification;

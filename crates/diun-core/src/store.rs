@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::export::{Counts, ImportReport, Record};
 #[cfg(doc)]
 use crate::Change;
 use crate::{
@@ -314,4 +315,34 @@ pub trait Store: Send + Sync {
     /// [`Change::Resync`]. The subscription ends when
     /// the store is dropped.
     fn subscribe(&self) -> StoreResult<ChangeSubscription>;
+
+    /// Gives every tag, assignment, update and event to `sink`, from one
+    /// snapshot, in the order of the export format ([`crate::export`]): tags,
+    /// assignments, then each update followed by its history, oldest event
+    /// first. Stops at the first error of `sink` and returns it. Times are
+    /// cut to microseconds. Returns how many records it gave.
+    ///
+    /// The default fails with [`StoreError::Invalid`]: export is not supported.
+    fn export(&self, sink: &mut dyn FnMut(Record) -> StoreResult<()>) -> StoreResult<Counts> {
+        let _ = sink;
+        Err(StoreError::Invalid("this store cannot export".into()))
+    }
+
+    /// Writes `records` (as [`Store::export`] gives them, or an
+    /// [`crate::export::ExportReader`] reads them) in one transaction: all of
+    /// them, or nothing when any fails (the first error of `records` too).
+    ///
+    /// Unless `merge`, the database must hold no update, tag or assignment:
+    /// [`StoreError::Conflict`] otherwise. With `merge`, what the database
+    /// has wins: see [`ImportReport::skipped`]. Updates keep every field
+    /// and all the events given, even beyond
+    /// [`StoreOptions::history_limit`] (the next notification trims).
+    ///
+    /// Announces [`Change::Resync`] when it wrote anything.
+    ///
+    /// The default fails with [`StoreError::Invalid`]: import is not supported.
+    fn import(&self, records: &mut dyn Iterator<Item = StoreResult<Record>>, merge: bool) -> StoreResult<ImportReport> {
+        let _ = (records, merge);
+        Err(StoreError::Invalid("this store cannot import".into()))
+    }
 }
