@@ -1,20 +1,65 @@
 //! One backend-agnostic scenario suite, run against every [`Store`].
 //!
-//! A store crate runs it with one line in a test file:
+//! The scenarios ([`scenarios`]) are the contract of [`Store`] written as
+//! code: ordering, paging snapshots, acknowledgment rules, tags, the change
+//! feed, revisions, concurrency. Every store of this project runs them, and
+//! so can any other implementation of [`Store`].
 //!
-//! ```ignore
-//! diun_store_tests::conformance_suite!(|options: StoreOptions| Some(my_harness(options)));
+//! # Running the suite against your own store
+//!
+//! 1. Add this crate as a dev-dependency of the crate holding your store.
+//! 2. Write a [`Harness`]: it owns one fresh, empty store and whatever keeps
+//!    it alive (a temp dir, a throwaway database), cleaned up on drop.
+//!    Implement [`Harness::reopen`] if a second store can be opened on the
+//!    same data, as a second process would; the scenarios about sharing
+//!    are skipped otherwise.
+//! 3. In a file under `tests/`, call [`conformance_suite!`] with a function
+//!    (or closure) from [`StoreOptions`] to `Option<YourHarness>`. It expands
+//!    to one `#[test]` per scenario, each on a fresh store made with the
+//!    options that scenario needs (a small history limit, say).
+//!
+//! Return `None` when the backend is not available on this machine (no
+//! database server configured): the scenarios then pass without running,
+//! so say so on stderr, and better, fail instead under CI.
+//!
+//! The in-memory store of this crate ([`memory::MemoryStore`]) is run exactly
+//! that way, in `tests/memory.rs`; its clones share one store, so it can
+//! also reopen:
+//!
+//! ```
+//! use diun_core::Store;
+//! use diun_store_tests::memory::MemoryStore;
+//! use diun_store_tests::{Harness, StoreOptions};
+//!
+//! struct MemoryHarness(MemoryStore);
+//!
+//! impl Harness for MemoryHarness {
+//!     fn store(&self) -> &dyn Store {
+//!         &self.0
+//!     }
+//!
+//!     fn reopen(&self) -> Option<Box<dyn Store>> {
+//!         Some(Box::new(self.0.clone()))
+//!     }
+//! }
+//!
+//! fn memory(options: StoreOptions) -> Option<MemoryHarness> {
+//!     Some(MemoryHarness(MemoryStore::new(&options)))
+//! }
+//!
+//! diun_store_tests::conformance_suite!(memory);
+//! # fn main() {}
 //! ```
 //!
-//! The closure gets the options a scenario needs (a small history limit, say)
-//! and returns a [`Harness`] holding a fresh, empty, migrated store; whatever
-//! it holds (a temp file, a throwaway database) is cleaned up when dropped.
-//! It returns `None` when the backend is not available on this machine, and
-//! the scenario then passes without running; the harness is expected to say so.
+//! A database-backed store looks the same, with a temp file or a throwaway
+//! database in the harness (see this repository's `tests/sqlite.rs` and
+//! `diun-store-pg/tests/conformance.rs`).
+#![warn(missing_docs)]
 
 use diun_core::Store;
 pub use diun_core::StoreOptions;
 
+pub mod memory;
 pub mod scenarios;
 
 /// A fresh store for one scenario, and whatever keeps it alive.
