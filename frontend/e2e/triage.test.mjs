@@ -189,6 +189,8 @@ describe('Triage at speed', () => {
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Undo');
     await page.keyboard.press('Enter');
     await eventually(async () => !(await acknowledgedIds()).has(id), { message: 'undone from the toast by keyboard' });
+    // Its button went away with the toast: focus is in the list's landmark, not lost on <body>.
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
 
     await cards().nth(0).getByTestId('select').focus();
     await page.keyboard.press('Space');

@@ -6,7 +6,7 @@ import type { StatusFilter } from '../lib/viewState';
 
 export function StatTiles({ stats, now, status, onStatus }: { stats: Stats; now: number; status: StatusFilter; onStatus: (s: StatusFilter) => void }) {
   const oldest = stats.oldestPendingAt ? formatDuration(now - Date.parse(stats.oldestPendingAt)) : '—';
-  const filterTile = (view: 'pending' | 'acknowledged', count: number, icon: ReactNode, label: string) => (
+  const filterTile = (view: 'pending' | 'acknowledged', count: number, icon: ReactNode, label: ReactNode) => (
     <button
       type="button"
       className={view === 'pending' ? 'tile tile-pending' : 'tile'}
@@ -24,7 +24,15 @@ export function StatTiles({ stats, now, status, onStatus }: { stats: Stats; now:
   return (
     <section className="tiles" aria-label="Summary">
       {filterTile('pending', stats.pending, <Inbox size={14} aria-hidden />, 'Pending')}
-      {filterTile('acknowledged', stats.acknowledged, <CheckCheck size={14} aria-hidden />, 'Acknowledged')}
+      {filterTile(
+        'acknowledged',
+        stats.acknowledged,
+        <CheckCheck size={14} aria-hidden />,
+        <>
+          <span className="hide-sm">Acknowledged</span>
+          <span className="show-sm">Acked</span>
+        </>,
+      )}
       <div className="tile" data-testid="tile-hosts">
         <span className="tile-label">
           <Server size={14} aria-hidden /> Hosts

@@ -19,6 +19,13 @@ function useOpenDialog(): Element | null {
   return host;
 }
 
+/** A toast's button went away with it: focus goes to the list, not to <body>. */
+function keepFocus() {
+  requestAnimationFrame(() => {
+    if (document.activeElement === document.body) document.getElementById('main')?.focus({ preventScroll: true });
+  });
+}
+
 /**
  * Toasts, in a landmark placed early in the page (right after the skip link):
  * the first Tab from the top reaches the newest Undo button. Shown at the bottom right
@@ -55,12 +62,16 @@ export function Toaster() {
                 onClick={() => {
                   toastStore.dismiss(t.id);
                   t.action!.run();
+                  keepFocus();
                 }}
               >
                 {t.action.label}
               </button>
             )}
-            <button type="button" className="icon-btn toast-close" aria-label="Dismiss notification" onClick={() => toastStore.dismiss(t.id)}>
+            <button type="button" className="icon-btn toast-close" aria-label="Dismiss notification" onClick={() => {
+                toastStore.dismiss(t.id);
+                keepFocus();
+              }}>
               <X size={14} aria-hidden />
             </button>
           </div>
