@@ -1,3 +1,7 @@
+DROP TRIGGER updates_search_update;
+DROP TRIGGER updates_search_delete;
+DROP TRIGGER updates_search_insert;
+DROP TABLE updates_search;
 DROP INDEX updates_seen_revision;
 DROP INDEX updates_acknowledged_at;
 DROP INDEX updates_image;

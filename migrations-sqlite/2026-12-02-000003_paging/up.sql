@@ -17,6 +17,28 @@ ALTER TABLE updates ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 ALTER TABLE updates ADD COLUMN seen_revision BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE update_events ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;
 
+-- Free-text search through trigrams (SQLite's FTS5): `search_text LIKE '%words%'`
+-- on this table finds the matching updates without reading every row. It
+-- mirrors updates.search_text (an external-content table) through the
+-- triggers below; rows from before this migration are added when the store
+-- opens and fills their search text in.
+CREATE VIRTUAL TABLE updates_search USING fts5(
+    search_text, content = 'updates', content_rowid = 'id', tokenize = 'trigram'
+);
+-- Index the rows already there (their search text is still empty), so that the
+-- triggers' deletes always remove what the index holds.
+INSERT INTO updates_search (updates_search) VALUES ('rebuild');
+CREATE TRIGGER updates_search_insert AFTER INSERT ON updates BEGIN
+    INSERT INTO updates_search (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE TRIGGER updates_search_delete AFTER DELETE ON updates BEGIN
+    INSERT INTO updates_search (updates_search, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+END;
+CREATE TRIGGER updates_search_update AFTER UPDATE OF search_text ON updates BEGIN
+    INSERT INTO updates_search (updates_search, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    INSERT INTO updates_search (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+
 -- The list in page order, carrying what its filters and search read, so that
 -- a search or a walk checks index entries and reads only the rows it returns.
 DROP INDEX updates_last_seen_at;

@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool};
 use diesel::sql_types::{BigInt, Nullable, Timestamp};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use diun_core::export::{Counts, ImportReport, Record};
 use diun_core::{
     assemble_page, search_text, AckSelector, Change, ChangeBroadcaster, ChangeSubscription, GroupCommit, Notification,
     PageRequest, Store, StoreError, StoreOptions, StoreResult, StoreStats, Summary, Tag, TagFilter, TagName, TagRef,
@@ -183,7 +184,7 @@ impl SqliteStore {
     ///
     /// `work` lists what it changed; the list goes out on the change feed
     /// once the transaction has committed.
-    fn write<T>(&self, work: impl FnOnce(&mut SqliteConnection, &mut Tx) -> StoreResult<T>) -> StoreResult<T> {
+    pub(crate) fn write<T>(&self, work: impl FnOnce(&mut SqliteConnection, &mut Tx) -> StoreResult<T>) -> StoreResult<T> {
         let mut tx = Tx::default();
         let _writer = self.file.writer.acquire(self.wait_limit)?;
         let mut conn = self.writer_pool.get().map_err(from_pool)?;
@@ -204,7 +205,7 @@ impl SqliteStore {
     }
 
     /// Runs `work` in a read transaction, so that its queries see one snapshot.
-    fn read<T>(&self, work: impl FnOnce(&mut SqliteConnection) -> StoreResult<T>) -> StoreResult<T> {
+    pub(crate) fn read<T>(&self, work: impl FnOnce(&mut SqliteConnection) -> StoreResult<T>) -> StoreResult<T> {
         self.with_conn(|conn| conn.transaction(|conn| work(conn).map_err(TxError)).map_err(|TxError(err)| err))
     }
 }
@@ -212,19 +213,19 @@ impl SqliteStore {
 /// What a write transaction did: the changes for the feed, and the revision
 /// it took (at most one per transaction).
 #[derive(Default)]
-struct Tx {
+pub(crate) struct Tx {
     changes: Vec<Change>,
     revision: Option<i64>,
 }
 
 impl Tx {
     /// Records a change, announced after the commit.
-    fn push(&mut self, change: Change) {
+    pub(crate) fn push(&mut self, change: Change) {
         self.changes.push(change);
     }
 
     /// This transaction's revision: the next one, taken on first use.
-    fn revision(&mut self, conn: &mut SqliteConnection) -> StoreResult<i64> {
+    pub(crate) fn revision(&mut self, conn: &mut SqliteConnection) -> StoreResult<i64> {
         if let Some(revision) = self.revision {
             return Ok(revision);
         }
@@ -269,10 +270,49 @@ fn current_revision(conn: &mut SqliteConnection) -> StoreResult<i64> {
     data_revision::table.select(data_revision::revision).first(conn).map_err(from_diesel)
 }
 
-/// Narrows a boxed query over `updates` (joined with tags or not) to `$filter`.
+/// How a filter's free text is found. SQLite's trigram index (FTS5) finds
+/// the few rows holding a rare word at once, but listing the many rows
+/// holding a common word costs more than reading rows in page order, which
+/// soon fills a page with them.
+enum Search {
+    /// Read rows in page order, checking their search text.
+    Scan,
+    /// Only these updates can match: the rows of the rarest word.
+    Candidates(Vec<i64>),
+}
+
+/// A word found in more rows than this is common: reading rows in page order wins.
+const MAX_CANDIDATES: i64 = 2_000;
+
+/// Asks the trigram index how rare each word of `filter`'s free text is.
+fn plan_search(conn: &mut SqliteConnection, filter: &UpdateFilter) -> StoreResult<Search> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        rowid: i64,
+    }
+    let mut rarest: Option<Vec<i64>> = None;
+    // The index needs three characters; LIKE's wildcards would mean something else to it.
+    for term in filter.search_terms().iter().filter(|t| t.chars().count() >= 3 && !t.contains(['%', '_', '\\'])) {
+        let rows: Vec<Row> = diesel::sql_query("SELECT rowid FROM updates_search WHERE search_text LIKE ? LIMIT ?")
+            .bind::<diesel::sql_types::Text, _>(format!("%{term}%"))
+            .bind::<BigInt, _>(MAX_CANDIDATES + 1)
+            .load(conn)
+            .map_err(from_diesel)?;
+        let rare = rows.len() as i64 <= MAX_CANDIDATES;
+        if rare && rarest.as_ref().is_none_or(|ids| rows.len() < ids.len()) {
+            rarest = Some(rows.into_iter().map(|row| row.rowid).collect());
+        }
+    }
+    Ok(rarest.map_or(Search::Scan, Search::Candidates))
+}
+
+/// Narrows a boxed query over `updates` (joined with tags or not) to
+/// `$filter`, its free text matched as `$search` (a [`Search`]) planned.
 macro_rules! filtered {
-    ($query:expr, $filter:expr) => {{
+    ($query:expr, $filter:expr, $search:expr) => {{
         let filter: &UpdateFilter = $filter;
+        let search: &Search = $search;
         let mut query = $query;
         match filter.acknowledged {
             Some(true) => query = query.filter(updates::acknowledged_at.is_not_null()),
@@ -298,6 +338,9 @@ macro_rules! filtered {
         // Both sides are folded by Rust, so LIKE's own (ASCII) case folding never matters.
         for term in filter.search_terms() {
             query = query.filter(updates::search_text.like(contains_pattern(&term)).escape('\\'));
+        }
+        if let Search::Candidates(ids) = search {
+            query = query.filter(updates::id.eq_any(ids.clone()));
         }
         query
     }};
@@ -484,13 +527,14 @@ impl Store for SqliteStore {
 
     fn list_updates(&self, filter: &UpdateFilter, page: &PageRequest) -> StoreResult<UpdatePage> {
         self.read(|conn| {
+            let search = plan_search(conn, filter)?;
             let as_of = match page.after {
                 Some(position) => position.as_of,
                 None => current_revision(conn)?,
             };
             let select = (UpdateRow::as_select(), (tags::id, tags::name).nullable());
             // Updates not seen since the walk began stand where the index has them.
-            let mut stable = filtered!(updates_with_tags!().select(select).into_boxed(), filter)
+            let mut stable = filtered!(updates_with_tags!().select(select).into_boxed(), filter, &search)
                 .filter(updates::seen_revision.le(as_of))
                 .order((updates::last_seen_at.desc(), updates::id.desc()))
                 .limit(i64::from(page.limit()) + 1);
@@ -509,7 +553,7 @@ impl Store for SqliteStore {
             .bind::<BigInt, _>(as_of)
             .sql(" ORDER BY e.id DESC LIMIT 1)");
             let moved: Vec<(UpdateRow, TagColumns, Option<chrono::NaiveDateTime>)> =
-                filtered!(updates_with_tags!().select((select.0, select.1, seen_then)).into_boxed(), filter)
+                filtered!(updates_with_tags!().select((select.0, select.1, seen_then)).into_boxed(), filter, &search)
                     .filter(updates::seen_revision.gt(as_of))
                     .load(conn)
                     .map_err(from_diesel)?;
@@ -526,6 +570,7 @@ impl Store for SqliteStore {
     fn summary(&self, filter: &UpdateFilter) -> StoreResult<Summary> {
         let filter = UpdateFilter { acknowledged: None, ..filter.clone() };
         self.read(|conn| {
+            let search = plan_search(conn, &filter)?;
             // COUNT skips NULLs: a CASE without ELSE counts the pending updates.
             let pending = || count(case_when(updates::acknowledged_at.is_null(), 1_i64.into_sql::<BigInt>()));
             let tagged: Vec<(i64, i64, i64)> = filtered!(
@@ -534,15 +579,19 @@ impl Store for SqliteStore {
                     .group_by(image_tags::tag_id)
                     .select((image_tags::tag_id, pending(), count_star()))
                     .into_boxed(),
-                &filter
+                &filter,
+                &search
             )
             .load(conn)
             .map_err(from_diesel)?;
             let untagged = UpdateFilter { tag: Some(TagFilter::Untagged), ..filter.clone() };
             let (untagged_pending, untagged_total): (i64, i64) =
-                filtered!(updates::table.select((pending(), count_star())).into_boxed(), &untagged)
+                filtered!(updates::table.select((pending(), count_star())).into_boxed(), &untagged, &search)
                     .first(conn)
                     .map_err(from_diesel)?;
+            // A tag filter leaves no untagged update (the query above replaced the filter's tag).
+            let (untagged_pending, untagged_total) =
+                if matches!(filter.tag, Some(TagFilter::Id(_))) { (0, 0) } else { (untagged_pending, untagged_total) };
             let by_tag = tagged.into_iter().map(|(id, pending, total)| (Some(id), pending, total)).chain([(
                 None,
                 untagged_pending,
@@ -553,13 +602,15 @@ impl Store for SqliteStore {
                     .group_by(updates::hostname)
                     .select((updates::hostname, pending(), count_star()))
                     .into_boxed(),
-                &filter
+                &filter,
+                &search
             )
             .load(conn)
             .map_err(from_diesel)?;
             let oldest = filtered!(
                 updates_with_tags!().select((UpdateRow::as_select(), (tags::id, tags::name).nullable())).into_boxed(),
-                &filter
+                &filter,
+                &search
             )
             .filter(updates::acknowledged_at.is_null())
             .order((updates::last_seen_at.asc(), updates::id.asc()))
@@ -656,11 +707,14 @@ impl Store for SqliteStore {
                     if !tag_exists(conn, *tag_id)? {
                         return Err(not_found("tag", *tag_id));
                     }
-                    filtered!(pending, &UpdateFilter { tag: Some(TagFilter::Id(*tag_id)), ..UpdateFilter::default() })
+                    let by_tag = UpdateFilter { tag: Some(TagFilter::Id(*tag_id)), ..UpdateFilter::default() };
+                    filtered!(pending, &by_tag, &Search::Scan)
                 }
                 AckSelector::All => pending,
                 AckSelector::Filter(filter) => {
-                    filtered!(pending, &UpdateFilter { acknowledged: None, ..filter.clone() })
+                    let filter = UpdateFilter { acknowledged: None, ..filter.clone() };
+                    let search = plan_search(conn, &filter)?;
+                    filtered!(pending, &filter, &search)
                 }
             };
             let changed = acknowledge_where(conn, targets, at)?;
@@ -889,5 +943,50 @@ impl Store for SqliteStore {
 
     fn subscribe(&self) -> StoreResult<ChangeSubscription> {
         Ok(self.file.feed.subscribe())
+    }
+
+    fn export(&self, sink: &mut dyn FnMut(Record) -> StoreResult<()>) -> StoreResult<Counts> {
+        crate::export::export(self, sink)
+    }
+
+    fn import(&self, records: &mut dyn Iterator<Item = StoreResult<Record>>, merge: bool) -> StoreResult<ImportReport> {
+        crate::export::import(self, records, merge)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Updates stored before search_text existed are found by search once the
+    /// store has opened (and filled their search text and the trigram index in).
+    #[test]
+    fn updates_from_before_the_search_index_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let path = path.to_str().unwrap();
+        let mut conn = SqliteConnection::establish(path).unwrap();
+        // The schema as the first release left it: the first two migrations.
+        for _ in 0..2 {
+            conn.run_next_migration(MIGRATIONS).unwrap();
+        }
+        conn.batch_execute(
+            "INSERT INTO updates (hostname, image, status, provider, hub_link, mime_type, digest, platform,
+                                  diun_version, metadata, first_seen_at, last_seen_at)
+             VALUES ('NAS', 'ghcr.io/acme/Jellyfin:10', 'new', 'docker', '', '', 'sha256:1', '', '',
+                     '{\"ctn_names\":\"/media-server\"}', '2026-11-01 00:00:00', '2026-11-01 00:00:00')",
+        )
+        .unwrap();
+        drop(conn);
+        let store = SqliteStore::open(path, &StoreOptions::default()).unwrap();
+        for q in ["jellyfin", "media-server", "nas", "ghcr.io/acme"] {
+            let filter = UpdateFilter { query: Some(q.into()), ..UpdateFilter::default() };
+            let found = store.list_updates(&filter, &PageRequest::default()).unwrap();
+            assert_eq!(found.updates.len(), 1, "{q}");
+        }
+        // And the triggers keep the index in step with later changes.
+        store.delete_update(1).unwrap();
+        let filter = UpdateFilter { query: Some("jellyfin".into()), ..UpdateFilter::default() };
+        assert!(store.list_updates(&filter, &PageRequest::default()).unwrap().updates.is_empty());
     }
 }
