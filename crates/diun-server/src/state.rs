@@ -28,6 +28,8 @@ pub struct AppState {
     pub body_timeout: Duration,
     /// How long a request may wait on the database before the answer is 503.
     pub store_deadline: Duration,
+    /// The unfiltered summary, shared by every viewer until the data changes.
+    pub summary_cache: Arc<crate::handlers::SummaryCache>,
 }
 
 impl AppState {
@@ -50,6 +52,7 @@ impl AppState {
             metrics: MetricsAccess::Public,
             body_timeout: Self::DEFAULT_BODY_TIMEOUT,
             store_deadline: crate::limits::store_deadline(diun_core::StoreOptions::default().connection_timeout),
+            summary_cache: Arc::default(),
         }
     }
 }

@@ -190,6 +190,9 @@ async fn bulk_acknowledge_by_filter_and_its_undo(s: TestStore) {
         send(&app, post("/webhook", body(host, image, "sha256:1"))).await;
     }
     let ack = |body: Value| with_json(Method::POST, "/api/updates/acknowledge", body);
+    // Read (and so cache) the unfiltered summary first: it must not outlive the change.
+    assert_eq!(send(&app, get("/api/updates/summary")).await.1["pending"], 3);
+    assert_eq!(send(&app, get("/api/updates/summary")).await.1["pending"], 3);
     let (status, done) = send(&app, ack(json!({"filter": {"q": "nginx"}}))).await;
     assert_eq!((status, &done["acknowledged"]), (StatusCode::OK, &json!(2)), "{done}");
     let (_, summary) = send(&app, get("/api/updates/summary")).await;
@@ -197,6 +200,7 @@ async fn bulk_acknowledge_by_filter_and_its_undo(s: TestStore) {
     let undo = json!({"acknowledged_at": done["acknowledged_at"]});
     let (status, undone) = send(&app, with_json(Method::POST, "/api/updates/unacknowledge", undo)).await;
     assert_eq!((status, undone), (StatusCode::OK, json!({"unacknowledged": 2})));
+    assert_eq!(send(&app, get("/api/updates/summary")).await.1["pending"], 3);
     let (_, done) = send(&app, ack(json!({"filter": {"tag": "none", "host": "pi"}}))).await;
     assert_eq!(done["acknowledged"], 1);
     for bad in [json!({"filter": {"tag": true}}), json!({"filter": {"tag": "web"}}), json!({"filter": {}, "all": true})]

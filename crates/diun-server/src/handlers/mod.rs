@@ -4,6 +4,8 @@
 pub mod docs;
 pub mod health;
 mod representation;
+
+pub use representation::RevisionCache as SummaryCache;
 pub mod tags;
 pub mod updates;
 pub mod webhook;

@@ -7,7 +7,7 @@
 //! something stale.
 
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
@@ -86,6 +86,26 @@ impl Coding {
     }
 }
 
+/// The last answer computed for one costly read, kept with the revision it
+/// was read at: while the store's revision stays the same, every client gets
+/// it without another read (dashboards revalidate after every change they
+/// hear of, so many viewers ask for the same summary at once).
+#[derive(Debug, Default)]
+pub struct RevisionCache {
+    last: Mutex<Option<(i64, Arc<Vec<u8>>)>>,
+}
+
+impl RevisionCache {
+    fn get(&self, revision: i64) -> Option<Arc<Vec<u8>>> {
+        let last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        last.as_ref().filter(|(at, _)| *at == revision).map(|(_, body)| Arc::clone(body))
+    }
+
+    fn put(&self, revision: i64, body: Arc<Vec<u8>>) {
+        *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some((revision, body));
+    }
+}
+
 /// The `ETag` of a revision.
 fn etag(revision: i64) -> String {
     format!("\"r{revision}\"")
@@ -116,13 +136,39 @@ where
     T: Serialize,
     F: FnOnce(&dyn Store) -> StoreResult<T> + Send + 'static,
 {
+    shared_json(req, store, operation, None, read).await
+}
+
+/// [`cached_json`], answering from `cache` while the revision has not moved.
+pub async fn shared_json<T, F>(
+    req: &HttpRequest,
+    store: &Arc<dyn Store>,
+    operation: &'static str,
+    cache: Option<Arc<RevisionCache>>,
+    read: F,
+) -> Result<HttpResponse, ApiError>
+where
+    T: Serialize,
+    F: FnOnce(&dyn Store) -> StoreResult<T> + Send + 'static,
+{
     if let Some(not_modified) = not_modified_since(req, store).await? {
         return Ok(not_modified);
     }
     let coding = Coding::preferred(req);
     let (revision, body, encoded) = call_store(store, operation, move |store| {
         let revision = store.revision()?;
-        let body = serde_json::to_vec(&read(store)?).map_err(|err| diun_core::StoreError::Backend(Box::new(err)))?;
+        let body = match cache.as_ref().and_then(|cache| cache.get(revision)) {
+            Some(body) => body,
+            None => {
+                let body =
+                    serde_json::to_vec(&read(store)?).map_err(|err| diun_core::StoreError::Backend(Box::new(err)))?;
+                let body = Arc::new(body);
+                if let Some(cache) = &cache {
+                    cache.put(revision, Arc::clone(&body));
+                }
+                body
+            }
+        };
         let encoded = coding.encode(&body);
         Ok((revision, body, encoded))
     })
@@ -142,7 +188,7 @@ where
         (Some(encoded), Some(name)) => {
             response.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static(name))).body(encoded)
         }
-        _ => response.body(body),
+        _ => response.body(body.as_ref().clone()),
     })
 }
 

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
-use crate::handlers::representation::cached_json;
+use crate::extractors::JsonBody;
+use crate::handlers::representation::{cached_json, shared_json};
 use crate::handlers::{no_content, now};
 use crate::state::AppState;
 use crate::store_call::call_store;
@@ -170,7 +171,9 @@ pub async fn summary(
 ) -> Result<HttpResponse, ApiError> {
     let SummaryQuery { tag, host, q } = query.into_inner();
     let filter = filter_of(None, tag.as_deref(), host, q)?;
-    cached_json(&req, &state.store, "summary", move |store| store.summary(&filter)).await
+    // Every dashboard shows the unfiltered summary: one read per change serves them all.
+    let cache = (filter == UpdateFilter::default()).then(|| std::sync::Arc::clone(&state.summary_cache));
+    shared_json(&req, &state.store, "summary", cache, move |store| store.summary(&filter)).await
 }
 
 /// `GET /api/updates/{id}`.
@@ -239,7 +242,7 @@ pub struct PatchUpdate {
 pub async fn patch(
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<PatchUpdate>,
+    body: JsonBody<PatchUpdate>,
 ) -> Result<web::Json<Update>, ApiError> {
     let (id, acknowledged) = (id.into_inner(), body.acknowledged);
     Ok(web::Json(
@@ -344,7 +347,7 @@ pub struct Acknowledged {
 )]
 pub async fn acknowledge(
     state: web::Data<AppState>,
-    body: web::Json<AcknowledgeBody>,
+    body: JsonBody<AcknowledgeBody>,
 ) -> Result<web::Json<Acknowledged>, ApiError> {
     let selector = body.into_inner().into_selector()?;
     let at = now();
@@ -388,7 +391,7 @@ pub struct Unacknowledged {
 )]
 pub async fn unacknowledge(
     state: web::Data<AppState>,
-    body: web::Json<UnacknowledgeBody>,
+    body: JsonBody<UnacknowledgeBody>,
 ) -> Result<web::Json<Unacknowledged>, ApiError> {
     let selector = match body.into_inner() {
         UnacknowledgeBody { ids: Some(ids), acknowledged_at: None } => UnackSelector::Ids(ids),
