@@ -30,7 +30,7 @@ use std::io::{self, Write};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{Metadata, StoreError, StoreResult, TagName, UpdateStatus};
+use crate::{Metadata, StoreError, StoreResult, TagName, Update, UpdateEvent, UpdateStatus};
 
 /// The `format` of the header line.
 pub const FORMAT: &str = "diun-dashboard-export";
@@ -129,6 +129,45 @@ pub struct EventRecord {
     pub created: Option<DateTime<Utc>>,
     pub diun_version: String,
     pub metadata: Metadata,
+}
+
+impl UpdateRecord {
+    /// The record of `update`, its times cut to microseconds.
+    pub fn from_update(update: &Update) -> Self {
+        UpdateRecord {
+            hostname: update.hostname.clone(),
+            image: update.image.clone(),
+            status: update.status,
+            provider: update.provider.clone(),
+            hub_link: update.hub_link.clone(),
+            mime_type: update.mime_type.clone(),
+            digest: update.digest.clone(),
+            created: update.created.map(truncate_to_micros),
+            platform: update.platform.clone(),
+            diun_version: update.diun_version.clone(),
+            metadata: update.metadata.clone(),
+            first_seen_at: truncate_to_micros(update.first_seen_at),
+            last_seen_at: truncate_to_micros(update.last_seen_at),
+            acknowledged_at: update.acknowledged_at.map(truncate_to_micros),
+            event_count: update.event_count,
+        }
+    }
+}
+
+impl EventRecord {
+    /// The record of `event`, one of `update`'s, its times cut to microseconds.
+    pub fn from_event(update: &Update, event: &UpdateEvent) -> Self {
+        EventRecord {
+            hostname: update.hostname.clone(),
+            image: update.image.clone(),
+            received_at: truncate_to_micros(event.received_at),
+            status: event.status,
+            digest: event.digest.clone(),
+            created: event.created.map(truncate_to_micros),
+            diun_version: event.diun_version.clone(),
+            metadata: event.metadata.clone(),
+        }
+    }
 }
 
 /// How many records of each type a stream holds, or an import wrote.

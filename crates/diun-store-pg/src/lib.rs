@@ -29,6 +29,7 @@
 
 mod connection;
 mod errors;
+mod export;
 mod feed;
 mod models;
 mod schema;

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool};
 use diesel::sql_types::{BigInt, Nullable, Timestamptz};
 use diesel::upsert::excluded;
+use diun_core::export::{Counts, ImportReport, Record};
 use diun_core::{
     assemble_page, search_text, AckSelector, Change, ChangeSubscription, GroupCommit, Notification, PageRequest, Store,
     StoreError, StoreOptions, StoreResult, StoreStats, Summary, Tag, TagFilter, TagName, TagRef, UnackSelector, Update,
@@ -154,7 +155,7 @@ impl PgStore {
     ///
     /// `work` lists what it changed; the list is sent on the change feed in
     /// the same transaction, so that it goes out if and when that commits.
-    fn write<T>(&self, work: impl FnOnce(&mut PgConnection, &mut Tx) -> StoreResult<T>) -> StoreResult<T> {
+    pub(crate) fn write<T>(&self, work: impl FnOnce(&mut PgConnection, &mut Tx) -> StoreResult<T>) -> StoreResult<T> {
         let mut conn = self.writer_pool.get().map_err(from_pool)?;
         conn.transaction(|conn| {
             let mut tx = Tx::default();
@@ -170,7 +171,7 @@ impl PgStore {
     }
 
     /// Runs `work` in a read-only transaction on one snapshot.
-    fn read<T>(&self, work: impl FnOnce(&mut PgConnection) -> StoreResult<T>) -> StoreResult<T> {
+    pub(crate) fn read<T>(&self, work: impl FnOnce(&mut PgConnection) -> StoreResult<T>) -> StoreResult<T> {
         self.with_conn(|conn| {
             conn.build_transaction()
                 .read_only()
@@ -184,14 +185,14 @@ impl PgStore {
 /// What a write transaction did: the changes for the feed, and the revision
 /// it took (at most one per transaction).
 #[derive(Default)]
-struct Tx {
+pub(crate) struct Tx {
     changes: Vec<Change>,
     revision: Option<i64>,
 }
 
 impl Tx {
     /// Records a change, announced with the commit.
-    fn push(&mut self, change: Change) {
+    pub(crate) fn push(&mut self, change: Change) {
         self.changes.push(change);
     }
 
@@ -200,7 +201,7 @@ impl Tx {
     /// Taking it locks the revision row until the commit, so transactions
     /// that take revisions commit in the order of their revisions: a reader
     /// that sees revision R also sees everything written at or before R.
-    fn revision(&mut self, conn: &mut PgConnection) -> StoreResult<i64> {
+    pub(crate) fn revision(&mut self, conn: &mut PgConnection) -> StoreResult<i64> {
         if let Some(revision) = self.revision {
             return Ok(revision);
         }
@@ -529,6 +530,9 @@ impl Store for PgStore {
                 filtered!(updates::table.select((pending(), count_star())).into_boxed(), &untagged)
                     .first(conn)
                     .map_err(from_diesel)?;
+            // A tag filter leaves no untagged update (the query above replaced the filter's tag).
+            let (untagged_pending, untagged_total) =
+                if matches!(filter.tag, Some(TagFilter::Id(_))) { (0, 0) } else { (untagged_pending, untagged_total) };
             let by_host: Vec<(String, i64, i64)> = filtered!(
                 updates::table
                     .group_by(updates::hostname)
@@ -897,6 +901,14 @@ impl Store for PgStore {
 
     fn subscribe(&self) -> StoreResult<ChangeSubscription> {
         self.feed.subscribe()
+    }
+
+    fn export(&self, sink: &mut dyn FnMut(Record) -> StoreResult<()>) -> StoreResult<Counts> {
+        crate::export::export(self, sink)
+    }
+
+    fn import(&self, records: &mut dyn Iterator<Item = StoreResult<Record>>, merge: bool) -> StoreResult<ImportReport> {
+        crate::export::import(self, records, merge)
     }
 }
 

@@ -24,6 +24,7 @@
 mod backup;
 mod connection;
 mod errors;
+mod export;
 mod models;
 mod schema;
 mod store;

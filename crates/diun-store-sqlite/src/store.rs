@@ -184,7 +184,10 @@ impl SqliteStore {
     ///
     /// `work` lists what it changed; the list goes out on the change feed
     /// once the transaction has committed.
-    pub(crate) fn write<T>(&self, work: impl FnOnce(&mut SqliteConnection, &mut Tx) -> StoreResult<T>) -> StoreResult<T> {
+    pub(crate) fn write<T>(
+        &self,
+        work: impl FnOnce(&mut SqliteConnection, &mut Tx) -> StoreResult<T>,
+    ) -> StoreResult<T> {
         let mut tx = Tx::default();
         let _writer = self.file.writer.acquire(self.wait_limit)?;
         let mut conn = self.writer_pool.get().map_err(from_pool)?;

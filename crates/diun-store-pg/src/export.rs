@@ -1,0 +1,264 @@
+//! [`Store::export`](diun_core::Store::export) and
+//! [`Store::import`](diun_core::Store::import) on PostgreSQL.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diun_core::export::{
+    truncate_to_micros, AssignmentRecord, Counts, EventRecord, ImportReport, Record, TagRecord, UpdateRecord,
+};
+use diun_core::{search_text, Change, StoreError, StoreResult, TagName, UpdateEvent};
+
+use crate::errors::from_diesel;
+use crate::models::{metadata_json, EventRow, TagRow, UpdateRow};
+use crate::schema::{image_tags, tags, update_events, updates};
+use crate::store::PgStore;
+
+/// Updates read at once (with their events).
+const CHUNK: i64 = 500;
+
+pub(crate) fn export(store: &PgStore, sink: &mut dyn FnMut(Record) -> StoreResult<()>) -> StoreResult<Counts> {
+    store.read(|conn| {
+        no_time_limits(conn)?;
+        let mut counts = Counts::default();
+        let mut give = |record: Record| {
+            counts.add(&record);
+            sink(record)
+        };
+        let rows: Vec<TagRow> =
+            tags::table.order(tags::id).select(TagRow::as_select()).load(conn).map_err(from_diesel)?;
+        let mut names = HashMap::new();
+        for row in rows {
+            names.insert(row.id, row.name.clone());
+            give(Record::Tag(TagRecord { name: row.name, created_at: truncate_to_micros(row.created_at) }))?;
+        }
+        let mut assignments: Vec<(String, i64)> =
+            image_tags::table.select((image_tags::image, image_tags::tag_id)).load(conn).map_err(from_diesel)?;
+        // By byte order, as every backend sorts alike (not by the database's collation).
+        assignments.sort();
+        for (image, tag_id) in assignments {
+            let tag = names.get(&tag_id).cloned().ok_or_else(|| StoreError::NotFound(format!("tag {tag_id}")))?;
+            give(Record::Assignment(AssignmentRecord { image, tag }))?;
+        }
+        // In id order: an import writes in stream order, so ids keep that order on the other side.
+        let mut after = 0;
+        loop {
+            let rows: Vec<UpdateRow> = updates::table
+                .filter(updates::id.gt(after))
+                .order(updates::id)
+                .limit(CHUNK)
+                .select(UpdateRow::as_select())
+                .load(conn)
+                .map_err(from_diesel)?;
+            let Some(last) = rows.last() else { break };
+            after = last.id;
+            let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+            let events: Vec<EventRow> = update_events::table
+                .filter(update_events::update_id.eq_any(&ids))
+                .order((update_events::update_id, update_events::id))
+                .select(EventRow::as_select())
+                .load(conn)
+                .map_err(from_diesel)?;
+            let mut events = events.into_iter().peekable();
+            for row in rows {
+                let update = row.into_update(None)?;
+                give(Record::Update(UpdateRecord::from_update(&update)))?;
+                while let Some(event) = events.next_if(|event| event.update_id == update.id) {
+                    give(Record::Event(EventRecord::from_event(&update, &UpdateEvent::try_from(event)?)))?;
+                }
+            }
+        }
+        Ok(counts)
+    })
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = updates)]
+struct NewUpdate<'a> {
+    hostname: &'a str,
+    image: &'a str,
+    status: &'a str,
+    provider: &'a str,
+    hub_link: &'a str,
+    mime_type: &'a str,
+    digest: &'a str,
+    created: Option<DateTime<Utc>>,
+    platform: &'a str,
+    diun_version: &'a str,
+    metadata: serde_json::Value,
+    first_seen_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    acknowledged_at: Option<DateTime<Utc>>,
+    event_count: i64,
+    search_text: String,
+    seen_revision: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = update_events)]
+struct NewEvent<'a> {
+    update_id: i64,
+    received_at: DateTime<Utc>,
+    status: &'a str,
+    digest: &'a str,
+    created: Option<DateTime<Utc>>,
+    diun_version: &'a str,
+    metadata: serde_json::Value,
+    revision: i64,
+}
+
+pub(crate) fn import(
+    store: &PgStore,
+    records: &mut dyn Iterator<Item = StoreResult<Record>>,
+    merge: bool,
+) -> StoreResult<ImportReport> {
+    store.write(|conn, tx| {
+        no_time_limits(conn)?;
+        let held: (i64, i64, i64) = (
+            updates::table.count().get_result(conn).map_err(from_diesel)?,
+            tags::table.count().get_result(conn).map_err(from_diesel)?,
+            image_tags::table.count().get_result(conn).map_err(from_diesel)?,
+        );
+        if !merge && held != (0, 0, 0) {
+            return Err(not_empty(held));
+        }
+        let revision = tx.revision(conn)?;
+        let mut report = ImportReport::default();
+        let mut tag_ids: HashMap<String, i64> =
+            tags::table.select((tags::name_key, tags::id)).load(conn).map_err(from_diesel)?.into_iter().collect();
+        // The id of each update given, or None when merging kept the database's own.
+        let mut update_ids: HashMap<(String, String), Option<i64>> = HashMap::new();
+        for record in records {
+            let record = record?;
+            match &record {
+                Record::Tag(tag) => {
+                    let key = TagName::parse(&tag.name)?.key();
+                    if tag_ids.contains_key(&key) {
+                        report.skipped.add(&record);
+                        continue;
+                    }
+                    let id = diesel::insert_into(tags::table)
+                        .values((
+                            tags::name.eq(&tag.name),
+                            tags::name_key.eq(&key),
+                            tags::created_at.eq(tag.created_at),
+                        ))
+                        .returning(tags::id)
+                        .get_result(conn)
+                        .map_err(from_diesel)?;
+                    tag_ids.insert(key, id);
+                }
+                Record::Assignment(assignment) => {
+                    let key = TagName::parse(&assignment.tag)?.key();
+                    let tag_id = *tag_ids.get(&key).ok_or_else(|| {
+                        StoreError::Invalid(format!("the tag {:?} is not in the stream", assignment.tag))
+                    })?;
+                    let inserted = diesel::insert_into(image_tags::table)
+                        .values((image_tags::image.eq(&assignment.image), image_tags::tag_id.eq(tag_id)))
+                        .on_conflict(image_tags::image)
+                        .do_nothing()
+                        .execute(conn)
+                        .map_err(from_diesel)?;
+                    if inserted == 0 {
+                        report.skipped.add(&record);
+                        continue;
+                    }
+                }
+                Record::Update(update) => {
+                    let key = (update.hostname.clone(), update.image.clone());
+                    if merge {
+                        let exists: bool = diesel::select(diesel::dsl::exists(
+                            updates::table
+                                .filter(updates::hostname.eq(&update.hostname))
+                                .filter(updates::image.eq(&update.image)),
+                        ))
+                        .get_result(conn)
+                        .map_err(from_diesel)?;
+                        if exists {
+                            update_ids.insert(key, None);
+                            report.skipped.add(&record);
+                            continue;
+                        }
+                    }
+                    let id = diesel::insert_into(updates::table)
+                        .values(new_update(update, revision))
+                        .returning(updates::id)
+                        .get_result(conn)
+                        .map_err(from_diesel)?;
+                    update_ids.insert(key, Some(id));
+                }
+                Record::Event(event) => {
+                    let update_id = match update_ids.get(&(event.hostname.clone(), event.image.clone())) {
+                        Some(Some(id)) => *id,
+                        Some(None) => {
+                            report.skipped.add(&record);
+                            continue;
+                        }
+                        None => {
+                            return Err(StoreError::Invalid(format!(
+                                "an event of {} on {} comes before its update",
+                                event.image, event.hostname
+                            )))
+                        }
+                    };
+                    diesel::insert_into(update_events::table)
+                        .values(NewEvent {
+                            update_id,
+                            received_at: event.received_at,
+                            status: event.status.as_str(),
+                            digest: &event.digest,
+                            created: event.created,
+                            diun_version: &event.diun_version,
+                            metadata: metadata_json(&event.metadata),
+                            revision,
+                        })
+                        .execute(conn)
+                        .map_err(from_diesel)?;
+                }
+            }
+            report.written.add(&record);
+        }
+        if report.written.total() > 0 {
+            tx.push(Change::Resync);
+        }
+        Ok(report)
+    })
+}
+
+fn new_update(update: &UpdateRecord, revision: i64) -> NewUpdate<'_> {
+    NewUpdate {
+        hostname: &update.hostname,
+        image: &update.image,
+        status: update.status.as_str(),
+        provider: &update.provider,
+        hub_link: &update.hub_link,
+        mime_type: &update.mime_type,
+        digest: &update.digest,
+        created: update.created,
+        platform: &update.platform,
+        diun_version: &update.diun_version,
+        metadata: metadata_json(&update.metadata),
+        first_seen_at: update.first_seen_at,
+        last_seen_at: update.last_seen_at,
+        acknowledged_at: update.acknowledged_at,
+        event_count: update.event_count,
+        search_text: search_text(&update.image, &update.hostname, &update.metadata),
+        seen_revision: revision,
+    }
+}
+
+fn not_empty((updates, tags, assignments): (i64, i64, i64)) -> StoreError {
+    StoreError::Conflict(format!(
+        "the database is not empty ({updates} updates, {tags} tags, {assignments} tagged images): \
+         import into an empty database, or merge into this one"
+    ))
+}
+
+/// Lifts the statement and idle time limits for this transaction: an export
+/// waits on its reader, an import on its stream, for as long as they take.
+fn no_time_limits(conn: &mut PgConnection) -> StoreResult<()> {
+    diesel::sql_query("SET LOCAL statement_timeout = 0").execute(conn).map_err(from_diesel)?;
+    diesel::sql_query("SET LOCAL idle_in_transaction_session_timeout = 0").execute(conn).map_err(from_diesel)?;
+    Ok(())
+}
