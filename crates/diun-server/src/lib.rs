@@ -21,6 +21,7 @@ pub mod settings;
 pub mod state;
 mod store_call;
 pub mod telemetry;
+pub mod transfer;
 #[cfg(feature = "ui")]
 mod ui;
 

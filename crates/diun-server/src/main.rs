@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 use diun_server::settings::{Settings, SettingsError};
-use diun_server::{app, auth, backend, events, healthcheck, retention, AppState};
+use diun_server::{app, auth, backend, events, healthcheck, retention, transfer, AppState};
 
 /// Receives Diun's webhook notifications and serves a dashboard to triage them.
 #[derive(Debug, Parser)]
@@ -48,6 +48,44 @@ enum Command {
         /// The new file; it must not exist.
         path: PathBuf,
     },
+    /// Write the whole dashboard (updates, acknowledgments, history, tags)
+    /// as a JSON Lines stream, the format in the README, to stdout.
+    ///
+    /// Reads one snapshot; the server may keep running.
+    Export {
+        /// The database to read instead of the configured one.
+        #[arg(long, value_name = "URL")]
+        from: Option<String>,
+        /// Write to FILE instead of stdout (put in place only when complete).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Read a stream written by `export` into an empty database, in one
+    /// transaction: on any error nothing is written.
+    Import {
+        /// The database to write instead of the configured one.
+        #[arg(long, value_name = "URL")]
+        to: Option<String>,
+        /// Read FILE instead of stdin.
+        #[arg(long, short, value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// Import into a database that holds data; what it holds wins.
+        #[arg(long)]
+        merge: bool,
+    },
+    /// Copy a dashboard from one database to another (SQLite to PostgreSQL
+    /// or back), as `export | import` would, in one transaction.
+    Copy {
+        /// The database to read.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The database to write; it must be empty.
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// Copy into a database that holds data; what it holds wins.
+        #[arg(long)]
+        merge: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -66,6 +104,9 @@ fn main() -> ExitCode {
             };
         }
         Some(Command::Backup { ref path }) => backup(&cli, path),
+        Some(Command::Export { ref from, ref output }) => export(&cli, from.as_deref(), output.as_deref()),
+        Some(Command::Import { ref to, ref input, merge }) => import(&cli, to.as_deref(), input.as_deref(), merge),
+        Some(Command::Copy { ref from, ref to, merge }) => copy(&cli, from, to, merge),
         None => run(&cli),
     };
     match result {
@@ -151,6 +192,107 @@ fn backup(cli: &Cli, path: &std::path::Path) -> Result<(), SettingsError> {
             let _ = path;
             Err(SettingsError("this build has no SQLite support (the `sqlite` cargo feature)".into()))
         }
+    }
+}
+
+/// Opens the database at `url`, or the configured one.
+fn open_store(settings: &Settings, url: Option<&str>) -> Result<Arc<dyn diun_core::Store>, SettingsError> {
+    let options = diun_core::StoreOptions {
+        // Reads and writes of a whole dashboard wait longer for their locks than a request would.
+        connection_timeout: settings.store_options().connection_timeout.max(Duration::from_secs(30)),
+        ..settings.store_options()
+    };
+    match url {
+        Some(url) => backend::open_store(url, &options)
+            .map_err(|err| SettingsError(err.0.replacen("DIUN_DASHBOARD_DATABASE_URL", &url_label(url), 1))),
+        None => backend::open_store(settings.database_url.expose(), &options),
+    }
+}
+
+/// A database URL as messages show it: without its password.
+fn url_label(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((user, host)) = rest.split_once('@') {
+            if let Some((name, _password)) = user.split_once(':') {
+                return format!("{scheme}://{name}:***@{host}");
+            }
+        }
+    }
+    url.to_owned()
+}
+
+fn export(cli: &Cli, from: Option<&str>, output: Option<&std::path::Path>) -> Result<(), SettingsError> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    let store = open_store(&settings, from)?;
+    let mut progress = transfer::Progress::new("exported");
+    let counts = match output {
+        None => {
+            let stdout = std::io::stdout().lock();
+            transfer::export(store.as_ref(), std::io::BufWriter::new(stdout), &mut progress)
+        }
+        Some(path) => {
+            // Written beside, then renamed: a failed export leaves no half file.
+            let mut partial = path.as_os_str().to_owned();
+            partial.push(".partial");
+            let partial = PathBuf::from(partial);
+            let file = std::fs::File::create(&partial)
+                .map_err(|err| SettingsError(format!("cannot create {}: {err}", partial.display())))?;
+            let result =
+                transfer::export(store.as_ref(), std::io::BufWriter::new(file), &mut progress).and_then(|counts| {
+                    std::fs::rename(&partial, path)
+                        .map(|()| counts)
+                        .map_err(|err| format!("cannot rename {} to {}: {err}", partial.display(), path.display()))
+                });
+            if result.is_err() {
+                let _ = std::fs::remove_file(&partial);
+            }
+            result
+        }
+    }
+    .map_err(|err| SettingsError(format!("export failed: {err}")))?;
+    eprintln!("{}", progress.summary(&counts));
+    Ok(())
+}
+
+fn import(cli: &Cli, to: Option<&str>, input: Option<&std::path::Path>, merge: bool) -> Result<(), SettingsError> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    // The stream is opened first: a missing file fails before the database is touched.
+    let input: Box<dyn BufRead> = match input {
+        None => Box::new(std::io::stdin().lock()),
+        Some(path) => Box::new(std::io::BufReader::new(
+            std::fs::File::open(path).map_err(|err| SettingsError(format!("cannot open {}: {err}", path.display())))?,
+        )),
+    };
+    let store = open_store(&settings, to)?;
+    let mut progress = transfer::Progress::new("imported");
+    let report = transfer::import(store.as_ref(), input, merge, &mut progress)
+        .map_err(|err| SettingsError(format!("import failed, {err}")))?;
+    report_import(&progress, &report);
+    Ok(())
+}
+
+fn copy(cli: &Cli, from: &str, to: &str, merge: bool) -> Result<(), SettingsError> {
+    if from == to {
+        return Err(SettingsError("copy: --from and --to name the same database".into()));
+    }
+    let settings = Settings::load(cli.config.as_deref())?;
+    let source = open_store(&settings, Some(from))?;
+    let target = open_store(&settings, Some(to))?;
+    let mut progress = transfer::Progress::new("copied");
+    let report = transfer::copy(source.as_ref(), target.as_ref(), merge, &mut progress)
+        .map_err(|err| SettingsError(format!("copy failed, {err}")))?;
+    report_import(&progress, &report);
+    Ok(())
+}
+
+fn report_import(progress: &transfer::Progress, report: &diun_core::export::ImportReport) {
+    eprintln!("{}", progress.summary(&report.written));
+    if report.skipped.total() > 0 {
+        let skipped = report.skipped;
+        eprintln!(
+            "kept the database's own {} tags, {} tagged images, {} updates and {} history events",
+            skipped.tags, skipped.assignments, skipped.updates, skipped.events
+        );
     }
 }
 
