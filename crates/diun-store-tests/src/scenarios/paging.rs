@@ -194,6 +194,10 @@ pub fn summary_counts_by_tag_and_host(make: Make<'_>) {
     assert_eq!((nas.pending, nas.acknowledged, nas.oldest_pending.map(|u| u.id)), (1, 1, Some(a.id)));
     let untagged = store.summary(&UpdateFilter { tag: Some(TagFilter::Untagged), ..Default::default() }).unwrap();
     assert_eq!((untagged.total, untagged.tags.len()), (1, 1));
+    // Under a tag filter, only that tag's group holds matching updates.
+    let of_media = store.summary(&UpdateFilter { tag: Some(TagFilter::Id(media)), ..Default::default() }).unwrap();
+    let groups: Vec<_> = of_media.tags.iter().map(|t| (t.tag.as_ref().map(|t| t.id), t.pending)).collect();
+    assert_eq!((of_media.total, groups), (2, vec![(Some(media), 2)]));
     let searched = store.summary(&UpdateFilter { query: Some("JELLY".into()), ..Default::default() }).unwrap();
     assert_eq!((searched.total, searched.hosts.len()), (2, 2));
 }
