@@ -60,6 +60,8 @@ use diun_core::Store;
 pub use diun_core::StoreOptions;
 
 pub mod memory;
+#[cfg(feature = "model")]
+pub mod model;
 pub mod scenarios;
 
 /// A fresh store for one scenario, and whatever keeps it alive.
