@@ -3,13 +3,15 @@
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes, BytesMut};
-use actix_web::{HttpMessage, ResponseError};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError};
+use futures_util::future::LocalBoxFuture;
 use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 use crate::handlers::webhook::MAX_BODY_BYTES;
@@ -20,20 +22,82 @@ use crate::state::AppState;
 type BoxedPayloadStream =
     std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<Bytes, actix_web::error::PayloadError>>>>;
 
-/// JSON bodies of the API: any Content-Type, at most the webhook's size.
-pub fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default().limit(MAX_BODY_BYTES).content_type_required(false).error_handler(|err, _| {
-        match err {
-            JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-                ApiError::PayloadTooLarge(format!("the body is larger than {MAX_BODY_BYTES} bytes"))
+/// A JSON body of the API, read like `web::Json` (any Content-Type; the
+/// size is bounded by [`require_object_bodies`]) but refused with an error
+/// that names the field at fault: `acknowledged`, `filter.host`, `ids[1]`.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T> JsonBody<T> {
+    /// The body.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for JsonBody<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(_: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let mut body = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk
+                    .map_err(|err| ApiError::bad_request("invalid_json", format!("the body cannot be read: {err}")))?;
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(
+                        ApiError::PayloadTooLarge(format!("the body is larger than {MAX_BODY_BYTES} bytes")).into()
+                    );
+                }
+                body.extend_from_slice(&chunk);
             }
-            JsonPayloadError::Deserialize(err) if err.is_data() => {
-                ApiError::bad_request("invalid_field", format!("the body does not fit this route: {err}"))
-            }
-            other => ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {other}")),
+            Ok(JsonBody(parse_body(&body)?))
+        })
+    }
+}
+
+/// Parses an API body; a value that does not fit names its field.
+fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let syntax =
+        |err: serde_json::Error| ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {err}"));
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if !inner.is_data() {
+            return syntax(inner);
         }
-        .into()
-    })
+        let message = format!("the body does not fit this route: {inner}");
+        ApiError::BadRequest { code: "invalid_field", message, field: field_at_fault(&path, &inner.to_string()) }
+    })?;
+    deserializer.end().map_err(syntax)?;
+    Ok(value)
+}
+
+/// The field a serde error is about: its path, or for a missing, unknown or
+/// repeated field (reported on the object that holds it) that field's name
+/// below the path. `None` for the body as a whole.
+pub(crate) fn field_at_fault(path: &str, message: &str) -> Option<String> {
+    let named = ["missing field `", "unknown field `", "duplicate field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next());
+    let path = (path != ".").then_some(path);
+    match (path, named) {
+        (Some(path), Some(name)) if path.rsplit('.').next() != Some(name) => Some(format!("{path}.{name}")),
+        (Some(path), _) => Some(path.to_owned()),
+        (None, name) => name.map(str::to_owned),
+    }
 }
 
 /// Path segments: an id that is not a number names nothing.
@@ -105,6 +169,8 @@ async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, ApiError> {
 /// an object, an empty body, or bytes that are not JSON at all: the
 /// extractor then names the syntax error.
 fn json_kind_other_than_object(body: &[u8]) -> Option<&'static str> {
+    // `name=evil` starts like `null`: bytes that are not JSON are named as such by the extractor.
+    serde_json::from_slice::<serde::de::IgnoredAny>(body).ok()?;
     let first = body.iter().find(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))?;
     match first {
         b'[' => Some("an array"),

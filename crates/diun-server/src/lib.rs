@@ -8,7 +8,7 @@ pub mod auth;
 pub mod backend;
 pub mod error;
 pub mod events;
-mod extractors;
+pub mod extractors;
 pub mod handlers;
 pub mod healthcheck;
 pub(crate) mod limits;
@@ -48,7 +48,6 @@ pub fn app(
     telemetry::recorder();
     App::new()
         .app_data(web::Data::new(state))
-        .app_data(extractors::json_config())
         .app_data(extractors::path_config())
         .app_data(extractors::query_config())
         // Innermost first: a body is looked at only once the guard let the request in.

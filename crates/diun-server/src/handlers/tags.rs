@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
+use crate::extractors::JsonBody;
 use crate::handlers::representation::cached_json;
 use crate::handlers::{no_content, now};
 use crate::state::AppState;
@@ -61,7 +62,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         (status = 503, response = crate::openapi::Unavailable),
     )
 )]
-pub async fn create(state: web::Data<AppState>, body: web::Json<TagBody>) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: web::Data<AppState>, body: JsonBody<TagBody>) -> Result<HttpResponse, ApiError> {
     let name = tag_name(&body)?;
     let tag = call_store(&state.store, "create_tag", move |store| store.create_tag(&name, now())).await?;
     Ok(HttpResponse::Created().json(tag))
@@ -88,7 +89,7 @@ pub async fn create(state: web::Data<AppState>, body: web::Json<TagBody>) -> Res
 pub async fn rename(
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<TagBody>,
+    body: JsonBody<TagBody>,
 ) -> Result<web::Json<Tag>, ApiError> {
     let (id, name) = (id.into_inner(), tag_name(&body)?);
     Ok(web::Json(call_store(&state.store, "rename_tag", move |store| store.rename_tag(id, &name)).await?))
@@ -170,10 +171,11 @@ fn one_or_many(image: Option<String>, images: Option<Vec<String>>) -> Result<Res
         }),
         (None, Some(images)) => Ok(Ok(images
             .iter()
-            .map(|image| {
+            .enumerate()
+            .map(|(n, image)| {
                 image_ref(image).map_err(|err| match err {
                     ApiError::BadRequest { code, message, .. } => {
-                        ApiError::BadRequest { code, message, field: Some("images".into()) }
+                        ApiError::BadRequest { code, message, field: Some(format!("images[{n}]")) }
                     }
                     other => other,
                 })
@@ -204,7 +206,7 @@ fn image_ref(raw: &str) -> Result<String, ApiError> {
         (status = 503, response = crate::openapi::Unavailable),
     )
 )]
-pub async fn assign(state: web::Data<AppState>, body: web::Json<AssignBody>) -> Result<HttpResponse, ApiError> {
+pub async fn assign(state: web::Data<AppState>, body: JsonBody<AssignBody>) -> Result<HttpResponse, ApiError> {
     let AssignBody { image, images, tag_id } = body.into_inner();
     match one_or_many(image, images)? {
         Err(image) => {
@@ -241,7 +243,7 @@ pub async fn assign(state: web::Data<AppState>, body: web::Json<AssignBody>) -> 
         (status = 503, response = crate::openapi::Unavailable),
     )
 )]
-pub async fn unassign(state: web::Data<AppState>, body: web::Json<UnassignBody>) -> Result<HttpResponse, ApiError> {
+pub async fn unassign(state: web::Data<AppState>, body: JsonBody<UnassignBody>) -> Result<HttpResponse, ApiError> {
     let UnassignBody { image, images } = body.into_inner();
     match one_or_many(image, images)? {
         Err(image) => call_store(&state.store, "unassign_tag", move |store| store.unassign_tag(&image)).await.map(drop),
