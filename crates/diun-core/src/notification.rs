@@ -103,7 +103,46 @@ struct WebhookBody {
     digest: Option<String>,
     created: Option<String>,
     platform: Option<String>,
+    #[serde(default, deserialize_with = "metadata_without_repeats")]
     metadata: Option<Metadata>,
+}
+
+/// `metadata` as a map whose keys are each given once: with a key repeated,
+/// which value was meant is anybody's guess, so the body is refused.
+fn metadata_without_repeats<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Metadata>, D::Error> {
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = Option<Metadata>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object of text values, or null")
+        }
+
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_map(self)
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut metadata = Metadata::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let value = map.next_value::<String>()?;
+                if metadata.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format_args!("duplicate field `{}`", key.escape_debug())));
+                }
+                metadata.insert(key, value);
+            }
+            Ok(Some(metadata))
+        }
+    }
+    deserializer.deserialize_option(Visitor)
 }
 
 impl Notification {
@@ -292,7 +331,7 @@ impl ValidationError {
         let inner = err.into_inner();
         match inner.classify() {
             serde_json::error::Category::Data => {
-                let field = if path == "." { "body".to_owned() } else { path };
+                let field = field_at_fault(&path, &inner.to_string()).unwrap_or_else(|| "body".to_owned());
                 ValidationError { message: format!("`{field}`: {inner}"), field, kind: ValidationErrorKind::Invalid }
             }
             _ => ValidationError {
@@ -301,6 +340,22 @@ impl ValidationError {
                 message: format!("the body is not valid JSON: {inner}"),
             },
         }
+    }
+}
+
+/// The field a serde error is about: its path, or for a missing, unknown or
+/// repeated field (reported on the object that holds it) that field's name
+/// below the path. `None` for the body as a whole.
+fn field_at_fault(path: &str, message: &str) -> Option<String> {
+    let named = ["missing field `", "unknown field `", "duplicate field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next());
+    let path = (path != ".").then_some(path);
+    match (path, named) {
+        (Some(path), Some(name)) if path.rsplit('.').next() != Some(name) => Some(format!("{path}.{name}")),
+        (Some(path), _) => Some(path.to_owned()),
+        (None, name) => name.map(str::to_owned),
     }
 }
 
@@ -338,6 +393,8 @@ mod tests {
             (br#"{"image":"a","digest":"sha256:\u007f"}"#, "digest", ValidationErrorKind::Invalid),
             (br#"{"image":"a","platform":"linux\u0085"}"#, "platform", ValidationErrorKind::Invalid),
             (br#"{"image":"a","metadata":{"k\tx":"v"}}"#, "metadata.k\\tx", ValidationErrorKind::Invalid),
+            (br#"{"image":"a","image":"b"}"#, "image", ValidationErrorKind::Invalid),
+            (br#"{"image":"a","metadata":{"k":"v","k":"w"}}"#, "metadata.k", ValidationErrorKind::Invalid),
             (br#"[1]"#, "body", ValidationErrorKind::Invalid),
             (br#"{"image":"a""#, "body", ValidationErrorKind::Syntax),
             (br#"{"image":"a"} trailing"#, "body", ValidationErrorKind::Syntax),
