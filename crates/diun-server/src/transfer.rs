@@ -20,20 +20,26 @@ pub struct Progress {
     started: Instant,
     last: Instant,
     done: u64,
-    every: Duration,
+    /// How often to report; `None` for never.
+    every: Option<Duration>,
 }
 
 impl Progress {
     /// Progress of `verb` ("exported", "imported", "copied").
     pub fn new(verb: &'static str) -> Self {
         let now = Instant::now();
-        Progress { verb, started: now, last: now, done: 0, every: Duration::from_secs(1) }
+        Progress { verb, started: now, last: now, done: 0, every: Some(Duration::from_secs(1)) }
+    }
+
+    /// Progress that counts without reporting.
+    pub fn quiet(verb: &'static str) -> Self {
+        Progress { every: None, ..Progress::new(verb) }
     }
 
     /// One more record done.
     pub fn tick(&mut self) {
         self.done += 1;
-        if self.done % 256 == 0 && self.last.elapsed() >= self.every {
+        if self.done % 256 == 0 && self.every.is_some_and(|every| self.last.elapsed() >= every) {
             self.last = Instant::now();
             eprintln!("{} {} records ({}/s)…", self.verb, self.done, self.rate());
         }
@@ -109,7 +115,7 @@ pub fn copy(from: &dyn Store, to: &dyn Store, merge: bool, progress: &mut Progre
     std::thread::scope(|scope| {
         let exporter = scope.spawn(move || {
             let out = LineSender { send: send.clone(), pending: Vec::new() };
-            let result = export(from, out, &mut Progress::new("read"));
+            let result = export(from, out, &mut Progress::quiet("read"));
             if let Err(message) = &result {
                 // The import fails on it and writes nothing.
                 let _ = send.send(Err(io::Error::other(message.clone())));

@@ -95,15 +95,18 @@ struct NewUpdate<'a> {
     seen_revision: i64,
 }
 
+/// Events written in one statement, at most (8 values each, well below SQLite's 32,766).
+const EVENT_BATCH: usize = 1000;
+
 #[derive(Insertable)]
 #[diesel(table_name = update_events)]
-struct NewEvent<'a> {
+struct NewEvent {
     update_id: i64,
     received_at: DateTime<Utc>,
-    status: &'a str,
-    digest: &'a str,
+    status: &'static str,
+    digest: String,
     created: Option<DateTime<Utc>>,
-    diun_version: &'a str,
+    diun_version: String,
     metadata: serde_json::Value,
     revision: i64,
 }
@@ -129,8 +132,13 @@ pub(crate) fn import(
             tags::table.select((tags::name_key, tags::id)).load(conn).map_err(from_diesel)?.into_iter().collect();
         // The id of each update given, or None when merging kept the database's own.
         let mut update_ids: HashMap<(String, String), Option<i64>> = HashMap::new();
+        // Events are written together: one statement for many.
+        let mut events: Vec<NewEvent> = Vec::new();
         for record in records {
             let record = record?;
+            if !matches!(record, Record::Event(_)) && !events.is_empty() {
+                write_events(conn, &mut events)?;
+            }
             match &record {
                 Record::Tag(tag) => {
                     let key = TagName::parse(&tag.name)?.key();
@@ -202,28 +210,38 @@ pub(crate) fn import(
                             )))
                         }
                     };
-                    diesel::insert_into(update_events::table)
-                        .values(NewEvent {
-                            update_id,
-                            received_at: event.received_at,
-                            status: event.status.as_str(),
-                            digest: &event.digest,
-                            created: event.created,
-                            diun_version: &event.diun_version,
-                            metadata: metadata_json(&event.metadata),
-                            revision,
-                        })
-                        .execute(conn)
-                        .map_err(from_diesel)?;
+                    events.push(NewEvent {
+                        update_id,
+                        received_at: event.received_at,
+                        status: event.status.as_str(),
+                        digest: event.digest.clone(),
+                        created: event.created,
+                        diun_version: event.diun_version.clone(),
+                        metadata: metadata_json(&event.metadata),
+                        revision,
+                    });
+                    if events.len() >= EVENT_BATCH {
+                        write_events(conn, &mut events)?;
+                    }
                 }
             }
             report.written.add(&record);
         }
+        write_events(conn, &mut events)?;
         if report.written.total() > 0 {
             tx.push(Change::Resync);
         }
         Ok(report)
     })
+}
+
+/// Writes the events gathered, in their order, and forgets them.
+fn write_events(conn: &mut PgConnection, events: &mut Vec<NewEvent>) -> StoreResult<()> {
+    if !events.is_empty() {
+        diesel::insert_into(update_events::table).values(&*events).execute(conn).map_err(from_diesel)?;
+        events.clear();
+    }
+    Ok(())
 }
 
 fn new_update(update: &UpdateRecord, revision: i64) -> NewUpdate<'_> {
