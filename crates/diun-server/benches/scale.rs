@@ -7,8 +7,6 @@
 //! `DIUN_DASHBOARD_TEST_POSTGRES_URL` is set). `SCALE_SIZES=10000` runs one size.
 //! Prints Markdown tables for BENCHMARKS.md.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,6 +16,7 @@ use diun_core::{page, Notification, PageRequest, Store, StoreOptions, UpdateFilt
 use diun_store_pg::testing::TestDatabase;
 use diun_store_pg::PgStore;
 use diun_store_sqlite::SqliteStore;
+use support::Server;
 
 /// Concurrent readers, as in the targets.
 const READERS: usize = 16;
@@ -29,6 +28,8 @@ const RUN_FOR: Duration = Duration::from_secs(4);
 const SEARCH: &str = "app-1234";
 /// Notifications per update stored, so that history is part of the data.
 const HISTORY: usize = 2;
+
+mod support;
 
 fn main() {
     let sizes: Vec<usize> = std::env::var("SCALE_SIZES")
@@ -302,50 +303,5 @@ fn millis(duration: Duration) -> String {
         format!("{ms:.3} ms")
     } else {
         format!("{ms:.1} ms")
-    }
-}
-
-/// The `diun-dashboard` binary, running; killed on drop.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(database_url: &str) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(env!("CARGO_BIN_EXE_diun-dashboard"))
-            .env_clear()
-            .env("DIUN_DASHBOARD_LISTEN", format!("127.0.0.1:{port}"))
-            .env("DIUN_DASHBOARD_DATABASE_URL", database_url)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the binary");
-        let server = Server { child, base: format!("http://127.0.0.1:{port}") };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while ureq::get(&server.url("/readyz")).call().is_err() {
-            assert!(Instant::now() < deadline, "the server did not become ready on {database_url}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        server
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn memory_kib(&self, field: &str) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc/PID/status");
-        let line = status.lines().find_map(|line| line.strip_prefix(&format!("{field}:"))).expect("the field");
-        line.trim().trim_end_matches(" kB").parse().expect("a number of kB")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

@@ -10,14 +10,13 @@
 //! the ratios are the part that compares.
 
 use std::io;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use diun_core::StoreOptions;
 use diun_store_pg::testing::TestDatabase;
 use serde_json::{json, Value};
+use support::Server;
 
 /// Concurrent clients, each with one keep-alive connection.
 const CLIENTS: usize = 4;
@@ -27,6 +26,8 @@ const STORED: usize = 5_000;
 const TIME_LIMIT: Duration = Duration::from_secs(15);
 /// The search text: matches app-12, app-120…129 and app-1200…1299, 111 of the 5,000 images.
 const SEARCH: &str = "app-12";
+
+mod support;
 
 fn main() {
     let mut results = Vec::new();
@@ -188,52 +189,6 @@ fn send(agent: &ureq::Agent, server: &Server, request: &Request) {
             io::copy(&mut response.into_reader(), &mut io::sink()).expect("read the answer");
         }
         Err(err) => panic!("{} {}: {err}", request.method, request.path),
-    }
-}
-
-/// The `diun-dashboard` binary, running; killed on drop.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(database_url: &str) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(env!("CARGO_BIN_EXE_diun-dashboard"))
-            .env_clear()
-            .env("DIUN_DASHBOARD_LISTEN", format!("127.0.0.1:{port}"))
-            .env("DIUN_DASHBOARD_DATABASE_URL", database_url)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the binary");
-        let server = Server { child, base: format!("http://127.0.0.1:{port}") };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while ureq::get(&server.url("/readyz")).call().is_err() {
-            assert!(Instant::now() < deadline, "the server did not become ready on {database_url}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        server
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    /// A memory figure from /proc/PID/status, such as `VmRSS`, in KiB.
-    fn memory_kib(&self, field: &str) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc/PID/status");
-        let line = status.lines().find_map(|line| line.strip_prefix(&format!("{field}:"))).expect("the field");
-        line.trim().trim_end_matches(" kB").parse().expect("a number of kB")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
