@@ -130,6 +130,12 @@ fn sqlite_round_trip_gives_the_same_stream() {
         shown
     };
     assert_eq!(cut(shown(&target)), cut(shown(&source)));
+    // Search finds imported updates (SQLite's search index is filled on insert).
+    for store in [&source as &dyn Store, &target] {
+        let filter = UpdateFilter { query: Some("app17".into()), ..UpdateFilter::default() };
+        let found = diun_core::page::all_updates(store, &filter).unwrap();
+        assert_eq!(found.iter().map(|u| u.image.as_str()).collect::<Vec<_>>(), ["docker.io/library/app17:latest"]);
+    }
     // The imported dashboard works on: a new notification finds its update.
     let before = diun_core::page::all_updates(&target, &UpdateFilter::default()).unwrap().len();
     target
@@ -194,6 +200,8 @@ fn sqlite_to_postgres_and_back_gives_the_same_stream() {
     import(pg.store(), &stream, false).unwrap();
     assert_eq!(export(pg.store()), stream, "SQLite → PostgreSQL");
     assert_eq!(shown(pg.store()).len(), 31);
+    let filter = UpdateFilter { query: Some("app17".into()), ..UpdateFilter::default() };
+    assert_eq!(diun_core::page::all_updates(pg.store(), &filter).unwrap().len(), 1, "search works after import");
     let err = import(pg.store(), &stream, false).unwrap_err();
     assert!(err.contains("not empty"), "{err}");
 
