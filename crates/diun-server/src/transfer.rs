@@ -125,13 +125,19 @@ pub fn copy(from: &dyn Store, to: &dyn Store, merge: bool, progress: &mut Progre
         let imported = import_lines(to, receive.into_iter(), merge, progress);
         let exported = exporter.join().map_err(|_| "the export thread panicked".to_owned())?;
         match (exported, imported) {
-            // When both failed, the export's error is the cause.
-            (Err(message), Err(_)) => Err(format!("nothing was copied: the source failed: {message}")),
+            // When both failed, the export's error is the cause, unless it
+            // only says that the import stopped reading (for its own reason).
+            (Err(message), Err(_)) if !message.contains(IMPORT_STOPPED) => {
+                Err(format!("nothing was copied: the source failed: {message}"))
+            }
             (_, Err(message)) => Err(message.replacen("nothing was imported", "nothing was copied", 1)),
             (_, Ok(report)) => Ok(report),
         }
     })
 }
+
+/// What the export hears when the import has stopped reading.
+const IMPORT_STOPPED: &str = "the import stopped";
 
 /// Sends each complete line written to it on a channel.
 struct LineSender {
@@ -146,7 +152,7 @@ impl Write for LineSender {
             let mut line: Vec<u8> = self.pending.drain(..=end).collect();
             line.pop();
             let line = String::from_utf8(line).map_err(io::Error::other)?;
-            self.send.send(Ok(line)).map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the import stopped"))?;
+            self.send.send(Ok(line)).map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, IMPORT_STOPPED))?;
         }
         Ok(bytes.len())
     }
