@@ -467,13 +467,15 @@ export class DashboardStore {
     try {
       const ids = [...plan.fetch];
       const fetched = await this.fetchByIds(ids);
+      const found = fetched.filter((u): u is Update => u !== null);
+      // An arrival is news even when a reload overtook this fetch: the reload
+      // brings its row, and the mark must be there when it does.
+      const arrived = arrivalsOf(changes!);
+      this.markArrivals(found.filter((u) => arrived.has(u.id) && u.acknowledged_at === null && !isTestNotification(u.image)).map((u) => u.id));
       if (gen !== this.generation) return;
       const gone = new Set(plan.remove);
       ids.forEach((id, i) => fetched[i] === null && gone.add(id));
-      const found = fetched.filter((u): u is Update => u !== null);
       this.noteTestNotifications(found, gone);
-      const arrived = arrivalsOf(changes!);
-      this.markArrivals(found.filter((u) => arrived.has(u.id) && u.acknowledged_at === null && !isTestNotification(u.image)).map((u) => u.id));
       this.merge(found, gone);
       await this.refreshSummaries();
     } catch {
