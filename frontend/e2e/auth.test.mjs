@@ -49,8 +49,10 @@ test('signed in, the dashboard shows, acknowledges and follows the live stream',
   await card(docker.image).getByTestId('ack').click();
   await eventually(async () => (await card(docker.image).count()) === 0, { message: 'the card leaves the pending view' });
   const auth = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
-  const updates = await allUpdates(server.baseUrl, {}, { authorization: auth });
-  assert.ok(updates.find((u) => u.image === docker.image).acknowledged_at, 'acknowledged on the server');
+  await eventually(
+    async () => (await allUpdates(server.baseUrl, {}, { authorization: auth })).find((u) => u.image === docker.image)?.acknowledged_at,
+    { message: 'acknowledged on the server' },
+  );
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -212,9 +212,15 @@ describe('Diun Dashboard', () => {
     assert.ok((await bar.textContent()).includes('2 selected'), await bar.textContent());
     await page.getByTestId('bulk-ack').click();
     await eventually(async () => (await cardCount()) === 0, { message: 'two cards acknowledged' });
-    const all = await allUpdates(server.baseUrl);
-    const acked = all.filter((u) => u.acknowledged_at !== null).map((u) => u.id);
-    assert.deepEqual(acked.sort(), [...ids].sort());
+    // The cards leave at once (optimistic); the server's answer may follow a moment later.
+    const ackedOnServer = async () => {
+      const all = await allUpdates(server.baseUrl);
+      return all.filter((u) => u.acknowledged_at !== null).map((u) => u.id).sort();
+    };
+    await eventually(async () => JSON.stringify(await ackedOnServer()) === JSON.stringify([...ids].sort()), {
+      message: 'the two acknowledged on the server',
+    });
+    assert.deepEqual(await ackedOnServer(), [...ids].sort());
     await bar.waitFor({ state: 'detached' });
     await page.getByTestId('host-filter').selectOption('');
     await eventually(async () => (await cardCount()) === 5, { message: 'five pending left' });
@@ -223,8 +229,10 @@ describe('Diun Dashboard', () => {
   test('acknowledge a whole group from its header', async () => {
     await groupHeader('media').getByTestId('ack-group').click();
     await eventually(async () => (await groupHeader('media').count()) === 0, { message: 'media group gone from pending' });
-    const all = await allUpdates(server.baseUrl);
-    for (const u of all.filter((x) => x.tag?.name === 'media')) assert.notEqual(u.acknowledged_at, null, `${u.image} acknowledged`);
+    await eventually(
+      async () => (await allUpdates(server.baseUrl)).filter((x) => x.tag?.name === 'media').every((u) => u.acknowledged_at !== null),
+      { message: 'every media update acknowledged on the server' },
+    );
   });
 
   test('the acknowledged view lists them and each can be un-acknowledged', async () => {
@@ -352,9 +360,12 @@ describe('Diun Dashboard', () => {
     await prompt.locator('input').fill('Media apps');
     await prompt.locator('input').press('Enter');
     await dialog.locator('[data-testid="tag-item"][data-tag-name="Media apps"]').waitFor();
+    // The list shows the new name at once (optimistic); the server's answer may follow a moment later.
+    await eventually(async () => (await apiGet(server.baseUrl, 'api/tags')).some((t) => t.name === 'Media apps'), {
+      message: 'renamed on the server',
+    });
     const tags = await apiGet(server.baseUrl, 'api/tags');
     const renamed = tags.find((t) => t.name === 'Media apps');
-    assert.ok(renamed, 'renamed on the server');
 
     const infra = dialog.locator('[data-testid="tag-item"][data-tag-name="infra"]');
     await infra.getByTestId('delete-tag').click();
@@ -364,10 +375,9 @@ describe('Diun Dashboard', () => {
     assert.ok((await confirm.textContent()).includes(infraCount === 0 ? 'No image' : `${infraCount} image`));
     await confirm.getByRole('button', { name: 'Delete tag' }).click();
     await infra.waitFor({ state: 'detached' });
-    assert.deepEqual(
-      (await apiGet(server.baseUrl, 'api/tags')).map((t) => t.name),
-      ['Media apps'],
-    );
+    await eventually(async () => JSON.stringify((await apiGet(server.baseUrl, 'api/tags')).map((t) => t.name)) === '["Media apps"]', {
+      message: 'only "Media apps" left on the server',
+    });
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
   });
