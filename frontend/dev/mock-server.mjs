@@ -24,7 +24,7 @@ if (!basePath.startsWith('/')) basePath = `/${basePath}`;
 if (!basePath.endsWith('/')) basePath = `${basePath}/`;
 const secret = process.env.DIUN_DASHBOARD_WEBHOOK_SECRET || '';
 
-const db = { updates: [], events: [], tags: [], assignments: new Map(), nextUpdate: 1, nextEvent: 1, nextTag: 1, revision: 1 };
+const db = { updates: [], events: [], tags: [], assignments: new Map(), rules: [], nextUpdate: 1, nextEvent: 1, nextTag: 1, nextRule: 1, revision: 1 };
 // The ETag of every list answer: any write advances it (see bump()).
 const etag = () => `"${db.revision}"`;
 const bump = () => db.revision++;
@@ -43,8 +43,34 @@ function tagOf(image) {
   return t ? { id: t.id, name: t.name } : null;
 }
 
+// Triage (issue 12): one state per update, by precedence.
+const stateOf = (u) => (u.acknowledged_at ? 'acknowledged' : u.muted_by ? 'muted' : u.snoozed_until ? 'snoozed' : 'pending');
+
 function view(u) {
-  return { ...u, tag: tagOf(u.image) };
+  return { ...u, tag: tagOf(u.image), state: stateOf(u) };
+}
+
+/** Glob of a mute rule (see diun-core MutePattern): * within a segment, ** across, ? one character. */
+function globRegex(pattern) {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '*' && pattern[i + 1] === '*') {
+      while (pattern[i + 1] === '*') i++;
+      out += '.*';
+    } else if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else out += c.replace(/[\\^$.+()[\]{}|/-]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`);
+}
+const ruleCatches = (r, u) => (!r.hostname || r.hostname === u.hostname) && (!r.status || r.status === u.status) && globRegex(r.pattern).test(u.image);
+
+/** Mutes the updates a rule catches (not acknowledged, not muted yet); returns their ids. */
+function applyRule(r, list = db.updates) {
+  const ids = [];
+  for (const u of list) if (!u.acknowledged_at && !u.muted_by && ruleCatches(r, u)) (u.muted_by = r.id), ids.push(u.id);
+  return ids;
 }
 
 function ingest(body, receivedAt = nowIso()) {
@@ -63,10 +89,18 @@ function ingest(body, receivedAt = nowIso()) {
   if (u) {
     const changed = u.digest !== fields.digest;
     Object.assign(u, fields, { last_seen_at: receivedAt, event_count: u.event_count + 1 });
-    if (changed) u.acknowledged_at = null;
+    if (changed) {
+      if (u.acknowledged_at) u.pending_since = receivedAt;
+      u.acknowledged_at = null;
+      // A new digest ends a snooze at once, and rules look at it again.
+      if (u.snoozed_until) (u.snoozed_until = null), setTimeout(() => broadcast('unsnoozed', { ids: [u.id] }), 0);
+      u.muted_by = null;
+      for (const r of db.rules) if (applyRule(r, [u]).length) break;
+    }
   } else {
-    u = { id: db.nextUpdate++, hostname: body.hostname, image: body.image, ...fields, first_seen_at: receivedAt, last_seen_at: receivedAt, acknowledged_at: null, event_count: 1 };
+    u = { id: db.nextUpdate++, hostname: body.hostname, image: body.image, ...fields, first_seen_at: receivedAt, last_seen_at: receivedAt, acknowledged_at: null, event_count: 1, snoozed_until: null, muted_by: null, pending_since: receivedAt };
     db.updates.push(u);
+    for (const r of db.rules) if (applyRule(r, [u]).length) break;
   }
   db.events.push({ id: db.nextEvent++, update_id: u.id, received_at: receivedAt, status: fields.status, digest: fields.digest, created: fields.created, diun_version: fields.diun_version, metadata: body.metadata ?? null });
   return u;
@@ -146,6 +180,9 @@ function filtered(p) {
   if (p.get('tag') === 'none') list = list.filter((u) => !u.tag);
   else if (p.get('tag')) list = list.filter((u) => u.tag?.id === Number(p.get('tag')));
   if (p.get('host')) list = list.filter((u) => u.hostname === p.get('host'));
+  if (p.get('image')) list = list.filter((u) => u.image === p.get('image'));
+  const state = p.get('state') ?? (p.get('acknowledged') === 'true' ? 'acknowledged' : p.get('acknowledged') === 'false' ? 'pending' : null);
+  if (state && state !== 'all') list = list.filter((u) => stateOf(u) === state);
   const terms = (p.get('q') ?? '').toLowerCase().split(/\s+/).filter(Boolean);
   if (terms.length) list = list.filter((u) => terms.every((t) => searchText(u).includes(t)));
   return list;
@@ -156,24 +193,28 @@ function summary(list) {
   const hosts = new Map();
   let pending = 0;
   let oldest = null;
+  const byState = { pending: 0, snoozed: 0, muted: 0, acknowledged: 0 };
   for (const u of list) {
-    const isPending = !u.acknowledged_at;
-    if (isPending) {
+    const state = stateOf(u);
+    byState[state]++;
+    if (state === 'pending') {
       pending++;
       if (!oldest || Date.parse(u.last_seen_at) < Date.parse(oldest.last_seen_at)) oldest = u;
     }
     const key = u.tag ? u.tag.id : 0;
-    const g = groups.get(key) ?? { tag: u.tag, pending: 0, acknowledged: 0 };
-    g[isPending ? 'pending' : 'acknowledged']++;
+    const g = groups.get(key) ?? { tag: u.tag, pending: 0, acknowledged: 0, snoozed: 0, muted: 0 };
+    g[state]++;
     groups.set(key, g);
-    const h = hosts.get(u.hostname) ?? { hostname: u.hostname, pending: 0, acknowledged: 0 };
-    h[isPending ? 'pending' : 'acknowledged']++;
+    const h = hosts.get(u.hostname) ?? { hostname: u.hostname, pending: 0, acknowledged: 0, snoozed: 0, muted: 0 };
+    h[state]++;
     hosts.set(u.hostname, h);
   }
   const tags = [...groups.values()].sort((a, b) => (!a.tag ? 1 : !b.tag ? -1 : a.tag.name.toLowerCase().localeCompare(b.tag.name.toLowerCase())));
   return {
     pending,
-    acknowledged: list.length - pending,
+    acknowledged: byState.acknowledged,
+    snoozed: byState.snoozed,
+    muted: byState.muted,
     total: list.length,
     oldest_pending: oldest,
     tags,
@@ -203,11 +244,8 @@ async function api(req, res, route, url) {
     const limitText = p.get('limit') ?? '100';
     const limit = Number(limitText);
     if (!/^\d+$/.test(limitText) || limit < 1 || limit > 1000) return fail(res, 400, 'invalid_query', 'limit is 1 to 1000.', 'limit');
-    const ack = p.get('acknowledged');
-    const filterKey = JSON.stringify([ack, p.get('tag'), p.get('host'), p.get('q')]);
-    let list = filtered(p);
-    if (ack === 'true') list = list.filter((u) => u.acknowledged_at);
-    if (ack === 'false') list = list.filter((u) => !u.acknowledged_at);
+    const filterKey = JSON.stringify([p.get('acknowledged'), p.get('state'), p.get('image'), p.get('tag'), p.get('host'), p.get('q')]);
+    const list = filtered(p);
     let start = 0;
     if (p.get('cursor')) {
       let c;
@@ -237,6 +275,7 @@ async function api(req, res, route, url) {
     if (Array.isArray(body.ids)) targets = db.updates.filter((u) => body.ids.includes(u.id));
     else if (typeof body.tag_id === 'number') targets = db.updates.filter((u) => tagOf(u.image)?.id === body.tag_id);
     else if (body.all === true) targets = db.updates;
+    else if (typeof body.image === 'string') targets = db.updates.filter((u) => u.image === body.image);
     else if (body.filter && typeof body.filter === 'object') {
       const f = body.filter;
       const p = new URLSearchParams();
@@ -334,6 +373,59 @@ async function api(req, res, route, url) {
       return send(res, 204);
     }
   }
+  if (route === 'images' && m === 'GET') {
+    const p = url.searchParams;
+    const byImage = new Map();
+    for (const u of filtered(p)) byImage.set(u.image, [...(byImage.get(u.image) ?? []), u]);
+    const all = [...byImage.entries()].map(([image, us]) => {
+      const count = (s) => us.filter((u) => stateOf(u) === s).length;
+      const hosts = [...new Set(us.map((u) => u.hostname))].sort();
+      return { image, hosts: hosts.slice(0, 50), host_count: hosts.length, pending: count('pending'), snoozed: count('snoozed'), muted: count('muted'), acknowledged: count('acknowledged'), total: us.length, newest_digest: us[0].digest, first_seen_at: us.map((u) => u.first_seen_at).sort()[0], last_seen_at: us[0].last_seen_at, tag: us[0].tag };
+    });
+    const limit = Number(p.get('limit') ?? 100);
+    const start = p.get('cursor') ? Number(p.get('cursor')) : 0;
+    return sendFresh(req, res, () => ({ images: all.slice(start, start + limit), next_cursor: start + limit < all.length ? String(start + limit) : null }));
+  }
+  if (route === 'updates/snooze' && m === 'POST') {
+    const body = await readJson(req);
+    const until = Date.parse(body?.until);
+    if (!(until > Date.now())) return fail(res, 400, 'invalid', 'until must be in the future.', 'until');
+    const targets = Array.isArray(body.ids) ? db.updates.filter((u) => body.ids.includes(u.id)) : db.updates.filter((u) => u.image === body.image);
+    const changed = targets.filter((u) => !u.acknowledged_at);
+    for (const u of changed) u.snoozed_until = new Date(until).toISOString();
+    if (changed.length) broadcast('snoozed', { ids: changed.map((u) => u.id), until: body.until });
+    return send(res, 200, { snoozed: changed.length, until: new Date(until).toISOString() });
+  }
+  if (route === 'updates/unsnooze' && m === 'POST') {
+    const body = await readJson(req);
+    const changed = db.updates.filter((u) => body?.ids?.includes(u.id) && u.snoozed_until);
+    for (const u of changed) u.snoozed_until = null;
+    if (changed.length) broadcast('unsnoozed', { ids: changed.map((u) => u.id) });
+    return send(res, 200, { unsnoozed: changed.length });
+  }
+  if (route === 'mute-rules' && m === 'GET') return send(res, 200, db.rules.map((r) => ({ ...r, held: db.updates.filter((u) => u.muted_by === r.id).length })));
+  if (route === 'mute-rules' && m === 'POST') {
+    const body = await readJson(req);
+    const pattern = typeof body?.pattern === 'string' ? body.pattern.trim() : '';
+    if (!pattern || pattern.length > 255) return fail(res, 400, 'invalid', 'pattern must not be blank.', 'pattern');
+    const rule = { id: db.nextRule++, pattern, hostname: body.hostname ?? null, status: body.status ?? null, comment: body.comment ?? '', created_at: nowIso() };
+    db.rules.push(rule);
+    const ids = applyRule(rule);
+    broadcast('mute_rules', {});
+    if (ids.length) broadcast('muted', { ids, rule: rule.id });
+    return send(res, 201, { ...rule, held: ids.length });
+  }
+  if ((match = route.match(/^mute-rules\/(\d+)$/)) && m === 'DELETE') {
+    const rule = db.rules.find((r) => r.id === Number(match[1]));
+    if (!rule) return fail(res, 404, 'not_found', `No mute rule ${match[1]}.`);
+    db.rules = db.rules.filter((r) => r !== rule);
+    const freed = db.updates.filter((u) => u.muted_by === rule.id);
+    for (const u of freed) u.muted_by = null;
+    for (const r of db.rules) applyRule(r, freed);
+    broadcast('mute_rules', {});
+    if (freed.length) broadcast('unmuted', { ids: freed.map((u) => u.id) });
+    return send(res, 204);
+  }
   if (route === 'tags' && m === 'GET') {
     return sendFresh(req, res, () => db.tags.map((t) => ({ ...t, image_count: [...db.assignments.values()].filter((x) => x === t.id).length })));
   }
@@ -375,5 +467,13 @@ const server = http.createServer(async (req, res) => {
     fail(res, 400, 'invalid', `Bad request: ${err.message}`);
   }
 });
+
+// The snooze waker: ends snoozes whose time came (the real server runs it every 15 s).
+setInterval(() => {
+  const now = Date.now();
+  const woken = db.updates.filter((u) => u.snoozed_until && Date.parse(u.snoozed_until) <= now);
+  for (const u of woken) u.snoozed_until = null;
+  if (woken.length) broadcast('unsnoozed', { ids: woken.map((u) => u.id) });
+}, 15_000).unref();
 
 server.listen(Number(portText), host, () => console.log(`mock Diun Dashboard API on http://${listen}${basePath}`));

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { CircleAlert, PartyPopper, RotateCw, SearchX } from 'lucide-react';
+import { AlarmClock, BellOff, CircleAlert, PartyPopper, RotateCw, SearchX } from 'lucide-react';
 import { BulkBar } from './components/BulkBar';
 import { ListCtx, type ActionSource, type Actions, type ListContext } from './components/context';
 import { useDialogs } from './components/dialogs';
@@ -8,6 +8,8 @@ import { DiunSetup, TestNotice } from './components/DiunSetup';
 import { DragTray } from './components/DragTray';
 import { Header } from './components/Header';
 import { HistoryDrawer } from './components/HistoryDrawer';
+import { MuteRuleDialog, MuteRulesManager } from './components/MuteRules';
+import { SnoozeDialog } from './components/SnoozeDialog';
 import { StatTiles } from './components/StatTiles';
 import { TagManager, validateTagName } from './components/TagManager';
 import { Toaster } from './components/Toaster';
@@ -23,8 +25,9 @@ import { listQueryOf } from './data/listQuery';
 import { createClickGuard } from './lib/clickGuard';
 import { statsOf, type Stats } from './lib/filter';
 import { withoutTestNotifications } from './lib/testNotifications';
-import { groupsOf, type Group, type LoadedGroup } from './lib/grouping';
-import type { Tag, Update } from './lib/types';
+import { isTestNotification } from './lib/imageRef';
+import { groupsOf, imageGroupsOf, imageOfKey, type Group, type LoadedGroup } from './lib/grouping';
+import type { MuteRule, NewMuteRule, Tag, Update } from './lib/types';
 import { hasActiveFilters, type StatusFilter } from './lib/viewState';
 
 const COLLAPSED_KEY = 'diun-dashboard.collapsed';
@@ -71,6 +74,13 @@ export function App() {
   const [dragging, setDragging] = useState<string[] | null>(null);
   const [tagManagerOpen, setTagManagerOpen] = useState(false);
   const [connectOpen, setConnectOpen] = useState(false);
+  /** Grouped by image, the images expanded (they start collapsed: each one costs a request). */
+  const [expandedImages, setExpandedImages] = useState<ReadonlySet<string>>(() => new Set());
+  /** "Until a date…" asked for these updates, or this image on every host. */
+  const [snoozeFor, setSnoozeFor] = useState<{ ids: number[]; image?: string; what: string } | null>(null);
+  /** "Mute updates like this…" opened from this update. */
+  const [muteFrom, setMuteFrom] = useState<Update | null>(null);
+  const [muteRulesOpen, setMuteRulesOpen] = useState(false);
   /** Said to screen readers (a polite live region): what a shortcut did. */
   const [announcement, setAnnouncement] = useState('');
   const announce = useCallback((text: string) => {
@@ -84,11 +94,13 @@ export function App() {
   // Collapsed sections load nothing: the store asks before loading a section.
   const collapsed$ = useRef(collapsed);
   collapsed$.current = collapsed;
-  useEffect(() => store.setExpanded((key) => !collapsed$.current.has(key)), []);
+  const expandedImages$ = useRef(expandedImages);
+  expandedImages$.current = expandedImages;
+  useEffect(() => store.setExpanded((key) => (imageOfKey(key) !== null ? expandedImages$.current.has(key) : !collapsed$.current.has(key))), []);
 
   // The server filters: every change of the view's filters asks it (the search box debounces).
-  const { status, q, tag, host } = view;
-  const query = useMemo(() => listQueryOf({ status, q, tag, host }), [status, q, tag, host]);
+  const { status, q, tag, host, by } = view;
+  const query = useMemo(() => listQueryOf({ status, q, tag, host, by }), [status, q, tag, host, by]);
   useEffect(() => {
     void store.show(query);
   }, [query]);
@@ -120,16 +132,34 @@ export function App() {
   const stats = useMemo<Stats>(() => statsOf(totals), [totals]);
   const hosts = useMemo(() => (totals ? totals.hosts.map((h) => h.hostname) : []), [totals]);
   const counts = useMemo<Record<StatusFilter, number>>(
-    () => ({ pending: summary?.pending ?? 0, acknowledged: summary?.acknowledged ?? 0, all: summary?.total ?? 0 }),
+    () => ({ pending: summary?.pending ?? 0, snoozed: summary?.snoozed ?? 0, muted: summary?.muted ?? 0, acknowledged: summary?.acknowledged ?? 0, all: summary?.total ?? 0 }),
     [summary],
   );
-  const groups = useMemo(() => (summary ? groupsOf(summary, shownStatus, pages) : []), [summary, shownStatus, pages]);
+  const byImage = state.query?.by === 'image' && state.images !== null;
+  const groups = useMemo(
+    () =>
+      byImage && state.images
+        ? imageGroupsOf(
+            state.images.images.filter((img) => !isTestNotification(img.image)),
+            shownStatus,
+            pages,
+          )
+        : summary
+          ? groupsOf(summary, shownStatus, pages)
+          : [],
+    [byImage, state.images, summary, shownStatus, pages],
+  );
+  // Sections not shown open: the collapsed tags, and every image not expanded.
+  const closed = useMemo<ReadonlySet<string>>(() => {
+    if (!byImage) return collapsed;
+    return new Set([...collapsed, ...groups.filter((g) => !expandedImages.has(g.key)).map((g) => g.key)]);
+  }, [byImage, collapsed, groups, expandedImages]);
   const shownCount = counts[shownStatus];
   // Every row on screen, in order: where focus goes after an acknowledge.
-  const rowOrder = useMemo(() => groups.flatMap((g) => (collapsed.has(g.key) ? [] : g.updates.map((u) => u.id))), [groups, collapsed]);
+  const rowOrder = useMemo(() => groups.flatMap((g) => (closed.has(g.key) ? [] : g.updates.map((u) => u.id))), [groups, closed]);
 
-  // Display order of the selectable (pending, loaded, expanded) updates, for shift-click ranges.
-  const orderedPending = useMemo(() => groups.flatMap((g) => (collapsed.has(g.key) ? [] : g.updates.filter((u) => u.acknowledged_at === null).map((u) => u.id))), [groups, collapsed]);
+  // Display order of the selectable (not acknowledged, loaded, expanded) updates, for shift-click ranges.
+  const orderedPending = useMemo(() => groups.flatMap((g) => (closed.has(g.key) ? [] : g.updates.filter((u) => u.acknowledged_at === null).map((u) => u.id))), [groups, closed]);
   const effectiveSelection = useMemo(() => {
     const visible = new Set(orderedPending);
     return [...selected].filter((id) => visible.has(id));
@@ -245,6 +275,13 @@ export function App() {
         void store.unacknowledge(ids);
         focusNext(ids, source);
       },
+      snoozeSelection: (until) => {
+        const ids = live$.current.effectiveSelection;
+        if (ids.length === 0) return;
+        void store.snooze(ids, until);
+        unselect(ids);
+        document.getElementById('main')?.focus({ preventScroll: true });
+      },
       acknowledgeSelection: async (source) => {
         if (!guard.allow(source.at)) return;
         const ids = live$.current.effectiveSelection;
@@ -324,13 +361,49 @@ export function App() {
           return next;
         });
       },
-      toggleGroup: (key) =>
-        setCollapsed((prev) => {
+      toggleGroup: (key) => {
+        const flip = (prev: ReadonlySet<string>) => {
           const n = new Set(prev);
           if (n.has(key)) n.delete(key);
           else n.add(key);
           return n;
-        }),
+        };
+        if (imageOfKey(key) !== null) setExpandedImages(flip);
+        else setCollapsed(flip);
+      },
+      acknowledgeImage: async (g: Group, source) => {
+        if (!guard.allow(source.at) || !g.image) return;
+        const n = g.image.pending + g.image.snoozed + g.image.muted;
+        if (n > CONFIRM_ABOVE) {
+          const ok = await live$.current.dialogs.confirm({
+            title: `Acknowledge ${imageLabel(g.image.image)} on ${n.toLocaleString()} hosts?`,
+            body: <p>Every update of this image not yet acknowledged, on every host. You can undo it right after (U or Ctrl+Z).</p>,
+            confirmLabel: `Acknowledge ${n.toLocaleString()}`,
+          });
+          if (!ok) return;
+        }
+        void store.acknowledgeImage(g.image.image, n);
+        const inImage = new Set(g.updates.map((u) => u.id));
+        setSelected((s) => ([...s].some((id) => inImage.has(id)) ? new Set([...s].filter((id) => !inImage.has(id))) : s));
+      },
+      snooze: (ids, until, source) => {
+        if (!guard.allow(source?.at ?? null)) return;
+        void store.snooze(ids, until);
+        unselect(ids);
+        focusNext(ids, source);
+      },
+      unsnooze: (ids, source) => {
+        if (!guard.allow(source?.at ?? null)) return;
+        void store.unsnooze(ids);
+        focusNext(ids, source);
+      },
+      snoozeImage: (image, until) => void store.snoozeImage(image, until),
+      pickSnoozeDate: (ids, image) => {
+        const one = ids.length === 1 ? live$.current.byId.get(ids[0]) : undefined;
+        const what = image ? `${imageLabel(image)} (every host)` : one ? `${imageLabel(one.image)} on ${one.hostname}` : `${ids.length.toLocaleString()} updates`;
+        setSnoozeFor({ ids, image, what });
+      },
+      muteLike: (u) => setMuteFrom(u),
       acknowledgeGroup: async (g: Group, source) => {
         if (!guard.allow(source.at)) return;
         if (g.pendingCount > CONFIRM_ABOVE) {
@@ -357,8 +430,32 @@ export function App() {
     return a;
   }, [setView, guard]);
 
-  const { leaving, arrivals } = state;
-  const listContext = useMemo<ListContext>(() => ({ actions, tags, selected, now, leaving, arrivals }), [actions, tags, selected, now, leaving, arrivals]);
+  const { leaving, arrivals, leavingImages, muteRules } = state;
+  const rules = useMemo(() => new Map<number, MuteRule>((muteRules ?? []).map((r) => [r.id, r])), [muteRules]);
+  const listContext = useMemo<ListContext>(
+    () => ({ actions, tags, selected, now, leaving, arrivals, rules, leavingImages }),
+    [actions, tags, selected, now, leaving, arrivals, rules, leavingImages],
+  );
+
+  // A muted row names its rule: the (small) list of rules is loaded once one shows.
+  const needRules = muteRulesOpen || muteFrom !== null || shownStatus === 'muted' || (shownStatus === 'all' && (summary?.muted ?? 0) > 0);
+  useEffect(() => {
+    if (needRules && muteRules === null && state.phase === 'ready') void store.loadMuteRules();
+  }, [needRules, muteRules, state.phase]);
+
+  const createMuteRule = async (rule: NewMuteRule) => !!(await store.createMuteRule(rule));
+  const deleteMuteRule = async (r: MuteRule) => {
+    if (r.held > CONFIRM_ABOVE) {
+      const ok = await dialogs.confirm({
+        title: `Delete the mute rule ${r.pattern}?`,
+        body: <p>Its {r.held.toLocaleString()} updates come back to the pending list (unless another rule holds them). You can undo it right after (U or Ctrl+Z).</p>,
+        confirmLabel: 'Delete rule',
+        danger: true,
+      });
+      if (!ok) return;
+    }
+    void store.deleteMuteRule(r);
+  };
 
   const renameTag = async (t: Tag) => {
     const name = await dialogs.prompt({
@@ -427,9 +524,24 @@ export function App() {
       <>
         <TestNotice tests={tests} now={now} onDismiss={(id) => void store.dismissTestNotification(id)} />
         <StatTiles stats={stats} now={now} status={view.status} onStatus={(status) => setView({ status })} />
-        <Toolbar view={view} setView={setView} tags={tags} hosts={hosts} counts={counts} onManageTags={() => setTagManagerOpen(true)} />
+        <Toolbar view={view} setView={setView} tags={tags} hosts={hosts} counts={counts} onManageTags={() => setTagManagerOpen(true)} onManageMuteRules={() => setMuteRulesOpen(true)} />
         {shownCount === 0 ? (
-          shownStatus === 'pending' && !filtersActive ? (
+          shownStatus === 'snoozed' && !filtersActive ? (
+            <div className="panel state-panel" data-testid="nothing-snoozed">
+              <AlarmClock size={28} className="state-icon" aria-hidden />
+              <h2 className="state-title">Nothing snoozed</h2>
+              <p className="muted">“Not now” on an update (its alarm-clock button) hides it until a date; it comes back by itself, or at once when Diun reports a newer image.</p>
+            </div>
+          ) : shownStatus === 'muted' && !filtersActive ? (
+            <div className="panel state-panel" data-testid="nothing-muted">
+              <BellOff size={28} className="state-icon" aria-hidden />
+              <h2 className="state-title">Nothing muted</h2>
+              <p className="muted">A mute rule keeps matching images out of the pending list, now and later. Make one from an update's menu.</p>
+              <button type="button" className="btn btn-secondary" onClick={() => setMuteRulesOpen(true)}>
+                Mute rules
+              </button>
+            </div>
+          ) : shownStatus === 'pending' && !filtersActive ? (
             <div className="panel state-panel" data-testid="all-caught-up">
               <PartyPopper size={28} className="state-icon state-icon-success" aria-hidden />
               <h2 className="state-title">All caught up</h2>
@@ -454,7 +566,13 @@ export function App() {
             <p className="sr-only" aria-live="polite">
               {shownCount.toLocaleString()} update{shownCount === 1 ? '' : 's'} match
             </p>
-            <UpdateList groups={groups} collapsed={collapsed} showGroupAck={shownStatus !== 'acknowledged'} />
+            <UpdateList
+              groups={groups}
+              collapsed={closed}
+              showGroupAck={shownStatus === 'pending' || shownStatus === 'all'}
+              status={shownStatus}
+              images={byImage && state.images ? { more: state.images.cursor !== null, loading: state.images.loading, error: state.images.error } : undefined}
+            />
           </ListCtx.Provider>
         )}
       </>
@@ -500,6 +618,23 @@ export function App() {
           onDelete={deleteTag}
         />
       )}
+      {snoozeFor && (
+        <SnoozeDialog
+          what={snoozeFor.what}
+          onClose={() => setSnoozeFor(null)}
+          onSnooze={(until) => {
+            const { ids, image } = snoozeFor;
+            setSnoozeFor(null);
+            if (image) void store.snoozeImage(image, until);
+            else {
+              void store.snooze(ids, until);
+              setSelected((s) => (ids.some((id) => s.has(id)) ? new Set([...s].filter((id) => !ids.includes(id))) : s));
+            }
+          }}
+        />
+      )}
+      {muteFrom && <MuteRuleDialog from={muteFrom} hosts={hosts} onClose={() => setMuteFrom(null)} onCreate={createMuteRule} />}
+      {muteRulesOpen && <MuteRulesManager rules={muteRules} hosts={hosts} now={now} onClose={() => setMuteRulesOpen(false)} onCreate={createMuteRule} onDelete={deleteMuteRule} />}
       {connectOpen && (
         <Dialog open onClose={() => setConnectOpen(false)} title="Connect Diun" description="Send Diun's notifications to this dashboard." size="lg" testId="connect-dialog">
           <DiunSetup info={state.info} />

@@ -1,8 +1,8 @@
-import { Check, Tag as TagIcon, X } from 'lucide-react';
+import { AlarmClock, Check, Tag as TagIcon, X } from 'lucide-react';
 import type { Tag } from '../lib/types';
 import { sourceOf, type Actions } from './context';
 import { Menu } from './Menu';
-import { tagMenuEntries } from './UpdateRow';
+import { snoozeMenuEntries, tagMenuEntries } from './UpdateRow';
 
 /**
  * What can be done with the selected rows. It sits in the page's order right
@@ -28,6 +28,18 @@ export function BulkBar({ ids, images, tags, actions, onClear }: { ids: number[]
       >
         <TagIcon size={14} aria-hidden />
         <span className="hide-xs">Move to tag</span>
+      </Menu>
+      <Menu
+        label={`Snooze ${ids.length} update${ids.length === 1 ? '' : 's'}…`}
+        title="Not now (snooze)…"
+        triggerClassName="btn btn-ghost btn-sm bulk-btn"
+        triggerTestId="bulk-snooze"
+        side="top"
+        align="start"
+        entries={() => snoozeMenuEntries((until) => actions.snoozeSelection(until), () => actions.pickSnoozeDate(ids))}
+      >
+        <AlarmClock size={14} aria-hidden />
+        <span className="hide-xs">Snooze</span>
       </Menu>
       <button type="button" className="btn btn-primary btn-sm" data-testid="bulk-ack" onClick={(e) => actions.acknowledgeSelection(sourceOf(e))}>
         <Check size={14} aria-hidden />

@@ -4,6 +4,7 @@ import type { SessionChange } from '../data/store';
 import { api, errorMessage } from '../data/api';
 import { derive } from '../data/derive';
 import { registryLabel, shortDigest } from '../lib/imageRef';
+import { formatUntil } from '../lib/snooze';
 import { formatExact, formatRelative, formatShort } from '../lib/time';
 import type { Tag, Update, UpdateEvent } from '../lib/types';
 import { sourceOf, type Actions } from './context';
@@ -133,7 +134,17 @@ export function HistoryDrawer({
           </div>
           <div>
             <dt>Status</dt>
-            <dd>{u.acknowledged_at ? <>Acknowledged {formatRelative(u.acknowledged_at, now)}</> : 'Pending'}</dd>
+            <dd data-testid="drawer-state">
+              {u.acknowledged_at ? (
+                <>Acknowledged {formatRelative(u.acknowledged_at, now)}</>
+              ) : u.muted_by ? (
+                'Muted by a rule'
+              ) : u.snoozed_until ? (
+                <>Snoozed until {formatUntil(u.snoozed_until, now)}</>
+              ) : (
+                'Pending'
+              )}
+            </dd>
           </div>
           <div>
             <dt>First seen</dt>

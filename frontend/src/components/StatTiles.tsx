@@ -6,7 +6,7 @@ import type { StatusFilter } from '../lib/viewState';
 
 export function StatTiles({ stats, now, status, onStatus }: { stats: Stats; now: number; status: StatusFilter; onStatus: (s: StatusFilter) => void }) {
   const oldest = stats.oldestPendingAt ? formatDuration(now - Date.parse(stats.oldestPendingAt)) : '—';
-  const filterTile = (view: 'pending' | 'acknowledged', count: number, icon: ReactNode, label: ReactNode) => (
+  const filterTile = (view: 'pending' | 'acknowledged', count: number, icon: ReactNode, label: ReactNode, sub: string | null = null) => (
     <button
       type="button"
       className={view === 'pending' ? 'tile tile-pending' : 'tile'}
@@ -18,12 +18,19 @@ export function StatTiles({ stats, now, status, onStatus }: { stats: Stats; now:
       <span className="tile-label">
         {icon} {label}
       </span>
-      <span className="tile-value">{count.toLocaleString()}</span>
+      <span className="tile-value">
+        {count.toLocaleString()}
+        {sub && (
+          <span className="tile-sub" data-testid={`tile-${view}-sub`}>
+            {sub}
+          </span>
+        )}
+      </span>
     </button>
   );
   return (
     <section className="tiles" aria-label="Summary">
-      {filterTile('pending', stats.pending, <Inbox size={14} aria-hidden />, 'Pending')}
+      {filterTile('pending', stats.pending, <Inbox size={14} aria-hidden />, 'Pending', stats.snoozed + stats.muted > 0 ? `${stats.snoozed.toLocaleString()} snoozed · ${stats.muted.toLocaleString()} muted` : null)}
       {filterTile(
         'acknowledged',
         stats.acknowledged,

@@ -1,16 +1,63 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { leadingDebounce } from '../lib/debounce';
-import { Search, Tags, X } from 'lucide-react';
+import { BellOff, Search, Tags, X } from 'lucide-react';
 import type { Tag } from '../lib/types';
-import type { StatusFilter, ViewState } from '../lib/viewState';
+import type { Grouping, StatusFilter, ViewState } from '../lib/viewState';
 
 const SEARCH_DEBOUNCE_MS = 180;
 
-const STATUSES: Array<{ value: StatusFilter; label: string }> = [
+const STATUSES: Array<{ value: StatusFilter; label: ReactNode }> = [
   { value: 'pending', label: 'Pending' },
-  { value: 'acknowledged', label: 'Acknowledged' },
+  { value: 'snoozed', label: 'Snoozed' },
+  { value: 'muted', label: 'Muted' },
+  {
+    value: 'acknowledged',
+    label: (
+      <>
+        <span className="hide-sm">Acknowledged</span>
+        <span className="show-sm">Acked</span>
+      </>
+    ),
+  },
   { value: 'all', label: 'All' },
 ];
+
+const GROUPINGS: Array<{ value: Grouping; label: string; title: string }> = [
+  { value: 'tag', label: 'Tags', title: 'Sections per tag, one row per image and host' },
+  { value: 'image', label: 'Images', title: 'One row per image across hosts' },
+];
+
+/** A radio group drawn as segments: arrows move and choose (the WAI-ARIA radio pattern). */
+function Segmented<T extends string>({ label, testId, options, value, onChange, counts }: { label: string; testId: string; options: Array<{ value: T; label: ReactNode; title?: string }>; value: T; onChange: (v: T) => void; counts?: Record<T, number> }) {
+  return (
+    <div className="segmented" role="radiogroup" aria-label={label} data-testid={testId}>
+      {options.map((s, i) => (
+        <button
+          key={s.value}
+          type="button"
+          role="radio"
+          aria-checked={value === s.value}
+          tabIndex={value === s.value ? 0 : -1}
+          className="segment"
+          data-value={s.value}
+          title={s.title}
+          onClick={() => onChange(s.value)}
+          onKeyDown={(e) => {
+            const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+            if (!d) return;
+            e.preventDefault();
+            const n = (i + d + options.length) % options.length;
+            onChange(options[n].value);
+            (e.currentTarget.parentElement?.children[n] as HTMLElement | undefined)?.focus();
+          }}
+        >
+          {s.label}
+          {counts && <span className="segment-count">{counts[s.value].toLocaleString()}</span>}
+        </button>
+      ))}
+    </div>
+  );
+}
 
 export function Toolbar(props: {
   view: ViewState;
@@ -19,6 +66,7 @@ export function Toolbar(props: {
   hosts: string[];
   counts: Record<StatusFilter, number>;
   onManageTags: () => void;
+  onManageMuteRules: () => void;
 }) {
   const { view, setView } = props;
   const inputRef = useRef<HTMLInputElement>(null);
@@ -97,30 +145,8 @@ export function Toolbar(props: {
         )}
       </div>
 
-      <div className="segmented" role="radiogroup" aria-label="Status" data-testid="status-filter">
-        {STATUSES.map((s, i) => (
-          <button
-            key={s.value}
-            type="button"
-            role="radio"
-            aria-checked={view.status === s.value}
-            tabIndex={view.status === s.value ? 0 : -1}
-            className="segment"
-            data-value={s.value}
-            onClick={() => setView({ status: s.value })}
-            onKeyDown={(e) => {
-              const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
-              if (!d) return;
-              e.preventDefault();
-              const n = (i + d + STATUSES.length) % STATUSES.length;
-              setView({ status: STATUSES[n].value });
-              (e.currentTarget.parentElement?.children[n] as HTMLElement | undefined)?.focus();
-            }}
-          >
-            {s.label}
-            <span className="segment-count">{props.counts[s.value].toLocaleString()}</span>
-          </button>
-        ))}
+      <div className="status-scroll">
+        <Segmented label="Status" testId="status-filter" options={STATUSES} value={view.status} onChange={(status) => setView({ status })} counts={props.counts} />
       </div>
 
       <div className="filters">
@@ -163,9 +189,14 @@ export function Toolbar(props: {
             {view.host && !props.hosts.includes(view.host) && <option value={view.host}>{view.host}</option>}
           </select>
         </label>
+        <Segmented label="Group by" testId="grouping" options={GROUPINGS} value={view.by} onChange={(by) => setView({ by })} />
         <button type="button" className="btn btn-secondary manage-tags" onClick={props.onManageTags} data-testid="manage-tags">
           <Tags size={15} aria-hidden />
           <span>Tags</span>
+        </button>
+        <button type="button" className="btn btn-secondary manage-tags" onClick={props.onManageMuteRules} data-testid="manage-mute-rules" aria-label="Mute rules">
+          <BellOff size={15} aria-hidden />
+          <span className="hide-sm">Mute rules</span>
         </button>
       </div>
     </div>

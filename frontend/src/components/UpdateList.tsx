@@ -1,30 +1,167 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
-import { ArrowDown, ArrowUp, CheckCheck, ChevronRight, Tag as TagIcon } from 'lucide-react';
-import { store } from '../data/store';
+import { AlarmClock, ArrowDown, ArrowUp, Check, CheckCheck, ChevronRight, Tag as TagIcon } from 'lucide-react';
+import { imageLabel, store } from '../data/store';
 import type { Group } from '../lib/grouping';
+import { parseImageRef, shortDigest } from '../lib/imageRef';
+import { formatExact, formatRelative } from '../lib/time';
 import type { Update } from '../lib/types';
+import type { StatusFilter } from '../lib/viewState';
 import { isImageDrag, readDraggedImages, sourceOf, useListContext } from './context';
-import { ROW_ACTION, UpdateRow } from './UpdateRow';
+import { Menu } from './Menu';
+import { ROW_ACTION, snoozeMenuEntries, UpdateRow } from './UpdateRow';
 
 type Position = 'first' | 'middle' | 'last' | 'only';
 type Row =
   | { kind: 'group'; key: string; group: Group; index: number }
-  | { kind: 'update'; key: string; update: Update; position: Position }
+  | { kind: 'update'; key: string; update: Update; position: Position; nested?: boolean }
   // The end of a section's loaded updates when it has more: rendering it loads the next page.
-  | { kind: 'more'; key: string; group: Group; position: Position };
+  | { kind: 'more'; key: string; group: Group; position: Position; nested?: boolean }
+  // Grouped by image: the end of the loaded image rows when there are more.
+  | { kind: 'more-images'; key: string };
 
-export function flattenRows(groups: Group[], collapsed: ReadonlySet<string>): Row[] {
+export function flattenRows(groups: Group[], collapsed: ReadonlySet<string>, moreImages = false): Row[] {
   const rows: Row[] = [];
   groups.forEach((g, index) => {
     rows.push({ kind: 'group', key: `g:${g.key}`, group: g, index });
     if (collapsed.has(g.key)) return;
     const n = g.updates.length + (g.hasMore ? 1 : 0);
     const position = (i: number): Position => (n === 1 ? 'only' : i === 0 ? 'first' : i === n - 1 ? 'last' : 'middle');
-    g.updates.forEach((u, i) => rows.push({ kind: 'update', key: `u:${u.id}`, update: u, position: position(i) }));
-    if (g.hasMore) rows.push({ kind: 'more', key: `m:${g.key}`, group: g, position: position(n - 1) });
+    // An image's host rows sit under it, indented.
+    const nested = !!g.image;
+    g.updates.forEach((u, i) => rows.push({ kind: 'update', key: `u:${u.id}`, update: u, position: position(i), nested }));
+    if (g.hasMore) rows.push({ kind: 'more', key: `m:${g.key}`, group: g, position: position(n - 1), nested });
   });
+  if (moreImages) rows.push({ kind: 'more-images', key: 'more-images' });
   return rows;
+}
+
+/** Grouped by image: asks for the next page of image rows as soon as it is rendered (scrolled into view). */
+function MoreImagesRow({ loading, error, onMore }: { loading: boolean; error: string | null; onMore: () => void }) {
+  useEffect(() => {
+    if (!loading && !error) onMore();
+  }, [loading, error, onMore]);
+  return (
+    <div className="card card-only card-more" data-testid="load-more-images" aria-busy={!error}>
+      {error ? (
+        <span className="more-error" role="alert">
+          Couldn't load more images: {error}{' '}
+          <button type="button" className="btn btn-ghost btn-sm" onClick={onMore}>
+            Try again
+          </button>
+        </span>
+      ) : (
+        <>
+          <span className="sk sk-avatar" aria-hidden />
+          <span className="sk-lines" aria-hidden>
+            <span className="sk sk-line" style={{ width: '38%' }} />
+            <span className="sk sk-line" style={{ width: '62%' }} />
+          </span>
+          <span className="sr-only">Loading more images</span>
+        </>
+      )}
+    </div>
+  );
+}
+
+const STATE_WORD: Record<StatusFilter, string> = { pending: 'pending', snoozed: 'snoozed', muted: 'muted', acknowledged: 'acknowledged', all: 'updates' };
+
+/**
+ * Grouped by image: one image across hosts. Shows the hosts that run it, how
+ * many are pending, the newest digest and when it was first seen; expanding
+ * shows the per-host rows. Its actions work on every host at once.
+ */
+function ImageHeader({ group, collapsed, status, first, leaving }: { group: Group; collapsed: boolean; status: StatusFilter; first: boolean; leaving: boolean }) {
+  const { actions, now } = useListContext();
+  const img = group.image!;
+  const ref = parseImageRef(img.image);
+  const label = imageLabel(img.image);
+  const open = img.pending + img.snoozed + img.muted;
+  const shownHosts = img.hosts.slice(0, 3);
+  const moreHosts = img.host_count - shownHosts.length;
+  const others: string[] = [];
+  if (status !== 'pending' && img.pending > 0) others.push(`${img.pending} pending`);
+  if (status !== 'snoozed' && img.snoozed > 0) others.push(`${img.snoozed} snoozed`);
+  if (status !== 'muted' && img.muted > 0) others.push(`${img.muted} muted`);
+  return (
+    <div
+      className={`group-header image-header${first ? ' is-first' : ''}${collapsed ? ' is-collapsed' : ''}${leaving ? ' is-leaving' : ''}`}
+      data-testid="image-header"
+      data-group-key={group.key}
+      data-image={img.image}
+      data-pending={img.pending}
+      inert={leaving}
+    >
+      <h2 className="group-title image-title">
+        <button type="button" className="group-toggle image-toggle" aria-expanded={!collapsed} onClick={() => actions.toggleGroup(group.key)} data-testid="image-toggle">
+          <ChevronRight size={15} className="group-chevron" aria-hidden />
+          <span className="image-name">
+            <span className="repo" title={img.image}>
+              {ref.displayRepository}
+            </span>
+            {ref.tag && <span className="image-tag">{ref.tag}</span>}
+          </span>
+          <span className={`group-count image-count image-count-${status}`} data-testid="image-count">
+            {group.count.toLocaleString()} {STATE_WORD[status]}
+          </span>
+        </button>
+      </h2>
+      <p className="image-meta">
+        <span className="image-hosts" title={img.hosts.join(', ')} data-testid="image-hosts">
+          {img.host_count} host{img.host_count === 1 ? '' : 's'}: {shownHosts.join(', ')}
+          {moreHosts > 0 ? ` +${moreHosts}` : ''}
+        </span>
+        {others.length > 0 && <span className="image-others">{others.join(' · ')}</span>}
+        {img.newest_digest && (
+          <span className="image-digest" title={`Newest digest ${img.newest_digest}`}>
+            newest <span className="mono">{shortDigest(img.newest_digest)}</span>
+          </span>
+        )}
+        <span title={`First seen ${formatExact(img.first_seen_at)}`}>first seen {formatRelative(img.first_seen_at, now)}</span>
+        {img.tag && (
+          <span className="image-tagname">
+            <TagIcon size={12} aria-hidden /> {img.tag.name}
+          </span>
+        )}
+      </p>
+      {leaving ? (
+        <p className="leaving-note image-leaving" aria-hidden>
+          <Check size={14} aria-hidden /> Acknowledged on every host
+        </p>
+      ) : (
+        open > 0 && (
+          <div className="image-actions">
+            <Menu
+              label={`Snooze ${label} on every host…`}
+              title="Not now (snooze on every host)…"
+              triggerTestId="image-snooze-menu"
+              entries={() =>
+                snoozeMenuEntries(
+                  (until) => actions.snoozeImage(img.image, until),
+                  () => actions.pickSnoozeDate([], img.image),
+                )
+              }
+            >
+              <AlarmClock size={15} aria-hidden />
+            </Menu>
+            <button
+              type="button"
+              className="btn btn-secondary btn-sm group-ack"
+              data-testid="ack-image"
+              aria-label={`Acknowledge ${label} on ${img.host_count === 1 ? 'its host' : `all ${img.host_count} hosts`}`}
+              title="Acknowledge on every host"
+              onClick={(e) => actions.acknowledgeImage(group, sourceOf(e))}
+            >
+              <CheckCheck size={14} aria-hidden />
+              <span>
+                Acknowledge<span className="hide-sm"> {img.host_count === 1 ? '' : `all ${img.host_count}`}</span>
+              </span>
+            </button>
+          </div>
+        )
+      )}
+    </div>
+  );
 }
 
 /** Placeholder at the end of a section's loaded updates: asks for the next page as soon as it is rendered (scrolled into view). */
@@ -125,9 +262,22 @@ function GroupHeader({ group, collapsed, showAck, first }: { group: Group; colla
   );
 }
 
-export function UpdateList({ groups, collapsed, showGroupAck }: { groups: Group[]; collapsed: ReadonlySet<string>; showGroupAck: boolean }) {
+export function UpdateList({
+  groups,
+  collapsed,
+  showGroupAck,
+  status,
+  images,
+}: {
+  groups: Group[];
+  collapsed: ReadonlySet<string>;
+  showGroupAck: boolean;
+  status: StatusFilter;
+  /** Grouped by image: whether more image rows can be loaded, and how that goes. */
+  images?: { more: boolean; loading: boolean; error: string | null };
+}) {
   const ctx = useListContext();
-  const rows = useMemo(() => flattenRows(groups, collapsed), [groups, collapsed]);
+  const rows = useMemo(() => flattenRows(groups, collapsed, images?.more ?? false), [groups, collapsed, images?.more]);
   const listRef = useRef<HTMLDivElement>(null);
   const [margin, setMargin] = useState(0);
 
@@ -143,7 +293,7 @@ export function UpdateList({ groups, collapsed, showGroupAck }: { groups: Group[
 
   const virtualizer = useWindowVirtualizer({
     count: rows.length,
-    estimateSize: (i) => (rows[i].kind === 'group' ? 52 : 78),
+    estimateSize: (i) => (rows[i].kind === 'group' ? (rows[i].group.image ? 74 : 52) : 78),
     overscan: 5,
     scrollMargin: margin,
     getItemKey: (i) => rows[i].key,
@@ -160,10 +310,14 @@ export function UpdateList({ groups, collapsed, showGroupAck }: { groups: Group[
             key={item.key}
             data-index={item.index}
             ref={virtualizer.measureElement}
-            className={`vrow vrow-${row.kind}`}
+            className={`vrow vrow-${row.kind}${(row.kind === 'update' || row.kind === 'more') && row.nested ? ' vrow-nested' : ''}`}
             style={{ transform: `translateY(${item.start - virtualizer.options.scrollMargin}px)` }}
           >
-            {row.kind === 'group' ? (
+            {row.kind === 'more-images' ? (
+              <MoreImagesRow loading={images?.loading ?? false} error={images?.error ?? null} onMore={store.loadMoreImages} />
+            ) : row.kind === 'group' && row.group.image ? (
+              <ImageHeader group={row.group} collapsed={collapsed.has(row.group.key)} status={status} first={row.index === 0} leaving={ctx.leavingImages.has(row.group.image.image)} />
+            ) : row.kind === 'group' ? (
               <GroupHeader group={row.group} collapsed={collapsed.has(row.group.key)} showAck={showGroupAck} first={row.index === 0} />
             ) : row.kind === 'more' ? (
               <MoreRow group={row.group} position={row.position} />
@@ -177,6 +331,7 @@ export function UpdateList({ groups, collapsed, showGroupAck }: { groups: Group[
                 position={row.position}
                 leaving={ctx.leaving.has(row.update.id)}
                 fresh={ctx.arrivals.has(row.update.id)}
+                rules={ctx.rules}
               />
             )}
           </div>

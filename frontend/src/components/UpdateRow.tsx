@@ -1,10 +1,12 @@
 import { memo } from 'react';
-import { Box, Boxes, Briefcase, Check, Copy, ExternalLink, History, Layers, MoreHorizontal, Plus, Server, Tag as TagIcon, Trash2, Undo2, X } from 'lucide-react';
+import { AlarmClock, AlarmClockOff, BellOff, Box, Boxes, Briefcase, CalendarClock, Check, Copy, ExternalLink, History, Layers, MoreHorizontal, Plus, Server, Tag as TagIcon, Trash2, Undo2, X } from 'lucide-react';
 import { derive } from '../data/derive';
 import { imageLabel } from '../data/store';
+import { stateOf } from '../lib/filter';
 import { registryLabel, shortDigest } from '../lib/imageRef';
+import { SNOOZE_PRESETS, formatUntil, presetUntil } from '../lib/snooze';
 import { formatExact, formatRelative } from '../lib/time';
-import type { Tag, Update } from '../lib/types';
+import type { MuteRule, Tag, Update, UpdateState } from '../lib/types';
 import type { Workload } from '../lib/workloads';
 import { CopyButton, copyText } from './CopyButton';
 import { DRAG_TYPE, sourceOf, type Actions } from './context';
@@ -65,6 +67,25 @@ export function tagMenuEntries(images: string[], currentTagId: number | null | u
   return entries;
 }
 
+/**
+ * "Not now" entries for updates (a row, the selection) or an image on every
+ * host: the presets, a date, and "Unsnooze" for snoozed ones.
+ */
+export function snoozeMenuEntries(snooze: (until: string) => void, pickDate: () => void, unsnooze?: () => void): MenuEntry[] {
+  const entries: MenuEntry[] = [{ kind: 'heading', key: 'h', label: 'Not now: snooze' }];
+  for (const p of SNOOZE_PRESETS) {
+    entries.push({ kind: 'item', key: p.preset, label: p.label, icon: <AlarmClock size={14} />, hint: formatUntil(presetUntil(p.preset)), onSelect: () => snooze(presetUntil(p.preset)) });
+  }
+  entries.push({ kind: 'item', key: 'date', label: 'Until a date…', icon: <CalendarClock size={14} />, onSelect: pickDate });
+  if (unsnooze) {
+    entries.push({ kind: 'separator', key: 's' });
+    entries.push({ kind: 'item', key: 'unsnooze', label: 'Unsnooze', icon: <AlarmClockOff size={14} />, onSelect: unsnooze });
+  }
+  return entries;
+}
+
+const LEAVING_NOTE: Record<UpdateState, string> = { acknowledged: 'Acknowledged', snoozed: 'Snoozed', muted: 'Muted', pending: 'Back in pending' };
+
 interface RowProps {
   update: Update;
   selected: boolean;
@@ -76,14 +97,19 @@ interface RowProps {
   leaving?: boolean;
   /** Arrived through the live stream a moment ago. */
   fresh?: boolean;
+  /** The mute rules by id (to name the one holding a muted row), when loaded. */
+  rules?: ReadonlyMap<number, MuteRule>;
 }
 
 /** The row's main action button (focus moves to it after an acknowledge). */
 export const ROW_ACTION = 'data-row-action';
 
-export const UpdateRow = memo(function UpdateRow({ update: u, selected, now, tags, actions, position, leaving = false, fresh = false }: RowProps) {
+export const UpdateRow = memo(function UpdateRow({ update: u, selected, now, tags, actions, position, leaving = false, fresh = false, rules }: RowProps) {
   const { ref, workloads } = derive(u);
+  // Not acknowledged: selectable, can be acknowledged or snoozed (pending, snoozed or muted).
   const pending = u.acknowledged_at === null;
+  const state = stateOf(u);
+  const rule = u.muted_by ? rules?.get(u.muted_by) : undefined;
   const label = imageLabel(u.image);
   const who = `${label} on ${u.hostname}`;
   const digest = shortDigest(u.digest);
@@ -92,12 +118,13 @@ export const UpdateRow = memo(function UpdateRow({ update: u, selected, now, tag
 
   return (
     <article
-      className={`card card-${position}${selected ? ' is-selected' : ''}${pending ? '' : ' is-acknowledged'}${leaving ? ' is-leaving' : ''}${fresh ? ' is-fresh' : ''}`}
+      className={`card card-${position}${selected ? ' is-selected' : ''}${pending ? '' : ' is-acknowledged'}${state === 'snoozed' ? ' is-snoozed' : ''}${state === 'muted' ? ' is-muted' : ''}${leaving ? ' is-leaving' : ''}${fresh ? ' is-fresh' : ''}`}
       data-testid="update-card"
       data-update-id={u.id}
       data-image={u.image}
       data-host={u.hostname}
       data-pending={pending}
+      data-state={state}
       data-leaving={leaving || undefined}
       data-fresh={fresh || undefined}
       aria-label={who}
@@ -132,7 +159,7 @@ export const UpdateRow = memo(function UpdateRow({ update: u, selected, now, tag
       </div>
       {leaving && (
         <p className="leaving-note" aria-hidden>
-          <Check size={14} aria-hidden /> {pending ? 'Marked pending' : 'Acknowledged'}
+          <Check size={14} aria-hidden /> {LEAVING_NOTE[state]}
         </p>
       )}
 
@@ -197,7 +224,15 @@ export const UpdateRow = memo(function UpdateRow({ update: u, selected, now, tag
 
       <div className="card-aside">
         <span className="card-time">
-          {pending ? (
+          {state === 'snoozed' ? (
+            <time className="state-note state-snoozed" dateTime={u.snoozed_until ?? ''} title={`Snoozed until ${formatExact(u.snoozed_until)}\nReceived ${formatExact(u.last_seen_at)}`} data-testid="snoozed-until">
+              <AlarmClock size={12} aria-hidden /> <span className="sr-only">Snoozed </span>until {formatUntil(u.snoozed_until, now)}
+            </time>
+          ) : state === 'muted' ? (
+            <span className="state-note state-muted" title={rule ? `Muted by the rule ${rule.pattern}${rule.comment ? ` (${rule.comment})` : ''}` : 'Muted by a rule'} data-testid="muted-by">
+              <BellOff size={12} aria-hidden /> Muted{rule ? <span className="state-rule mono">{rule.pattern}</span> : null}
+            </span>
+          ) : pending ? (
             <time dateTime={u.last_seen_at} title={`Received ${formatExact(u.last_seen_at)}`} data-testid="received">
               {formatRelative(u.last_seen_at, now)}
             </time>
@@ -219,6 +254,23 @@ export const UpdateRow = memo(function UpdateRow({ update: u, selected, now, tag
           <Menu label={`Move ${who} to tag…`} title="Move to tag…" triggerTestId="tag-menu" menuTestId="tag-menu-list" entries={() => tagMenuEntries([u.image], u.tag?.id ?? null, tags, actions)}>
             <TagIcon size={15} aria-hidden />
           </Menu>
+          {pending && (
+            <Menu
+              label={`Snooze ${who}…`}
+              title="Not now (snooze)…"
+              triggerTestId="snooze-menu"
+              menuTestId="snooze-menu-list"
+              entries={() =>
+                snoozeMenuEntries(
+                  (until) => actions.snooze([u.id], until, { at: null, row: u.id }),
+                  () => actions.pickSnoozeDate([u.id]),
+                  state === 'snoozed' ? () => actions.unsnooze([u.id], { at: null, row: u.id }) : undefined,
+                )
+              }
+            >
+              <AlarmClock size={15} aria-hidden />
+            </Menu>
+          )}
           <Menu
             label={`More actions for ${who}`}
             title="More"
@@ -235,13 +287,26 @@ export const UpdateRow = memo(function UpdateRow({ update: u, selected, now, tag
               pending
                 ? { kind: 'item', key: 'ack', label: 'Acknowledge', icon: <Check size={14} />, onSelect: () => actions.acknowledge([u.id], { at: null, row: u.id }) }
                 : { kind: 'item', key: 'unack', label: 'Mark as pending', icon: <Undo2 size={14} />, onSelect: () => actions.unacknowledge([u.id], { at: null, row: u.id }) },
+              { kind: 'item', key: 'mute', label: 'Mute updates like this…', icon: <BellOff size={14} />, onSelect: () => actions.muteLike(u) },
               { kind: 'separator', key: 's' },
               { kind: 'item', key: 'delete', label: 'Delete…', icon: <Trash2 size={14} />, danger: true, onSelect: () => actions.remove(u) },
             ]}
           >
             <MoreHorizontal size={15} aria-hidden />
           </Menu>
-          {pending ? (
+          {state === 'snoozed' ? (
+            <button
+              type="button"
+              className="btn btn-secondary btn-sm ack-btn"
+              aria-label={`Unsnooze ${who}`}
+              data-testid="unsnooze"
+              {...{ [ROW_ACTION]: '' }}
+              onClick={(e) => actions.unsnooze([u.id], sourceOf(e, u.id))}
+            >
+              <AlarmClockOff size={14} aria-hidden />
+              <span className="ack-text">Unsnooze</span>
+            </button>
+          ) : pending ? (
             <button
               type="button"
               className="btn btn-secondary btn-sm ack-btn"

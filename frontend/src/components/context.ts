@@ -1,7 +1,7 @@
 import { createContext, useContext } from 'react';
 import type { Point } from '../lib/clickGuard';
 import type { Group } from '../lib/grouping';
-import type { Tag, TagRef, Update } from '../lib/types';
+import type { MuteRule, Tag, TagRef, Update } from '../lib/types';
 
 /** How an action was started: a pointer click is subject to the repeat guard (lib/clickGuard), the keyboard never is. */
 export interface ActionSource {
@@ -26,6 +26,20 @@ export interface Actions {
   toggleSelect(id: number, shift: boolean): void;
   toggleGroup(key: string): void;
   acknowledgeGroup(g: Group, source: ActionSource): void;
+  /** Grouped by image: acknowledges the image on every host (one request, with undo). */
+  acknowledgeImage(g: Group, source: ActionSource): void;
+  /** "Not now": snoozes updates until an instant (RFC 3339). */
+  snooze(ids: number[], until: string, source?: ActionSource): void;
+  /** Ends their snooze now. */
+  unsnooze(ids: number[], source?: ActionSource): void;
+  /** Snoozes an image on every host. */
+  snoozeImage(image: string, until: string): void;
+  /** Asks for a date, then snoozes these updates (or the image on every host) until it. */
+  pickSnoozeDate(ids: number[], image?: string): void;
+  /** Opens the new mute rule form, prefilled from this update. */
+  muteLike(u: Update): void;
+  /** The bulk bar's snooze: the whole selection until an instant. */
+  snoozeSelection(until: string): void;
   /** The bulk bar's Acknowledge: the whole selection (asks first when it is large). */
   acknowledgeSelection(source: ActionSource): void;
   /** Loads the next page of a section. */
@@ -45,6 +59,10 @@ export interface ListContext {
   leaving: ReadonlySet<number>;
   /** Live arrivals marked "new" (id → time). */
   arrivals: ReadonlyMap<number, number>;
+  /** Mute rules by id, once loaded. */
+  rules: ReadonlyMap<number, MuteRule>;
+  /** Image rows acknowledged as a whole a moment ago (kept in place, inert). */
+  leavingImages: ReadonlySet<string>;
 }
 
 export const ListCtx = createContext<ListContext | null>(null);

@@ -6,7 +6,7 @@
  * The list endpoints are paged and carry an ETag (the server's revision):
  * `getFresh` sends `If-None-Match` and reports a 304 as "unchanged".
  */
-import type { ApiErrorBody, ServerInfo, Summary, Tag, TagRef, Update, UpdateEvent, UpdatePage } from '../lib/types';
+import type { ApiErrorBody, ImagePage, MuteRule, NewMuteRule, ServerInfo, Summary, Tag, TagRef, Update, UpdateEvent, UpdatePage, UpdateState } from '../lib/types';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -89,23 +89,44 @@ export interface UpdateFilter {
 
 export interface PageQuery extends UpdateFilter {
   acknowledged?: boolean | null;
+  state?: UpdateState | null;
+  /** One image (exact reference), on every host. */
+  image?: string | null;
   limit: number;
   cursor?: string | null;
 }
 
-export type AckTarget = { ids: number[] } | { tag_id: number } | { all: true } | { filter: { tag?: number | 'none'; host?: string; q?: string } };
+export interface ImageQuery extends UpdateFilter {
+  state?: UpdateState | null;
+  limit: number;
+  cursor?: string | null;
+}
+
+export type AckTarget = { ids: number[] } | { tag_id: number } | { all: true } | { image: string } | { filter: { tag?: number | 'none'; host?: string; q?: string } };
+export type SnoozeTarget = { ids: number[] } | { image: string };
 export type UnackTarget = { ids: number[] } | { acknowledged_at: string };
 
 export const api = {
   info: () => request<ServerInfo>('GET', 'api/info'),
   page: (q: PageQuery) =>
-    request<UpdatePage>('GET', `api/updates${queryString({ limit: q.limit, cursor: q.cursor, acknowledged: q.acknowledged, tag: q.tag, host: q.host, q: q.q?.trim() })}`),
+    request<UpdatePage>(
+      'GET',
+      `api/updates${queryString({ limit: q.limit, cursor: q.cursor, acknowledged: q.acknowledged, state: q.state, image: q.image, tag: q.tag, host: q.host, q: q.q?.trim() })}`,
+    ),
+  /** Images across hosts, a page at a time; `etag` makes it a cheap "changed?" check. */
+  images: (q: ImageQuery, etag?: string | null) =>
+    getFresh<ImagePage>(`api/images${queryString({ limit: q.limit, cursor: q.cursor, state: q.state, tag: q.tag, host: q.host, q: q.q?.trim() })}`, etag),
   summary: (f: UpdateFilter, etag?: string | null) => getFresh<Summary>(`api/updates/summary${queryString({ tag: f.tag, host: f.host, q: f.q?.trim() })}`, etag),
   update: (id: number) => request<Update>('GET', `api/updates/${id}`),
   events: (id: number) => request<UpdateEvent[]>('GET', `api/updates/${id}/events`),
   setAcknowledged: (id: number, acknowledged: boolean) => request<Update>('PATCH', `api/updates/${id}`, { acknowledged }),
   acknowledge: (target: AckTarget) => request<{ acknowledged: number; acknowledged_at: string }>('POST', 'api/updates/acknowledge', target),
   unacknowledge: (target: UnackTarget) => request<{ unacknowledged: number }>('POST', 'api/updates/unacknowledge', target),
+  snooze: (until: string, target: SnoozeTarget) => request<{ snoozed: number; until: string }>('POST', 'api/updates/snooze', { until, ...target }),
+  unsnooze: (ids: number[]) => request<{ unsnoozed: number }>('POST', 'api/updates/unsnooze', { ids }),
+  muteRules: () => request<MuteRule[]>('GET', 'api/mute-rules'),
+  createMuteRule: (rule: NewMuteRule) => request<MuteRule>('POST', 'api/mute-rules', rule),
+  deleteMuteRule: (id: number) => request<void>('DELETE', `api/mute-rules/${id}`),
   deleteUpdate: (id: number) => request<void>('DELETE', `api/updates/${id}`),
   tags: () => request<Tag[]>('GET', 'api/tags'),
   createTag: (name: string) => request<Tag>('POST', 'api/tags', { name }),

@@ -4,9 +4,9 @@
  * `touch()`), and per-test overrides. Records every call.
  */
 import { vi } from 'vitest';
-import { matches } from '../lib/filter';
+import { matches, stateOf } from '../lib/filter';
 import { groupKey } from '../lib/grouping';
-import type { Summary, Tag, Update } from '../lib/types';
+import type { ImageGroup, MuteRule, Summary, Tag, Update } from '../lib/types';
 import { compareUpdates } from './groupPages';
 
 export interface Call {
@@ -25,6 +25,7 @@ export class FakeServer {
   revision = 1;
   calls: Call[] = [];
   routes: Record<string, Route> = {};
+  muteRules: MuteRule[] = [];
 
   constructor(updates: Update[], tags: Tag[] = []) {
     this.updates = updates;
@@ -44,23 +45,49 @@ export class FakeServer {
 
   private filtered(p: URLSearchParams): Update[] {
     const tag = p.get('tag');
-    const status = p.get('acknowledged') === 'true' ? 'acknowledged' : p.get('acknowledged') === 'false' ? 'pending' : 'all';
-    const view = { status, q: p.get('q') ?? '', tag: tag === 'none' ? 'none' : tag ? Number(tag) : null, host: p.get('host') } as const;
-    return [...this.updates].sort(compareUpdates).filter((u) => matches(u, view));
+    const state = p.get('state');
+    const status = state ? state : p.get('acknowledged') === 'true' ? 'acknowledged' : p.get('acknowledged') === 'false' ? 'pending' : 'all';
+    const view = { status, q: p.get('q') ?? '', tag: tag === 'none' ? 'none' : tag ? Number(tag) : null, host: p.get('host') } as Parameters<typeof matches>[1];
+    const image = p.get('image');
+    return [...this.updates].sort(compareUpdates).filter((u) => matches(u, view) && (!image || u.image === image));
   }
 
   private summary(list: Update[]): Summary {
     const groups = new Map<string, Summary['tags'][number]>();
     for (const u of list) {
-      const g = groups.get(groupKey(u.tag)) ?? { tag: u.tag, pending: 0, acknowledged: 0 };
-      if (u.acknowledged_at === null) g.pending++;
-      else g.acknowledged++;
+      const g = groups.get(groupKey(u.tag)) ?? { tag: u.tag, pending: 0, acknowledged: 0, snoozed: 0, muted: 0 };
+      g[stateOf(u)]! += 1;
       groups.set(groupKey(u.tag), g);
     }
     const tags = [...groups.values()].sort((a, b) => (!a.tag ? 1 : !b.tag ? -1 : a.tag.name.localeCompare(b.tag.name)));
-    const pending = list.filter((u) => u.acknowledged_at === null);
+    const count = (state: string) => list.filter((u) => stateOf(u) === state).length;
+    const pending = list.filter((u) => stateOf(u) === 'pending');
     const hosts = [...new Set(list.map((u) => u.hostname))].sort().map((hostname) => ({ hostname, pending: 0, acknowledged: 0 }));
-    return { pending: pending.length, acknowledged: list.length - pending.length, total: list.length, oldest_pending: pending.at(-1) ?? null, tags, hosts };
+    return { pending: pending.length, acknowledged: count('acknowledged'), snoozed: count('snoozed'), muted: count('muted'), total: list.length, oldest_pending: pending.at(-1) ?? null, tags, hosts };
+  }
+
+  /** GET api/images: one row per image over the matching updates, newest first. */
+  private images(list: Update[]): ImageGroup[] {
+    const byImage = new Map<string, Update[]>();
+    for (const u of list) byImage.set(u.image, [...(byImage.get(u.image) ?? []), u]);
+    return [...byImage.entries()].map(([image, us]) => {
+      const count = (state: string) => us.filter((u) => stateOf(u) === state).length;
+      const hosts = [...new Set(us.map((u) => u.hostname))].sort();
+      return {
+        image,
+        hosts,
+        host_count: hosts.length,
+        pending: count('pending'),
+        snoozed: count('snoozed'),
+        muted: count('muted'),
+        acknowledged: count('acknowledged'),
+        total: us.length,
+        newest_digest: us[0].digest,
+        first_seen_at: us.map((u) => u.first_seen_at).sort()[0],
+        last_seen_at: us[0].last_seen_at,
+        tag: us[0].tag,
+      };
+    });
   }
 
   private async handle(input: string, init?: RequestInit): Promise<Response> {
@@ -86,6 +113,43 @@ export class FakeServer {
       return fresh(() => ({ updates: list.slice(start, end), next_cursor: end < list.length ? `c${end}` : null }));
     }
     if (key === 'GET api/updates/summary') return fresh(() => this.summary(this.filtered(url.searchParams)));
+    if (key === 'GET api/images') {
+      const p = url.searchParams;
+      const list = this.images(this.filtered(p));
+      const start = p.get('cursor') ? Number(p.get('cursor')!.slice(1)) : 0;
+      const end = start + Number(p.get('limit'));
+      return fresh(() => ({ images: list.slice(start, end), next_cursor: end < list.length ? `c${end}` : null }));
+    }
+    if (key === 'POST api/updates/acknowledge') {
+      const b = body as { ids?: number[]; image?: string };
+      const at = new Date().toISOString();
+      let n = 0;
+      this.updates = this.updates.map((u) => ((b.ids?.includes(u.id) || u.image === b.image) && u.acknowledged_at === null ? (n++, { ...u, acknowledged_at: at }) : u));
+      this.touch();
+      return json(200, { acknowledged: n, acknowledged_at: at });
+    }
+    if (key === 'POST api/updates/unacknowledge') {
+      const b = body as { ids?: number[]; acknowledged_at?: string };
+      let n = 0;
+      this.updates = this.updates.map((u) => (u.acknowledged_at !== null && (b.ids?.includes(u.id) || u.acknowledged_at === b.acknowledged_at) ? (n++, { ...u, acknowledged_at: null }) : u));
+      this.touch();
+      return json(200, { unacknowledged: n });
+    }
+    if (key === 'POST api/updates/snooze') {
+      const b = body as { until: string; ids?: number[]; image?: string };
+      let n = 0;
+      this.updates = this.updates.map((u) => ((b.ids?.includes(u.id) || u.image === b.image) && u.acknowledged_at === null ? (n++, { ...u, snoozed_until: b.until }) : u));
+      this.touch();
+      return json(200, { snoozed: n, until: b.until });
+    }
+    if (key === 'POST api/updates/unsnooze') {
+      const b = body as { ids: number[] };
+      let n = 0;
+      this.updates = this.updates.map((u) => (b.ids.includes(u.id) && u.snoozed_until ? (n++, { ...u, snoozed_until: null }) : u));
+      this.touch();
+      return json(200, { unsnoozed: n });
+    }
+    if (key === 'GET api/mute-rules') return json(200, this.muteRules);
     const one = path.match(/^api\/updates\/(\d+)$/);
     if (one && method === 'GET') {
       const u = this.updates.find((x) => x.id === Number(one[1]));

@@ -5,7 +5,7 @@ import { appendPage, compareUpdates, hasMore, NOT_LOADED, placeUpdates, provisio
 import type { ListQuery } from './listQuery';
 
 const media = { id: 1, name: 'media' };
-const pendingView: ListQuery = { status: 'pending', q: '', tag: null, host: null };
+const pendingView: ListQuery = { status: 'pending', q: '', tag: null, host: null, by: 'tag' };
 const at = (h: number) => `2026-11-27T${String(h).padStart(2, '0')}:00:00Z`;
 const ids = (g: LoadedGroup | undefined) => g?.updates.map((u) => u.id);
 

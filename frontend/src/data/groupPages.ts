@@ -3,7 +3,7 @@
  * and place changed updates (from the live stream or our own mutations) where
  * they belong without reloading anything.
  */
-import { matches } from '../lib/filter';
+import { isPending, matches } from '../lib/filter';
 import { groupKey, type LoadedGroup } from '../lib/grouping';
 import type { Summary, SummaryGroup, Update, UpdatePage } from '../lib/types';
 import type { ListQuery } from './listQuery';
@@ -57,6 +57,8 @@ export function placeUpdates(
   query: ListQuery,
   /** Kept at its place even when it no longer matches (a row leaving the view, see DashboardStore.holdLeaving). */
   keep: (u: Update) => boolean = () => false,
+  /** The section an update belongs to: its tag's, or its image's when grouped by image. */
+  keyOf: (u: Update) => string = (u) => groupKey(u.tag),
 ): Map<string, LoadedGroup> {
   const out = new Map(pages);
   const drop = new Set(gone);
@@ -69,7 +71,7 @@ export function placeUpdates(
   }
   for (const u of fresh) {
     if (gone.has(u.id) || !(matches(u, query) || keep(u))) continue;
-    const key = groupKey(u.tag);
+    const key = keyOf(u);
     const g = out.get(key);
     if (!g || !g.started) continue;
     const at = insertionIndex(g.updates, u);
@@ -107,7 +109,7 @@ export function provisionalSummary(firstPages: ReadonlyArray<UpdatePage>, previo
   let acknowledged = 0;
   for (const page of firstPages) {
     if (page.updates.length === 0) continue;
-    const p = page.updates.filter((u) => u.acknowledged_at === null).length;
+    const p = page.updates.filter(isPending).length;
     tags.push({ tag: page.updates[0].tag, pending: p, acknowledged: page.updates.length - p });
     pending += p;
     acknowledged += page.updates.length - p;

@@ -3,23 +3,25 @@
  * parameters. The summary ignores the status (it counts both), the pages of a
  * group add their own `tag`.
  */
-import { UNTAGGED_KEY } from '../lib/grouping';
-import type { StatusFilter, TagFilter, ViewState } from '../lib/viewState';
-import type { PageQuery, UpdateFilter } from './api';
+import { imageOfKey, UNTAGGED_KEY } from '../lib/grouping';
+import type { Grouping, StatusFilter, TagFilter, ViewState } from '../lib/viewState';
+import type { ImageQuery, PageQuery, UpdateFilter } from './api';
 
 export interface ListQuery {
   status: StatusFilter;
   q: string;
   tag: TagFilter;
   host: string | null;
+  /** Sections per tag, or one per image across hosts. */
+  by: Grouping;
 }
 
-export function listQueryOf(view: Pick<ViewState, 'status' | 'q' | 'tag' | 'host'>): ListQuery {
-  return { status: view.status, q: view.q.trim(), tag: view.tag, host: view.host };
+export function listQueryOf(view: Pick<ViewState, 'status' | 'q' | 'tag' | 'host'> & { by?: Grouping }): ListQuery {
+  return { status: view.status, q: view.q.trim(), tag: view.tag, host: view.host, by: view.by ?? 'tag' };
 }
 
 export function sameQuery(a: ListQuery | null, b: ListQuery | null): boolean {
-  return !!a && !!b && a.status === b.status && a.q === b.q && a.tag === b.tag && a.host === b.host;
+  return !!a && !!b && a.status === b.status && a.q === b.q && a.tag === b.tag && a.host === b.host && a.by === b.by;
 }
 
 /** The summary's filter: everything but the status. */
@@ -32,8 +34,16 @@ export function isFiltered(q: ListQuery): boolean {
   return q.q !== '' || q.tag !== null || q.host !== null;
 }
 
-export function acknowledgedParam(status: StatusFilter): boolean | null {
-  return status === 'all' ? null : status === 'acknowledged';
+/**
+ * The state parameters of a page request: pending and acknowledged go as
+ * `acknowledged=false|true` (its alias, understood by every server version),
+ * snoozed and muted as `state`.
+ */
+export function stateParams(status: StatusFilter): Pick<PageQuery, 'acknowledged' | 'state'> {
+  if (status === 'pending') return { acknowledged: false };
+  if (status === 'acknowledged') return { acknowledged: true };
+  if (status === 'all') return {};
+  return { state: status };
 }
 
 /** `tag` parameter of a group's pages: `tag:<id>` → id, `untagged` → 'none'. */
@@ -41,9 +51,16 @@ export function tagParamOf(groupKey: string): number | 'none' {
   return groupKey === UNTAGGED_KEY ? 'none' : Number(groupKey.slice('tag:'.length));
 }
 
-/** The request for one page of a group under a query. */
+/** The request for one page of a section under a query: a tag's, or an image's on every host. */
 export function pageQuery(q: ListQuery, groupKey: string, limit: number, cursor: string | null = null): PageQuery {
-  return { acknowledged: acknowledgedParam(q.status), tag: tagParamOf(groupKey), host: q.host, q: q.q, limit, cursor };
+  const image = imageOfKey(groupKey);
+  if (image !== null) return { ...stateParams(q.status), image, tag: q.tag, host: q.host, q: q.q, limit, cursor };
+  return { ...stateParams(q.status), tag: tagParamOf(groupKey), host: q.host, q: q.q, limit, cursor };
+}
+
+/** The request for one page of images across hosts under a query. */
+export function imageQuery(q: ListQuery, limit: number, cursor: string | null = null): ImageQuery {
+  return { state: q.status === 'all' ? null : q.status, tag: q.tag, host: q.host, q: q.q, limit, cursor };
 }
 
 /** The `filter` form of POST api/updates/acknowledge for "acknowledge all" of a group under a query. */

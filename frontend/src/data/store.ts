@@ -16,14 +16,16 @@
  * so a page loaded meanwhile cannot bring the old state back. A failure removes
  * the overlay, puts the previous versions back and shows the server's message.
  */
-import { countFor, groupKey, type LoadedGroup } from '../lib/grouping';
+import { countFor, groupKey, imageKey, sectionOf, type LoadedGroup } from '../lib/grouping';
 import { matches } from '../lib/filter';
 import { isTestNotification, parseImageRef } from '../lib/imageRef';
-import type { ServerInfo, Summary, Tag, TagRef, Update, UpdatePage } from '../lib/types';
+import { ruleMatches } from '../lib/mutePattern';
+import { formatUntil } from '../lib/snooze';
+import type { ImageGroup, MuteRule, NewMuteRule, ServerInfo, Summary, Tag, TagRef, Update, UpdatePage, UpdateState } from '../lib/types';
 import { api, ApiError, errorMessage, MAX_BULK_IMAGES, type AckTarget, type Fresh, type UnackTarget } from './api';
 import { appendPage, hasMore, loadedWhere, NOT_LOADED, placeUpdates, provisionalSummary, type Pages } from './groupPages';
 import { arrivalsOf, MAX_SINGLE_FETCHES, planChanges } from './livePlan';
-import { groupAckFilter, isFiltered, pageQuery, sameQuery, summaryFilter, type ListQuery } from './listQuery';
+import { groupAckFilter, imageQuery, isFiltered, pageQuery, sameQuery, summaryFilter, type ListQuery } from './listQuery';
 import { toast, toastStore } from './toasts';
 import type { LiveChange } from './useLiveRefresh';
 
@@ -55,6 +57,20 @@ export interface DashboardState {
   testNotifications: Update[];
   /** The change that `undo()` takes back, or null. */
   undo: UndoEntry | null;
+  /** Grouped by image: the image rows loaded (null when grouped by tag). */
+  images: ImageList | null;
+  /** Image rows just acknowledged as a whole, kept in place a moment (like `leaving`). */
+  leavingImages: ReadonlySet<string>;
+  /** The mute rules, once asked for (the manager, the muted view, a muted row). */
+  muteRules: MuteRule[] | null;
+}
+
+/** Grouped by image: the image rows loaded so far (GET api/images pages). */
+export interface ImageList {
+  images: ImageGroup[];
+  cursor: string | null;
+  loading: boolean;
+  error: string | null;
 }
 
 /** A change that can be taken back (the undo shortcut, the toast's Undo button). */
@@ -75,6 +91,10 @@ export interface SessionChange {
 export const LEAVING_MS = 1200;
 /** How long a live arrival stays marked "new". */
 export const ARRIVAL_MS = 30_000;
+/** Image rows per page when grouped by image. */
+export const IMAGE_PAGE_SIZE = 100;
+/** When grouped by image, the first pages of at most this many expanded images load with the list. */
+const FIRST_IMAGES_EXPANDED = 5;
 /** Changes kept for undo. */
 const UNDO_DEPTH = 20;
 
@@ -110,6 +130,9 @@ export class DashboardStore {
     arrivals: new Map(),
     testNotifications: [],
     undo: null,
+    images: null,
+    leavingImages: new Set(),
+    muteRules: null,
   };
   /** How long leaving rows stay (0: they go at once). */
   private leavingMs: number;
@@ -188,7 +211,7 @@ export class DashboardStore {
     }
     this.epoch++;
     const leaving = this.state.leaving;
-    this.set({ pages: placeUpdates(this.state.pages, shown, hidden, query, (u) => leaving.has(u.id)) });
+    this.set({ pages: placeUpdates(this.state.pages, shown, hidden, query, (u) => leaving.has(u.id), (u) => sectionOf(u, query.by)) });
   }
 
   // ---------------------------------------------------------------- loading
@@ -203,7 +226,7 @@ export class DashboardStore {
     this.wanted = query;
     const gen = ++this.generation;
     const first = this.state.phase !== 'ready';
-    const guesses = first ? new Map<string, Promise<UpdatePage>>() : this.guessFirstPages(query);
+    const guesses = first || query.by === 'image' ? new Map<string, Promise<UpdatePage>>() : this.guessFirstPages(query);
     let settled = false;
     if (guesses.size > 0) {
       // The pages usually come well before the summary: show them at once with stand-in counts.
@@ -225,16 +248,17 @@ export class DashboardStore {
       // than a page. Asked for after the guessed pages, it does not slow them down.
       if (guesses.size > 0) await Promise.allSettled(guesses.values());
       if (gen !== this.generation) return;
-      const [totals, filtered, tags, info] = await Promise.all([
+      const [totals, filtered, tags, info, images] = await Promise.all([
         first || !this.state.totals ? api.summary({}) : null,
         isFiltered(query) ? api.summary(summaryFilter(query)) : null,
         first ? api.tags() : null,
         this.state.info ? null : api.info(),
+        query.by === 'image' ? this.walkImages(query, IMAGE_PAGE_SIZE) : null,
       ]);
       if (gen !== this.generation) return;
       const totalsBody = totals ? bodyOf(totals, null) : this.state.totals!;
       const summary = filtered ? bodyOf(filtered, null) : totalsBody;
-      const pages = await this.firstPages(query, summary, guesses);
+      const pages = images ? await this.firstImagePages(query, images.images) : await this.firstPages(query, summary, guesses);
       if (gen !== this.generation) return;
       settled = true;
       if (totals) this.totalsEtag = totals.etag;
@@ -251,9 +275,11 @@ export class DashboardStore {
         tags: tags ?? this.state.tags,
         info: info ?? this.state.info,
         pages: this.settle(pages, query),
+        images,
         loadError: null,
         loadedAt: Date.now(),
       });
+      if (query.status === 'muted' && this.state.muteRules === null) void this.loadMuteRules();
     } catch (err) {
       if (gen !== this.generation) return;
       // So that "Try again" or the next refresh asks again.
@@ -269,7 +295,7 @@ export class DashboardStore {
     const leaving = this.state.leaving;
     if (leaving.size === 0 || !sameQuery(query, this.state.query)) return pages;
     const held = [...loadedWhere(this.state.pages, (u) => leaving.has(u.id)).values()];
-    return placeUpdates(pages, held, new Set(), query, (u) => leaving.has(u.id));
+    return placeUpdates(pages, held, new Set(), query, (u) => leaving.has(u.id), (u) => sectionOf(u, query.by));
   }
 
   /** These rows stop leaving (their change was undone): they are ordinary rows again at once. */
@@ -313,6 +339,70 @@ export class DashboardStore {
     }
     const got = await Promise.all(keys.map((key) => guesses.get(key) ?? api.page(pageQuery(query, key, PAGE_SIZE))));
     return new Map(keys.map((key, i) => [key, appendPage(NOT_LOADED, got[i])]));
+  }
+
+  /** Grouped by image: the first pages of the first expanded images (usually none: images start collapsed). */
+  private async firstImagePages(query: ListQuery, images: readonly ImageGroup[]): Promise<Map<string, LoadedGroup>> {
+    const keys = images.map((img) => imageKey(img.image)).filter((key) => this.isExpanded(key)).slice(0, FIRST_IMAGES_EXPANDED);
+    const got = await Promise.all(keys.map((key) => api.page(pageQuery(query, key, PAGE_SIZE))));
+    return new Map(keys.map((key, i) => [key, appendPage(NOT_LOADED, got[i])]));
+  }
+
+  /** The first `want` image rows under a query (at least one page), in pages of IMAGE_PAGE_SIZE. */
+  private async walkImages(query: ListQuery, want: number): Promise<ImageList> {
+    const images: ImageGroup[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await api.images(imageQuery(query, IMAGE_PAGE_SIZE, cursor));
+      if (!page.changed) break;
+      images.push(...page.body.images);
+      cursor = page.body.next_cursor;
+    } while (cursor !== null && images.length < want);
+    return { images, cursor, loading: false, error: null };
+  }
+
+  /** Grouped by image: the next page of image rows (the list asks as its end scrolls into view). */
+  loadMoreImages = async (): Promise<void> => {
+    const query = this.state.query;
+    const list = this.state.images;
+    if (!query || query.by !== 'image' || !list || list.loading || list.cursor === null) return;
+    const gen = this.generation;
+    this.set({ images: { ...list, loading: true, error: null } });
+    const stillMine = () => (gen === this.generation && this.state.images?.loading && this.state.images.cursor === list.cursor ? this.state.images : null);
+    try {
+      const page = await api.images(imageQuery(query, IMAGE_PAGE_SIZE, list.cursor));
+      const cur = stillMine();
+      if (!cur || !page.changed) return;
+      const have = new Set(cur.images.map((i) => i.image));
+      this.set({ images: { images: [...cur.images, ...page.body.images.filter((i) => !have.has(i.image))], cursor: page.body.next_cursor, loading: false, error: null } });
+    } catch (err) {
+      const cur = stillMine();
+      if (!cur) return;
+      if (err instanceof ApiError && err.status === 400 && err.field === 'cursor') void this.reloadImages();
+      else this.set({ images: { ...cur, loading: false, error: errorMessage(err) } });
+    }
+  };
+
+  /** Grouped by image: the image rows loaded so far, loaded again (their counts and order moved). */
+  private async reloadImages(): Promise<void> {
+    const query = this.state.query;
+    if (!query || query.by !== 'image' || !this.state.images) return;
+    const gen = this.generation;
+    const list = await this.walkImages(query, Math.max(IMAGE_PAGE_SIZE, this.state.images.images.length));
+    if (gen !== this.generation) return;
+    this.set({ images: this.keepLeavingImages(list) });
+  }
+
+  /** Image rows acknowledged a moment ago stay at their place until their moment is over. */
+  private keepLeavingImages(list: ImageList): ImageList {
+    const held = this.state.leavingImages;
+    if (held.size === 0 || !this.state.images) return list;
+    const images = [...list.images];
+    const have = new Set(images.map((i) => i.image));
+    this.state.images.images.forEach((img, index) => {
+      if (held.has(img.image) && !have.has(img.image)) images.splice(Math.min(index, images.length), 0, img);
+    });
+    return { ...list, images };
   }
 
   /** Loads the next page of a section (the list calls it when the section's end scrolls into view). */
@@ -364,6 +454,8 @@ export class DashboardStore {
     if (!totals.changed && !filtered?.changed) return false;
     const totalsBody = bodyOf(totals, this.state.totals);
     this.set({ totals: totalsBody, summary: filtered ? bodyOf(filtered, this.state.summary) : totalsBody, loadedAt: Date.now(), loadError: null });
+    // Grouped by image, the rows' counts (and which images show) come from api/images.
+    if (query.by === 'image') await this.reloadImages();
     return true;
   }
 
@@ -409,10 +501,12 @@ export class DashboardStore {
         return;
       }
       const epoch = this.epoch;
-      const [filtered, tags, pages] = await Promise.all([
+      const [filtered, tags, pages, images] = await Promise.all([
         isFiltered(query) ? api.summary(summaryFilter(query)) : null,
         api.tags(),
         this.reloadPages(query, this.state.pages),
+        query.by === 'image' && this.state.images ? this.walkImages(query, Math.max(IMAGE_PAGE_SIZE, this.state.images.images.length)) : null,
+        this.state.muteRules !== null ? this.loadMuteRules() : null,
       ]);
       if (gen !== this.generation) return;
       // Something was merged meanwhile that these pages may predate: do it again.
@@ -426,6 +520,7 @@ export class DashboardStore {
         summary: filtered ? bodyOf(filtered, null) : check.body,
         tags,
         pages: this.settle(pages, query),
+        ...(images ? { images: this.keepLeavingImages(images) } : {}),
         loadedAt: Date.now(),
         loadError: null,
       });
@@ -477,6 +572,8 @@ export class DashboardStore {
       ids.forEach((id, i) => fetched[i] === null && gone.add(id));
       this.noteTestNotifications(found, gone);
       this.merge(found, gone);
+      // The rules' list (and how many each holds) is asked for again only when it is shown.
+      if ((plan.rules || plan.mutedChanged) && this.state.muteRules !== null) void this.loadMuteRules();
       await this.refreshSummaries();
     } catch {
       return this.refresh('groups');
@@ -662,8 +759,9 @@ export class DashboardStore {
    * inert, for LEAVING_MS: a second click lands on them, not on the row that
    * would have slid up. Then they go.
    */
-  private holdLeaving(ids: number[], leavesView: 'pending' | 'acknowledged') {
-    if (this.state.query?.status !== leavesView || ids.length === 0 || this.leavingMs === 0) return;
+  private holdLeaving(ids: number[], becomes: UpdateState) {
+    const status = this.state.query?.status;
+    if (!status || status === 'all' || status === becomes || ids.length === 0 || this.leavingMs === 0) return;
     const leaving = new Set(this.state.leaving);
     ids.forEach((id) => leaving.add(id));
     this.set({ leaving });
@@ -687,7 +785,7 @@ export class DashboardStore {
       const label = this.describe(ids);
       const before = loadedWhere(this.state.pages, (u) => idSet.has(u.id) && u.acknowledged_at === null);
       if (opts.quiet) this.stopLeaving(ids);
-      else this.holdLeaving(ids, 'pending');
+      else this.holdLeaving(ids, 'acknowledged');
       const ok = await this.mutate({
         overlay: { test: (u) => idSet.has(u.id) && u.acknowledged_at === null, apply: (u) => ({ ...u, acknowledged_at: now }) },
         run: async () => {
@@ -775,7 +873,7 @@ export class DashboardStore {
       const idSet = new Set(ids);
       const label = this.describe(ids);
       if (opts.quiet) this.stopLeaving(ids);
-      else this.holdLeaving(ids, 'acknowledged');
+      else this.holdLeaving(ids, 'pending');
       const ok = await this.mutate({
         overlay: { test: (u) => idSet.has(u.id) && u.acknowledged_at !== null, apply: (u) => ({ ...u, acknowledged_at: null }) },
         run: async () => {
@@ -804,6 +902,251 @@ export class DashboardStore {
       if (ok && opts.quiet) toast.info(`Restored ${label}`);
       if (ok === undefined) this.stopLeaving(ids);
       return ok !== undefined;
+    });
+  }
+
+  /**
+   * Grouped by image, "acknowledge all hosts": every update of the image not
+   * yet acknowledged, on every host, loaded or not, in one request. Undo puts
+   * back exactly those (acknowledged at the instant the server answered).
+   */
+  acknowledgeImage(image: string, count: number): Promise<boolean> {
+    return this.undoable(async () => {
+      const now = new Date().toISOString();
+      const inImage = (u: Update) => u.image === image && u.acknowledged_at === null;
+      const before = loadedWhere(this.state.pages, inImage);
+      this.holdLeavingImage(image);
+      const result = await this.mutate({
+        overlay: { test: inImage, apply: (u) => ({ ...u, acknowledged_at: now }) },
+        run: () => api.acknowledge({ image }),
+        after: async (r) => {
+          this.merge([...before.values()].map((u) => ({ ...u, acknowledged_at: r.acknowledged_at })), []);
+          this.logSession(before.keys(), 'acknowledged', r.acknowledged_at);
+          await this.refreshSummaries();
+        },
+        failure: `Could not acknowledge ${imageLabel(image)}`,
+      });
+      if (result) {
+        const n = result.acknowledged || count;
+        this.doneWithUndo(`Acknowledged ${imageLabel(image)} on ${n.toLocaleString()} host${n === 1 ? '' : 's'}`, () =>
+          this.undoAcknowledge({ acknowledged_at: result.acknowledged_at }, n),
+        );
+      } else this.releaseImage(image);
+      return result !== undefined;
+    });
+  }
+
+  /** An image row acknowledged as a whole stays in place (inert) for LEAVING_MS, then the list catches up. */
+  private holdLeavingImage(image: string) {
+    if (this.leavingMs === 0 || this.state.query?.by !== 'image') return;
+    this.set({ leavingImages: new Set([...this.state.leavingImages, image]) });
+    setTimeout(() => this.releaseImage(image, true), this.leavingMs);
+  }
+
+  private releaseImage(image: string, reload = false) {
+    if (!this.state.leavingImages.has(image)) return;
+    const leavingImages = new Set(this.state.leavingImages);
+    leavingImages.delete(image);
+    this.set({ leavingImages });
+    if (reload) void this.reloadImages();
+  }
+
+  /**
+   * "Not now": snoozes updates until an instant; they leave the pending list
+   * and come back by themselves then. Undo puts back what each had before.
+   */
+  snooze(ids: number[], until: string, opts: { quiet?: boolean } = {}): Promise<boolean> {
+    return this.undoable(async () => {
+      if (ids.length === 0) return false;
+      const idSet = new Set(ids);
+      const label = this.describe(ids);
+      const before = loadedWhere(this.state.pages, (u) => idSet.has(u.id) && u.acknowledged_at === null);
+      const previous = new Map([...before.values()].map((u) => [u.id, u.snoozed_until ?? null] as const));
+      if (opts.quiet) this.stopLeaving(ids);
+      else this.holdLeaving(ids, 'snoozed');
+      const r = await this.mutate({
+        overlay: { test: (u) => idSet.has(u.id) && u.acknowledged_at === null, apply: (u) => ({ ...u, snoozed_until: until }) },
+        run: () => api.snooze(until, { ids }),
+        after: async (res) => {
+          const missing = ids.filter((id) => !before.has(id));
+          // In the snoozed view (an undo of an unsnooze) they are not loaded: fetch them to put them in place.
+          if (missing.length > MAX_SINGLE_FETCHES) return this.refresh('groups');
+          const fetched = missing.length ? await this.fetchByIds(missing) : [];
+          this.merge(
+            [...[...before.values()].map((u) => ({ ...u, snoozed_until: res.until })), ...fetched.filter((u): u is Update => u !== null)],
+            missing.filter((_, i) => fetched[i] === null),
+          );
+          await this.refreshSummaries();
+        },
+        failure: ids.length === 1 ? 'Could not snooze the update' : 'Could not snooze the updates',
+      });
+      if (r && !opts.quiet) {
+        // Updates not loaded here (a selection is always loaded) count as not snoozed before.
+        for (const id of ids) if (!previous.has(id)) previous.set(id, null);
+        this.doneWithUndo(`Snoozed ${label} until ${formatUntil(r.until)}`, () => this.restoreSnoozes(previous));
+      }
+      if (r && opts.quiet) toast.info(`Snoozed ${label} again`);
+      if (!r) this.stopLeaving(ids);
+      return r !== undefined;
+    });
+  }
+
+  /** Grouped by image: snoozes the image on every host (its updates not acknowledged). Undo unsnoozes exactly those. */
+  snoozeImage(image: string, until: string): Promise<boolean> {
+    return this.undoable(async () => {
+      const inImage = (u: Update) => u.image === image && u.acknowledged_at === null;
+      const before = loadedWhere(this.state.pages, inImage);
+      const r = await this.mutate({
+        overlay: { test: inImage, apply: (u) => ({ ...u, snoozed_until: until }) },
+        run: () => api.snooze(until, { image }),
+        after: async (res) => {
+          this.merge([...before.values()].map((u) => ({ ...u, snoozed_until: res.until })), []);
+          await this.refreshSummaries();
+        },
+        failure: `Could not snooze ${imageLabel(image)}`,
+      });
+      if (r) {
+        this.doneWithUndo(`Snoozed ${imageLabel(image)} on ${r.snoozed.toLocaleString()} host${r.snoozed === 1 ? '' : 's'} until ${formatUntil(r.until)}`, async () => {
+          // The ones this snooze set: the image's snoozed updates with exactly this end.
+          const ids: number[] = [];
+          let cursor: string | null = null;
+          do {
+            const page: UpdatePage = await api.page({ image, state: 'snoozed', limit: 1000, cursor });
+            for (const u of page.updates) if (u.snoozed_until && Date.parse(u.snoozed_until) === Date.parse(r.until)) ids.push(u.id);
+            cursor = page.next_cursor;
+          } while (cursor);
+          return this.unsnooze(ids, { quiet: true });
+        });
+      }
+      return r !== undefined;
+    });
+  }
+
+  /** Ends snoozes now: the updates are pending again. Undo snoozes them again until their previous end. */
+  unsnooze(ids: number[], opts: { quiet?: boolean } = {}): Promise<boolean> {
+    return this.undoable(async () => {
+      if (ids.length === 0) return false;
+      const idSet = new Set(ids);
+      const label = this.describe(ids);
+      const before = loadedWhere(this.state.pages, (u) => idSet.has(u.id) && !!u.snoozed_until);
+      const previous = new Map([...before.values()].map((u) => [u.id, u.snoozed_until ?? null] as const));
+      if (opts.quiet) this.stopLeaving(ids);
+      else this.holdLeaving(ids, 'pending');
+      const r = await this.mutate({
+        overlay: { test: (u) => idSet.has(u.id) && !!u.snoozed_until, apply: (u) => ({ ...u, snoozed_until: null }) },
+        run: () => api.unsnooze(ids),
+        after: async () => {
+          if (before.size === ids.length) this.merge([...before.values()].map((u) => ({ ...u, snoozed_until: null })), []);
+          else if (ids.length <= MAX_SINGLE_FETCHES) {
+            const fetched = await this.fetchByIds(ids);
+            this.merge(
+              fetched.filter((u): u is Update => u !== null),
+              ids.filter((_, i) => fetched[i] === null),
+            );
+          } else return this.refresh('groups');
+          await this.refreshSummaries();
+        },
+        failure: ids.length === 1 ? 'Could not unsnooze the update' : 'Could not unsnooze the updates',
+      });
+      if (r && !opts.quiet && previous.size > 0) this.doneWithUndo(`Unsnoozed ${label}`, () => this.restoreSnoozes(previous));
+      if (r && opts.quiet) toast.info(`Restored ${label}`);
+      if (!r) this.stopLeaving(ids);
+      return r !== undefined;
+    });
+  }
+
+  /** Undo of a snooze or an unsnooze: each update back to its previous end (or none), one request per end. */
+  private async restoreSnoozes(previous: ReadonlyMap<number, string | null>): Promise<boolean> {
+    const byEnd = new Map<string | null, number[]>();
+    const soon = Date.now() + 60_000;
+    for (const [id, until] of previous) {
+      // An end that has passed meanwhile: the update is simply pending.
+      const end = until && Date.parse(until) > soon ? until : null;
+      byEnd.set(end, [...(byEnd.get(end) ?? []), id]);
+    }
+    let ok = true;
+    for (const [until, ids] of byEnd) ok = (until === null ? await this.unsnooze(ids, { quiet: true }) : await this.snooze(ids, until, { quiet: true })) && ok;
+    return ok;
+  }
+
+  // ------------------------------------------------------------ mute rules
+
+  /** Loads the mute rules (with how many updates each holds). */
+  loadMuteRules = async (): Promise<MuteRule[] | null> => {
+    try {
+      const rules = await api.muteRules();
+      this.set({ muteRules: rules });
+      return rules;
+    } catch (err) {
+      if (this.state.muteRules === null) toast.error('Could not load the mute rules', errorMessage(err));
+      return null;
+    }
+  };
+
+  /**
+   * Creates a mute rule: the updates it catches (not acknowledged, not muted
+   * yet) leave the list at once and the server applies it. Undo deletes it.
+   */
+  createMuteRule(rule: NewMuteRule, opts: { quiet?: boolean } = {}): Promise<MuteRule | undefined> {
+    return this.undoable(async () => {
+      const caught = (u: Update) => u.acknowledged_at === null && (u.muted_by ?? null) === null && ruleMatches(rule, u);
+      const ids = [...loadedWhere(this.state.pages, caught).keys()];
+      if (!opts.quiet) this.holdLeaving(ids, 'muted');
+      const created = await this.mutate({
+        // The rule's id is not known yet: -1 stands for "being muted".
+        overlay: { test: caught, apply: (u) => ({ ...u, muted_by: -1 }) },
+        run: () => api.createMuteRule(rule),
+        after: async (r) => {
+          this.set({ muteRules: [...(this.state.muteRules ?? []).filter((x) => x.id !== r.id), r] });
+          this.merge([...loadedWhere(this.state.pages, (u) => ids.includes(u.id)).values()].map((u) => ({ ...u, muted_by: r.id })), []);
+          await this.refresh('groups');
+        },
+        failure: 'Could not create the mute rule',
+      });
+      if (!created) {
+        this.stopLeaving(ids);
+        return undefined;
+      }
+      const what = `${created.held.toLocaleString()} update${created.held === 1 ? '' : 's'}`;
+      if (!opts.quiet) this.doneWithUndo(`Muted ${what} with ${created.pattern}`, () => this.deleteMuteRule(created, { quiet: true }));
+      else toast.info(`Mute rule ${created.pattern} is back`);
+      return created;
+    });
+  }
+
+  /** Deletes a mute rule: its updates are unmuted (or held by another rule that matches them). Undo makes it again. */
+  deleteMuteRule(rule: MuteRule, opts: { quiet?: boolean } = {}): Promise<boolean> {
+    return this.undoable(async () => {
+      const rulesBefore = this.state.muteRules;
+      if (rulesBefore) this.set({ muteRules: rulesBefore.filter((r) => r.id !== rule.id) });
+      const ids = [...loadedWhere(this.state.pages, (u) => u.muted_by === rule.id).keys()];
+      if (!opts.quiet) this.holdLeaving(ids, 'pending');
+      const ok = await this.mutate({
+        overlay: { test: (u) => u.muted_by === rule.id, apply: (u) => ({ ...u, muted_by: null }) },
+        run: async () => {
+          try {
+            await api.deleteMuteRule(rule.id);
+          } catch (err) {
+            // Deleted elsewhere meanwhile: what was asked for is done.
+            if (!(err instanceof ApiError && err.status === 404)) throw err;
+          }
+          return true;
+        },
+        after: async () => {
+          await this.refresh('groups');
+          await this.loadMuteRules();
+        },
+        failure: 'Could not delete the mute rule',
+      });
+      if (!ok) {
+        if (rulesBefore) this.set({ muteRules: rulesBefore });
+        this.stopLeaving(ids);
+        return false;
+      }
+      const { pattern, hostname, status, comment } = rule;
+      if (!opts.quiet) this.doneWithUndo(`Deleted the mute rule ${pattern}`, async () => !!(await this.createMuteRule({ pattern, hostname, status, comment }, { quiet: true })));
+      else toast.info(`Removed the mute rule ${pattern}`);
+      return true;
     });
   }
 

@@ -26,6 +26,17 @@ export const LIVE_EVENT_TYPES = [
   'tag.renamed',
   'tag.deleted',
   'assignment.changed',
+  // Triage (issue 12): snoozes, mutes and mute rules; named with or without the `update.` prefix.
+  'snoozed',
+  'unsnoozed',
+  'muted',
+  'unmuted',
+  'update.snoozed',
+  'update.unsnoozed',
+  'update.muted',
+  'update.unmuted',
+  'mute_rules',
+  'mute_rules.changed',
   // Sent when events may have been missed (a database outage, a slow client).
   'resync',
 ] as const;

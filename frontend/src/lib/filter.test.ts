@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filterUpdates, statsOf } from './filter';
+import { filterUpdates, stateOf, statsOf } from './filter';
 import { makeUpdate } from './fixtures.test-util';
 import { DEFAULT_VIEW } from './viewState';
 
@@ -40,6 +40,27 @@ describe('filterUpdates', () => {
   });
 });
 
+describe('stateOf', () => {
+  const at = '2026-12-01T00:00:00Z';
+  it('reads one state by precedence: acknowledged > muted > snoozed > pending', () => {
+    expect(stateOf(makeUpdate({ id: 1 }))).toBe('pending');
+    expect(stateOf(makeUpdate({ id: 1, snoozed_until: at }))).toBe('snoozed');
+    expect(stateOf(makeUpdate({ id: 1, snoozed_until: at, muted_by: 3 }))).toBe('muted');
+    expect(stateOf(makeUpdate({ id: 1, snoozed_until: at, muted_by: 3, acknowledged_at: at }))).toBe('acknowledged');
+    // A server without issue 12 sends neither field.
+    expect(stateOf(makeUpdate({ id: 1, snoozed_until: undefined, muted_by: undefined }))).toBe('pending');
+  });
+
+  it('filters the list by state', () => {
+    const list = [makeUpdate({ id: 1 }), makeUpdate({ id: 2, snoozed_until: at }), makeUpdate({ id: 3, muted_by: 1 }), makeUpdate({ id: 4, acknowledged_at: at })];
+    expect(ids(filterUpdates(list, DEFAULT_VIEW))).toEqual([1]);
+    expect(ids(filterUpdates(list, { ...DEFAULT_VIEW, status: 'snoozed' }))).toEqual([2]);
+    expect(ids(filterUpdates(list, { ...DEFAULT_VIEW, status: 'muted' }))).toEqual([3]);
+    expect(ids(filterUpdates(list, { ...DEFAULT_VIEW, status: 'acknowledged' }))).toEqual([4]);
+    expect(ids(filterUpdates(list, { ...DEFAULT_VIEW, status: 'all' }))).toEqual([1, 2, 3, 4]);
+  });
+});
+
 describe('statsOf', () => {
   it('takes the tiles from the unfiltered summary', () => {
     const oldest = updates[3];
@@ -55,7 +76,8 @@ describe('statsOf', () => {
         { hostname: 'swarm-manager-1', pending: 1, acknowledged: 0 },
       ],
     };
-    expect(statsOf(summary)).toEqual({ pending: 3, acknowledged: 1, hosts: 3, oldestPendingAt: '2026-11-10T00:00:00Z' });
-    expect(statsOf(null)).toEqual({ pending: 0, acknowledged: 0, hosts: 0, oldestPendingAt: null });
+    expect(statsOf(summary)).toEqual({ pending: 3, acknowledged: 1, snoozed: 0, muted: 0, hosts: 3, oldestPendingAt: '2026-11-10T00:00:00Z' });
+    expect(statsOf({ ...summary, snoozed: 2, muted: 5 })).toMatchObject({ pending: 3, snoozed: 2, muted: 5 });
+    expect(statsOf(null)).toEqual({ pending: 0, acknowledged: 0, snoozed: 0, muted: 0, hosts: 0, oldestPendingAt: null });
   });
 });

@@ -1,15 +1,33 @@
 /**
- * The list's sections: one per tag, "Untagged" last, in the order and with the
- * counts of the server's summary (which counts every matching update, loaded
- * or not). Each section carries the updates loaded so far for it.
+ * The list's sections. Grouped by tag: one per tag, "Untagged" last, in the
+ * order and with the counts of the server's summary (which counts every
+ * matching update, loaded or not). Grouped by image: one per image across
+ * hosts, as GET api/images pages them. Each section carries the updates loaded
+ * so far for it (an image's only once it is expanded).
  */
-import type { Summary, SummaryGroup, TagRef, Update } from './types';
-import type { StatusFilter } from './viewState';
+import type { ImageGroup, Summary, SummaryGroup, TagRef, Update } from './types';
+import type { Grouping, StatusFilter } from './viewState';
 
 export const UNTAGGED_KEY = 'untagged';
+const IMAGE_PREFIX = 'image:';
 
 export function groupKey(tag: TagRef | null): string {
   return tag ? `tag:${tag.id}` : UNTAGGED_KEY;
+}
+
+/** Key of an image's section (grouped by image). */
+export function imageKey(image: string): string {
+  return `${IMAGE_PREFIX}${image}`;
+}
+
+/** The image of an image section's key, or null for a tag section. */
+export function imageOfKey(key: string): string | null {
+  return key.startsWith(IMAGE_PREFIX) ? key.slice(IMAGE_PREFIX.length) : null;
+}
+
+/** The section an update belongs to under a grouping. */
+export function sectionOf(u: Update, by: Grouping): string {
+  return by === 'image' ? imageKey(u.image) : groupKey(u.tag);
 }
 
 /** What is loaded of one section (see data/groupPages.ts). */
@@ -36,10 +54,27 @@ export interface Group {
   hasMore: boolean;
   loading: boolean;
   error: string | null;
+  /** Grouped by image: the image across hosts. */
+  image?: ImageGroup;
 }
 
-export function countFor(g: Pick<SummaryGroup, 'pending' | 'acknowledged'>, status: StatusFilter): number {
-  return status === 'pending' ? g.pending : status === 'acknowledged' ? g.acknowledged : g.pending + g.acknowledged;
+type Counts = Pick<SummaryGroup, 'pending' | 'acknowledged' | 'snoozed' | 'muted'>;
+
+export function countFor(g: Counts, status: StatusFilter): number {
+  const snoozed = g.snoozed ?? 0;
+  const muted = g.muted ?? 0;
+  switch (status) {
+    case 'pending':
+      return g.pending;
+    case 'acknowledged':
+      return g.acknowledged;
+    case 'snoozed':
+      return snoozed;
+    case 'muted':
+      return muted;
+    default:
+      return g.pending + g.acknowledged + snoozed + muted;
+  }
 }
 
 /** Sections to show: the summary's groups that have something under the status filter. */
@@ -62,4 +97,23 @@ export function groupsOf(summary: Summary, status: StatusFilter, loaded: Readonl
     });
   }
   return groups;
+}
+
+/** Sections grouped by image: one per loaded image row, in the server's order. */
+export function imageGroupsOf(images: readonly ImageGroup[], status: StatusFilter, loaded: ReadonlyMap<string, LoadedGroup>): Group[] {
+  return images.map((img) => {
+    const key = imageKey(img.image);
+    const l = loaded.get(key);
+    return {
+      key,
+      tag: img.tag,
+      count: countFor(img, status),
+      pendingCount: img.pending,
+      updates: l?.updates ?? [],
+      hasMore: !l || !l.started || l.cursor !== null,
+      loading: l?.loading ?? false,
+      error: l?.error ?? null,
+      image: img,
+    };
+  });
 }

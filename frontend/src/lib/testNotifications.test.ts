@@ -26,6 +26,8 @@ describe('withoutTestNotifications', () => {
     expect(s).toEqual({
       pending: 2,
       acknowledged: 1,
+      snoozed: 0,
+      muted: 0,
       total: 3,
       oldest_pending: null,
       tags: [
@@ -34,6 +36,13 @@ describe('withoutTestNotifications', () => {
       ],
       hosts: [{ hostname: 'nas', pending: 2, acknowledged: 1 }],
     });
+  });
+
+  it('a snoozed or muted test notification comes out of its own count', () => {
+    const snoozed = { ...test, snoozed_until: '2027-01-01T00:00:00Z' };
+    const s = withoutTestNotifications({ ...summary, pending: 2, snoozed: 1, total: 4, tags: [summary.tags[0], { tag: null, pending: 1, acknowledged: 0, snoozed: 1 }] }, [snoozed], { q: '', tag: null, host: null });
+    expect([s.pending, s.snoozed, s.total]).toEqual([2, 0, 3]);
+    expect(s.tags.at(-1)).toEqual({ tag: null, pending: 1, acknowledged: 0, snoozed: 0 });
   });
 
   it('leaves a summary alone when the test notification is outside its filter', () => {

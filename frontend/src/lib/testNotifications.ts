@@ -3,7 +3,7 @@
  * these take them out of a summary's counts (the server counts them like any
  * other update).
  */
-import { matches, type FilterCriteria } from './filter';
+import { matches, stateOf, type FilterCriteria } from './filter';
 import { groupKey } from './grouping';
 import type { Summary, Update } from './types';
 
@@ -11,19 +11,17 @@ import type { Summary, Update } from './types';
 export function withoutTestNotifications(summary: Summary, tests: readonly Update[], filter: Omit<FilterCriteria, 'status'>): Summary {
   const counted = tests.filter((u) => matches(u, { ...filter, status: 'all' }));
   if (counted.length === 0) return summary;
-  let pending = summary.pending;
-  let acknowledged = summary.acknowledged;
+  const totals = { pending: summary.pending, acknowledged: summary.acknowledged, snoozed: summary.snoozed ?? 0, muted: summary.muted ?? 0 };
   let tags = summary.tags;
   let hosts = summary.hosts;
+  const left = (g: { pending: number; acknowledged: number; snoozed?: number; muted?: number }) => g.pending + g.acknowledged + (g.snoozed ?? 0) + (g.muted ?? 0) > 0;
   for (const u of counted) {
-    const field = u.acknowledged_at === null ? 'pending' : 'acknowledged';
-    if (field === 'pending') pending--;
-    else acknowledged--;
-    tags = tags.map((g) => (groupKey(g.tag) === groupKey(u.tag) ? { ...g, [field]: Math.max(0, g[field] - 1) } : g)).filter((g) => g.pending + g.acknowledged > 0);
-    hosts = hosts.map((h) => (h.hostname === u.hostname ? { ...h, [field]: Math.max(0, h[field] - 1) } : h)).filter((h) => h.pending + h.acknowledged > 0);
+    const field = stateOf(u);
+    totals[field]--;
+    tags = tags.map((g) => (groupKey(g.tag) === groupKey(u.tag) ? { ...g, [field]: Math.max(0, (g[field] ?? 0) - 1) } : g)).filter(left);
+    hosts = hosts.map((h) => (h.hostname === u.hostname ? { ...h, [field]: Math.max(0, (h[field] ?? 0) - 1) } : h)).filter(left);
   }
-  pending = Math.max(0, pending);
-  acknowledged = Math.max(0, acknowledged);
+  const [pending, acknowledged, snoozed, muted] = [totals.pending, totals.acknowledged, totals.snoozed, totals.muted].map((n) => Math.max(0, n));
   const oldest = summary.oldest_pending && counted.some((u) => u.id === summary.oldest_pending!.id) ? null : summary.oldest_pending;
-  return { pending, acknowledged, total: pending + acknowledged, oldest_pending: oldest, tags, hosts };
+  return { ...summary, pending, acknowledged, snoozed, muted, total: pending + acknowledged + snoozed + muted, oldest_pending: oldest, tags, hosts };
 }

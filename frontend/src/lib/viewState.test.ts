@@ -8,8 +8,11 @@ describe('view state in the URL', () => {
       q: 'nginx',
       tag: 3,
       host: 'nas',
+      by: 'tag',
       history: 12,
     });
+    expect(parseView('?status=snoozed&group=image')).toEqual({ ...DEFAULT_VIEW, status: 'snoozed', by: 'image' });
+    expect(serializeView({ ...DEFAULT_VIEW, status: 'muted', by: 'image' })).toBe('?status=muted&group=image');
   });
 
   it('defaults to pending with no filters', () => {
@@ -24,9 +27,11 @@ describe('view state in the URL', () => {
 
   it('round-trips every field, including odd characters', () => {
     const views: ViewState[] = [
-      { status: 'acknowledged', q: 'nginx proxy', tag: 'none', host: 'nas', history: null },
-      { status: 'all', q: '<script>&x=1#', tag: 42, host: 'host with space', history: 7 },
-      { status: 'pending', q: '', tag: null, host: null, history: 3 },
+      { status: 'acknowledged', q: 'nginx proxy', tag: 'none', host: 'nas', by: 'tag', history: null },
+      { status: 'all', q: '<script>&x=1#', tag: 42, host: 'host with space', by: 'image', history: 7 },
+      { status: 'pending', q: '', tag: null, host: null, by: 'tag', history: 3 },
+      { status: 'snoozed', q: '', tag: null, host: null, by: 'image', history: null },
+      { status: 'muted', q: '', tag: null, host: null, by: 'tag', history: null },
     ];
     for (const v of views) expect(parseView(serializeView(v))).toEqual(v);
   });

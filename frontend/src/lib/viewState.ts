@@ -1,6 +1,10 @@
 /** The "view" (filters and opened history) kept in the URL query string so it can be bookmarked. */
 
-export type StatusFilter = 'pending' | 'acknowledged' | 'all';
+export type StatusFilter = 'pending' | 'snoozed' | 'muted' | 'acknowledged' | 'all';
+/** How the list is grouped: sections per tag, or one row per image across hosts. */
+export type Grouping = 'tag' | 'image';
+
+const STATUSES: readonly string[] = ['pending', 'snoozed', 'muted', 'acknowledged', 'all'];
 export type TagFilter = number | 'none' | null;
 
 export interface ViewState {
@@ -8,10 +12,11 @@ export interface ViewState {
   q: string;
   tag: TagFilter;
   host: string | null;
+  by: Grouping;
   history: number | null;
 }
 
-export const DEFAULT_VIEW: ViewState = { status: 'pending', q: '', tag: null, host: null, history: null };
+export const DEFAULT_VIEW: ViewState = { status: 'pending', q: '', tag: null, host: null, by: 'tag', history: null };
 
 function positiveInt(value: string | null): number | null {
   if (value === null || !/^\d+$/.test(value)) return null;
@@ -25,10 +30,11 @@ export function parseView(search: string): ViewState {
   const tagRaw = p.get('tag');
   const host = p.get('host');
   return {
-    status: status === 'acknowledged' || status === 'all' ? status : 'pending',
+    status: status !== null && STATUSES.includes(status) ? (status as StatusFilter) : 'pending',
     q: p.get('q') ?? '',
     tag: tagRaw === 'none' ? 'none' : positiveInt(tagRaw),
     host: host ? host : null,
+    by: p.get('group') === 'image' ? 'image' : 'tag',
     history: positiveInt(p.get('history')),
   };
 }
@@ -40,6 +46,7 @@ export function serializeView(view: ViewState): string {
   if (view.q) p.set('q', view.q);
   if (view.tag !== null) p.set('tag', String(view.tag));
   if (view.host) p.set('host', view.host);
+  if (view.by === 'image') p.set('group', 'image');
   if (view.history !== null) p.set('history', String(view.history));
   const s = p.toString();
   return s ? `?${s}` : '';
