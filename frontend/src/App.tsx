@@ -169,6 +169,7 @@ export function App() {
     for (const g of pages.values()) for (const u of g.updates) m.set(u.id, u);
     return m;
   }, [pages]);
+  const selectedSnoozed = useMemo(() => effectiveSelection.filter((id) => !!byId.get(id)?.snoozed_until), [effectiveSelection, byId]);
   const selectedImages = useMemo(() => [...new Set(effectiveSelection.map((id) => byId.get(id)?.image).filter((x): x is string => !!x))], [effectiveSelection, byId]);
 
   useEffect(() => {
@@ -395,6 +396,7 @@ export function App() {
       unsnooze: (ids, source) => {
         if (!guard.allow(source?.at ?? null)) return;
         void store.unsnooze(ids);
+        unselect(ids);
         focusNext(ids, source);
       },
       snoozeImage: (image, until) => void store.snoozeImage(image, until),
@@ -562,7 +564,7 @@ export function App() {
           )
         ) : (
           <ListCtx.Provider value={listContext}>
-            <BulkBar ids={effectiveSelection} images={selectedImages} tags={tags} actions={actions} onClear={clearSelection} />
+            <BulkBar ids={effectiveSelection} images={selectedImages} snoozed={selectedSnoozed} tags={tags} actions={actions} onClear={clearSelection} />
             <p className="sr-only" aria-live="polite">
               {shownCount.toLocaleString()} update{shownCount === 1 ? '' : 's'} match
             </p>

@@ -1,4 +1,4 @@
-import { AlarmClock, Check, Tag as TagIcon, X } from 'lucide-react';
+import { AlarmClock, AlarmClockOff, Check, Tag as TagIcon, X } from 'lucide-react';
 import type { Tag } from '../lib/types';
 import { sourceOf, type Actions } from './context';
 import { Menu } from './Menu';
@@ -9,7 +9,7 @@ import { snoozeMenuEntries, tagMenuEntries } from './UpdateRow';
  * before the list (Tab reaches it after the filters, `b` jumps to it) while it
  * shows at the bottom of the screen; the page keeps room for it below the list.
  */
-export function BulkBar({ ids, images, tags, actions, onClear }: { ids: number[]; images: string[]; tags: Tag[]; actions: Actions; onClear: () => void }) {
+export function BulkBar({ ids, images, snoozed, tags, actions, onClear }: { ids: number[]; images: string[]; snoozed: number[]; tags: Tag[]; actions: Actions; onClear: () => void }) {
   if (ids.length === 0) return null;
   const n = images.length;
   return (
@@ -41,6 +41,12 @@ export function BulkBar({ ids, images, tags, actions, onClear }: { ids: number[]
         <AlarmClock size={14} aria-hidden />
         <span className="hide-xs">Snooze</span>
       </Menu>
+      {snoozed.length > 0 && (
+        <button type="button" className="btn btn-ghost btn-sm bulk-btn" data-testid="bulk-unsnooze" onClick={(e) => actions.unsnooze(snoozed, sourceOf(e))} aria-label={`Unsnooze ${snoozed.length}`}>
+          <AlarmClockOff size={14} aria-hidden />
+          <span className="hide-xs">Unsnooze {snoozed.length.toLocaleString()}</span>
+        </button>
+      )}
       <button type="button" className="btn btn-primary btn-sm" data-testid="bulk-ack" onClick={(e) => actions.acknowledgeSelection(sourceOf(e))}>
         <Check size={14} aria-hidden />
         Acknowledge {ids.length.toLocaleString()}
