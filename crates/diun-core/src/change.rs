@@ -1,12 +1,7 @@
 //! The change feed: what changed in a store, as it is committed.
 //!
 //! A [`Change`] names what changed, never the new state: a reader refetches
-//! what it shows. [`Store::subscribe`](crate::Store::subscribe) hands out a
-//! [`ChangeSubscription`]; stores fan changes out with a [`ChangeBroadcaster`].
-
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
-use std::sync::Mutex;
-use std::time::Duration;
+//! what it shows. How changes reach a reader is in [`crate::feed`].
 
 use serde::{Deserialize, Serialize};
 
@@ -120,84 +115,6 @@ impl Change {
     }
 }
 
-/// Hands each change to every live [`ChangeSubscription`] made from it.
-///
-/// Sending never blocks; subscriptions whose receiving end was dropped are
-/// forgotten at the next send.
-#[derive(Debug, Default)]
-pub struct ChangeBroadcaster {
-    senders: Mutex<Vec<Sender<Change>>>,
-}
-
-impl ChangeBroadcaster {
-    /// A broadcaster without subscriptions.
-    pub fn new() -> Self {
-        ChangeBroadcaster::default()
-    }
-
-    /// A new subscription that receives every change sent from now on.
-    pub fn subscribe(&self) -> ChangeSubscription {
-        let (sender, receiver) = mpsc::channel();
-        self.lock().push(sender);
-        ChangeSubscription { receiver }
-    }
-
-    /// Sends `change` to every live subscription.
-    pub fn send(&self, change: &Change) {
-        self.lock().retain(|sender| sender.send(change.clone()).is_ok());
-    }
-
-    /// Sends each of `changes`, in order.
-    pub fn send_all(&self, changes: &[Change]) {
-        if changes.is_empty() {
-            return;
-        }
-        self.lock().retain(|sender| changes.iter().all(|change| sender.send(change.clone()).is_ok()));
-    }
-
-    /// How many subscriptions are live (as of the last send).
-    pub fn subscriber_count(&self) -> usize {
-        self.lock().len()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Sender<Change>>> {
-        // A panic while holding the lock cannot leave the list inconsistent.
-        self.senders.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-/// The receiving end of a store's change feed; also an iterator that
-/// blocks for each change and ends when the feed closes (its store is gone).
-#[derive(Debug)]
-pub struct ChangeSubscription {
-    receiver: Receiver<Change>,
-}
-
-impl ChangeSubscription {
-    /// Waits for the next change; `None` once the feed has closed.
-    pub fn recv(&self) -> Option<Change> {
-        self.receiver.recv().ok()
-    }
-
-    /// Waits at most `timeout` for the next change.
-    pub fn recv_timeout(&self, timeout: Duration) -> Result<Change, RecvTimeoutError> {
-        self.receiver.recv_timeout(timeout)
-    }
-
-    /// The next change if one is waiting.
-    pub fn try_recv(&self) -> Result<Change, TryRecvError> {
-        self.receiver.try_recv()
-    }
-}
-
-impl Iterator for ChangeSubscription {
-    type Item = Change;
-
-    fn next(&mut self) -> Option<Change> {
-        self.recv()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,22 +149,5 @@ mod tests {
             ]
         );
         assert_eq!(Change::TagDeleted { id: 1 }.into_chunks(1), [Change::TagDeleted { id: 1 }]);
-    }
-
-    #[test]
-    fn every_live_subscription_gets_each_change_and_dropped_ones_are_forgotten() {
-        let broadcaster = ChangeBroadcaster::new();
-        let (first, second) = (broadcaster.subscribe(), broadcaster.subscribe());
-        broadcaster.send(&Change::TagCreated { id: 1 });
-        drop(second);
-        broadcaster.send_all(&[Change::TagRenamed { id: 1 }, Change::TagDeleted { id: 1 }]);
-        assert_eq!(broadcaster.subscriber_count(), 1);
-        let received: Vec<Change> = std::iter::from_fn(|| first.try_recv().ok()).collect();
-        assert_eq!(
-            received,
-            [Change::TagCreated { id: 1 }, Change::TagRenamed { id: 1 }, Change::TagDeleted { id: 1 }]
-        );
-        drop(broadcaster);
-        assert_eq!(first.recv(), None);
     }
 }

@@ -27,6 +27,7 @@
 
 mod change;
 pub mod export;
+pub mod feed;
 mod filter;
 pub mod group_commit;
 mod notification;
@@ -35,7 +36,10 @@ mod store;
 mod tag;
 mod update;
 
-pub use change::{Change, ChangeBroadcaster, ChangeSubscription};
+pub use change::Change;
+#[cfg(feature = "stream")]
+pub use feed::ChangeStream;
+pub use feed::{ChangeBroadcaster, ChangeSubscription};
 pub use filter::{search_text, AckSelector, TagFilter, UnackSelector, UpdateFilter};
 pub use group_commit::{GroupCommit, WaitedTooLong};
 pub use notification::{

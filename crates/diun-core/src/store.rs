@@ -309,11 +309,18 @@ pub trait Store: Send + Sync {
     /// process using the same database, is delivered once to the
     /// subscription, after its commit.
     ///
-    /// When the store cannot promise that (its connection to the database is
-    /// down), this fails with [`StoreError::Unavailable`]; when a feed that
-    /// was working may have missed changes, it delivers
-    /// [`Change::Resync`]. The subscription ends when
-    /// the store is dropped.
+    /// Never blocks on the database. A feed that needs a connection of its
+    /// own (PostgreSQL's `LISTEN`) makes it in the background; until it is
+    /// up, and while it is broken, changes may be missed, and the
+    /// subscription receives [`Change::Resync`] once the feed is whole again.
+    /// [`ChangeSubscription::wait_connected`] waits for that when a caller
+    /// must not miss a change. A subscription holds a bounded number of
+    /// changes; a reader that falls further behind gets [`Change::Resync`]
+    /// instead (see [`crate::feed`]). The subscription ends when the store is
+    /// dropped.
+    ///
+    /// Fails only when the store cannot start its feed at all (it cannot
+    /// start a thread).
     fn subscribe(&self) -> StoreResult<ChangeSubscription>;
 
     /// Gives every tag, assignment, update and event to `sink`, from one

@@ -63,6 +63,9 @@ const RESYNC: &[u8] = b"event: resync\ndata: {\"type\":\"resync\"}\n\n";
 /// How many frames a client may fall behind before it is told to resync.
 const CAPACITY: usize = 512;
 
+/// How long starting the hub waits for the store's change feed to connect.
+const FIRST_CONNECTION_WAIT: Duration = Duration::from_secs(5);
+
 /// One message to every client.
 #[derive(Clone)]
 enum Frame {
@@ -117,9 +120,15 @@ impl EventHub {
             streams: 0.into(),
             max_streams: Self::DEFAULT_MAX_STREAMS.into(),
         });
-        // The first attempt here, so that the changes made once the server is
-        // up reach its clients; then the thread takes over.
-        let first = store.subscribe();
+        // The first subscription here, connected (or given up on) before the
+        // server serves, so that the changes made once it is up reach its
+        // clients; then the thread takes over. A feed that connects later
+        // sends `resync` when it does.
+        let first = store.subscribe().inspect(|subscription| {
+            if let Err(err) = subscription.wait_connected(FIRST_CONNECTION_WAIT) {
+                log::warn!("live events may miss changes until the change feed connects: {err}");
+            }
+        });
         let (store, weak_hub) = (Arc::downgrade(store), Arc::downgrade(&hub));
         let spawned = std::thread::Builder::new()
             .name("diun-event-hub".into())

@@ -7,7 +7,7 @@
 //! through `LISTEN` too, exactly once.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
@@ -49,66 +49,45 @@ pub(crate) fn notify(conn: &mut PgConnection, changes: Vec<Change>) -> StoreResu
 
 /// One store's side of the feed: the listener thread, started on the first
 /// subscription and stopped when the last clone of the store is dropped.
+///
+/// Subscribing never waits for the listener: the broadcaster is marked
+/// disconnected until `LISTEN` is in force (and again while the connection is
+/// broken), so a subscription made meanwhile receives `Resync` once it is.
 pub(crate) struct PgFeed {
     url: String,
-    /// How long a subscription waits for the listener to be connected.
-    connect_timeout: Duration,
+    started: AtomicBool,
     shared: Arc<Shared>,
 }
 
 /// What the listener thread and the feed share.
 struct Shared {
     broadcaster: ChangeBroadcaster,
-    state: Mutex<ListenerState>,
-    changed: Condvar,
     stop: AtomicBool,
 }
 
-#[derive(Default)]
-struct ListenerState {
-    started: bool,
-    /// `LISTEN` is in force: every change committed from now on will arrive.
-    listening: bool,
-    /// The last reason the listener could not connect, for the error of a subscription.
-    last_error: Option<String>,
-}
-
 impl PgFeed {
-    pub(crate) fn new(url: String, connect_timeout: Duration) -> Self {
-        let shared = Shared {
-            broadcaster: ChangeBroadcaster::new(),
-            state: Mutex::default(),
-            changed: Condvar::new(),
-            stop: AtomicBool::new(false),
-        };
-        PgFeed { url, connect_timeout, shared: Arc::new(shared) }
+    pub(crate) fn new(url: String) -> Self {
+        let broadcaster = ChangeBroadcaster::new();
+        broadcaster.set_disconnected("the change feed has not connected to the database yet");
+        let shared = Shared { broadcaster, stop: AtomicBool::new(false) };
+        PgFeed { url, started: AtomicBool::new(false), shared: Arc::new(shared) }
     }
 
-    /// A subscription that hears every change committed once it is returned;
-    /// waits for the listener to be connected, at most the connection timeout.
+    /// A subscription to every change committed once the listener is
+    /// connected; starts the listener on first use, and never waits for it.
     pub(crate) fn subscribe(&self) -> StoreResult<ChangeSubscription> {
-        let mut state = self.shared.lock();
-        if !state.started {
-            state.started = true;
-            let (url, shared) = (self.url.clone(), Arc::clone(&self.shared));
-            std::thread::Builder::new()
-                .name("diun-pg-listener".into())
-                .spawn(move || listen(&url, &shared))
-                .map_err(|err| StoreError::Backend(format!("cannot start the listener thread: {err}").into()))?;
-        }
-        // Subscribed before waiting, so that nothing committed after `LISTEN` is missed.
+        // Subscribed before the thread starts, so that its first `Resync` finds us.
         let subscription = self.shared.broadcaster.subscribe();
-        let (state, _) = self
-            .shared
-            .changed
-            .wait_timeout_while(state, self.connect_timeout, |state| !state.listening)
-            .unwrap_or_else(PoisonError::into_inner);
-        if state.listening {
-            Ok(subscription)
-        } else {
-            let reason = state.last_error.clone().unwrap_or_else(|| "it did not connect in time".into());
-            Err(StoreError::Unavailable(format!("cannot listen for changes: {reason}")))
+        if !self.started.swap(true, Ordering::SeqCst) {
+            let (url, shared) = (self.url.clone(), Arc::clone(&self.shared));
+            let spawned =
+                std::thread::Builder::new().name("diun-pg-listener".into()).spawn(move || listen(&url, &shared));
+            if let Err(err) = spawned {
+                self.started.store(false, Ordering::SeqCst);
+                return Err(StoreError::Backend(format!("cannot start the listener thread: {err}").into()));
+            }
         }
+        Ok(subscription)
     }
 }
 
@@ -120,21 +99,8 @@ impl Drop for PgFeed {
 }
 
 impl Shared {
-    fn lock(&self) -> std::sync::MutexGuard<'_, ListenerState> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     fn stopped(&self) -> bool {
         self.stop.load(Ordering::SeqCst)
-    }
-
-    fn set_listening(&self, listening: bool, error: Option<String>) {
-        let mut state = self.lock();
-        state.listening = listening;
-        if error.is_some() || listening {
-            state.last_error = error;
-        }
-        self.changed.notify_all();
     }
 
     /// Sleeps `duration`, waking early when the feed stops.
@@ -154,8 +120,8 @@ impl Shared {
 /// the feed stops; reconnects with a growing pause when the connection breaks.
 fn listen(url: &str, shared: &Shared) {
     let mut backoff = Duration::from_millis(100);
-    let mut was_listening = false;
     let mut outage_logged = false;
+    let mut was_listening = false;
     while !shared.stopped() {
         let connected = establish(url).and_then(|mut conn| {
             conn.batch_execute(&format!("LISTEN {CHANNEL}")).map_err(from_diesel)?;
@@ -163,15 +129,14 @@ fn listen(url: &str, shared: &Shared) {
         });
         match connected {
             Ok(mut conn) => {
-                shared.set_listening(true, None);
                 if was_listening {
                     log::info!("listening for changes again after the database came back");
-                    // Changes committed while nobody listened are lost: say so.
-                    shared.broadcaster.send(&Change::Resync);
                 }
+                // Every subscription made or kept while nobody listened gets `Resync`.
+                shared.broadcaster.set_connected();
                 (was_listening, outage_logged, backoff) = (true, false, Duration::from_millis(100));
                 let err = forward(&mut conn, shared);
-                shared.set_listening(false, None);
+                shared.broadcaster.set_disconnected("the change feed lost its database connection");
                 if let Err(err) = err {
                     log::warn!("the change feed lost its database connection: {err}; reconnecting");
                 }
@@ -181,7 +146,7 @@ fn listen(url: &str, shared: &Shared) {
                     log::warn!("the change feed cannot connect to the database: {err}; retrying");
                     outage_logged = true;
                 }
-                shared.set_listening(false, Some(err.to_string()));
+                shared.broadcaster.set_disconnected(err.to_string());
                 shared.sleep(backoff);
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             }

@@ -31,7 +31,9 @@ use crate::schema::{data_revision, image_tags, tags, update_events, updates};
 /// The change feed ([`Store::subscribe`]) carries the changes of every process
 /// on the database, through PostgreSQL's `LISTEN`/`NOTIFY`: the first
 /// subscription starts one listening connection (and thread) for the store
-/// and its clones, which reconnects by itself and ends with the last clone.
+/// and its clones, in the background, which reconnects by itself and ends
+/// with the last clone. Subscribing never waits for it: see
+/// [`ChangeSubscription::wait_connected`](diun_core::ChangeSubscription::wait_connected).
 #[derive(Clone)]
 pub struct PgStore {
     /// Readers' connections.
@@ -102,7 +104,7 @@ impl PgStore {
             .connection_timeout(options.connection_timeout)
             .test_on_check_out(true)
             .build_unchecked(ConnectionManager::new(url.clone()));
-        let feed = Arc::new(PgFeed::new(url, options.connection_timeout));
+        let feed = Arc::new(PgFeed::new(url));
         Ok(PgStore {
             pool,
             writer_pool,

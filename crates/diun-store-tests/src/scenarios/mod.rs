@@ -478,8 +478,12 @@ pub fn ping_answers(make: Make<'_>) {
 /// shared database delivers through the network.
 const DELIVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
-fn subscribe(store: &dyn Store) -> ChangeSubscription {
-    store.subscribe().expect("subscribe to the change feed")
+/// A subscription that hears every change from now on: a feed that connects
+/// in the background (PostgreSQL) is waited for.
+pub(crate) fn subscribe(store: &dyn Store) -> ChangeSubscription {
+    let feed = store.subscribe().expect("subscribe to the change feed");
+    feed.wait_connected(DELIVERY).expect("the change feed connects");
+    feed
 }
 
 fn next_change(feed: &ChangeSubscription) -> Change {
@@ -673,6 +677,36 @@ pub fn feed_announces_one_creation_under_concurrency(make: Make<'_>) {
     assert_eq!(created, 1, "{changes:?}");
     assert!((1..THREADS).contains(&changed), "{changes:?}");
     assert_eq!(created + changed, changes.len(), "{changes:?}");
+}
+
+/// A subscriber that stops reading holds at most its capacity: the changes
+/// it missed become one `Resync`, and what comes after it arrives as usual.
+pub fn feed_bounds_a_subscriber_that_does_not_read(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let (idle, watcher) = (subscribe(store), subscribe(store));
+    let count = idle.capacity() * 2 + 1;
+    let batch: Vec<_> = (0..count).map(|i| (notification("nas", &format!("image-{i}"), "sha256:1"), at(1))).collect();
+    assert_eq!(store.record_notifications(&batch).unwrap().len(), count);
+    // Once the watcher hears a marker made afterwards, the idle subscriber was
+    // sent everything before it too. The watcher reads, but may have
+    // overflowed as well when the changes came all at once: its resync covers
+    // the marker, so it asks for another after it.
+    'watch: for round in 0.. {
+        let marker = tag(store, &format!("marker {round}"));
+        loop {
+            match next_change(&watcher) {
+                Change::TagCreated { id } if id == marker => break 'watch,
+                Change::Resync => continue 'watch,
+                _ => {}
+            }
+        }
+    }
+    assert!(idle.len() <= idle.capacity(), "{} changes held, capacity {}", idle.len(), idle.capacity());
+    assert_eq!(idle.try_recv(), Ok(Change::Resync));
+    assert_eq!(idle.try_recv(), Err(std::sync::mpsc::TryRecvError::Empty), "the resync covers the marker");
+    let after = tag(store, "after");
+    expect_change(&idle, Change::TagCreated { id: after });
 }
 
 /// A second store opened on the same database hears the first one's changes, and the other way round.

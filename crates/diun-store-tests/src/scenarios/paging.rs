@@ -308,7 +308,7 @@ pub fn images_move_between_tags_in_bulk(make: Make<'_>) {
 pub fn a_batch_records_like_single_calls(make: Make<'_>) {
     let h = fresh(make);
     let store = h.store();
-    let feed = store.subscribe().unwrap();
+    let feed = super::subscribe(store);
     let batch = [
         (notification("nas", "nginx", "sha256:1"), at(1)),
         (notification("pi", "nginx", "sha256:1"), at(2)),
