@@ -148,7 +148,8 @@ function ImageHeader({ group, collapsed, status, first, leaving }: { group: Grou
               type="button"
               className="btn btn-secondary btn-sm group-ack"
               data-testid="ack-image"
-              aria-label={`Acknowledge ${label} on ${img.host_count === 1 ? 'its host' : `all ${img.host_count} hosts`}`}
+              // The visible words first (a speech command finds the button by them), then what it acts on.
+              aria-label={img.host_count === 1 ? `Acknowledge ${label} on its host` : `Acknowledge all ${img.host_count} hosts: ${label}`}
               title="Acknowledge on every host"
               onClick={(e) => actions.acknowledgeImage(group, sourceOf(e))}
             >
