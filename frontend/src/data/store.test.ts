@@ -315,6 +315,27 @@ describe('DashboardStore: mutations', () => {
     expect(loadedIds(store, 'untagged')?.[0]).toBe(9);
   });
 
+  it('marks an arrival that comes with a change needing a reload (a tag assignment in the same burst)', async () => {
+    const server = new FakeServer(many(2));
+    const store = new DashboardStore({ leavingMs: 0 });
+    await store.show(pendingView);
+    server.updates.push(makeUpdate({ id: 9, image: 'img-9:1', last_seen_at: at(50) }));
+    server.touch();
+    const before = server.calls.length;
+    await store.sync([{ type: 'assignment.changed' }, { type: 'update.created', id: 9 }, { type: 'update.changed', id: 1 }]);
+    // The burst was reloaded (pages asked again), not fetched one by one.
+    expect(server.calls.slice(before).some((c) => c.path === 'api/updates')).toBe(true);
+    expect(loadedIds(store, 'untagged')?.[0]).toBe(9);
+    expect([...store.getSnapshot().arrivals.keys()].sort()).toEqual([1, 9]);
+
+    // In the "all" view an acknowledged update sent again is no news.
+    server.updates = server.updates.map((u) => (u.id === 2 ? { ...u, acknowledged_at: at(60) } : u));
+    server.touch();
+    await store.show({ ...pendingView, status: 'all' });
+    await store.sync([{ type: 'assignment.changed' }, { type: 'update.changed', id: 2 }]);
+    expect(store.getSnapshot().arrivals.has(2)).toBe(false);
+  });
+
   it('undo() during a change waits for it and takes back that change, not the one before', async () => {
     const server = new FakeServer(many(3));
     const store = new DashboardStore({ leavingMs: 0 });

@@ -557,7 +557,16 @@ export class DashboardStore {
    */
   sync = async (changes?: LiveChange[]): Promise<void> => {
     const plan = changes && planChanges(changes);
-    if (!plan || this.state.phase !== 'ready') return this.refresh('groups');
+    if (!plan || this.state.phase !== 'ready') {
+      // A burst that mixes an arrival with a change that needs a reload (a tag
+      // assignment a moment before, say) brings the arrival by that reload: it is
+      // still news. Marked now, so its row is marked when it shows.
+      const arrived = changes && this.state.phase === 'ready' ? [...arrivalsOf(changes)] : [];
+      this.markArrivals(arrived);
+      await this.refresh('groups');
+      this.unmarkNotNews(arrived);
+      return;
+    }
     const gen = this.generation;
     try {
       const ids = [...plan.fetch];
@@ -591,6 +600,15 @@ export class DashboardStore {
       const left = new Map([...this.state.arrivals].filter(([, t]) => Date.now() - t < ARRIVAL_MS));
       if (left.size !== this.state.arrivals.size) this.set({ arrivals: left });
     }, ARRIVAL_MS + 50);
+  }
+
+  /** Marks taken back from loaded updates that are not news: acknowledged, or Diun's test notification. */
+  private unmarkNotNews(ids: readonly number[]) {
+    const notNews = ids.filter((id) => {
+      const u = this.find(id);
+      return u !== undefined && (u.acknowledged_at !== null || isTestNotification(u.image));
+    });
+    if (notNews.length) this.clearArrivals(notNews);
   }
 
   /** Takes the "new" mark off (the user went to see them). */
