@@ -46,6 +46,8 @@ pub use notification::{
     image_reference, Metadata, Notification, UpdateStatus, ValidationError, ValidationErrorKind, FIELD_LIMITS,
 };
 pub use page::{assemble_page, PageRequest, Position, UpdatePage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-pub use store::{HostCount, Store, StoreError, StoreOptions, StoreResult, StoreStats, Summary, TagCount};
+pub use store::{
+    HostCount, Store, StoreError, StoreOptions, StoreResult, StoreStats, Summary, TagCount, REMINDER_CLAIMS_KEPT_DAYS,
+};
 pub use tag::{Tag, TagName, TagRef};
 pub use update::{Update, UpdateEvent};

@@ -52,6 +52,10 @@ impl StoreError {
     }
 }
 
+/// How long a claimed reminder slot is remembered ([`Store::claim_reminder_slot`]):
+/// far longer than any replica could be late to claim one.
+pub const REMINDER_CLAIMS_KEPT_DAYS: i64 = 90;
+
 /// Shorthand for results of store operations.
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -322,6 +326,22 @@ pub trait Store: Send + Sync {
     /// Fails only when the store cannot start its feed at all (it cannot
     /// start a thread).
     fn subscribe(&self) -> StoreResult<ChangeSubscription>;
+
+    /// Claims the reminder slot `slot_time` of the schedule named `slot_key`
+    /// for the caller: `true` when this call made the claim, `false` when it
+    /// was claimed before, by this process or another sharing the database.
+    /// Of any number of simultaneous claims of one slot, exactly one wins:
+    /// that is how replicas send one reminder per slot, not one each.
+    ///
+    /// Claims are bookkeeping, not data: no revision, no change announced.
+    /// Claims of slots more than [`REMINDER_CLAIMS_KEPT_DAYS`] days before
+    /// `claimed_at` are forgotten.
+    fn claim_reminder_slot(
+        &self,
+        slot_key: &str,
+        slot_time: DateTime<Utc>,
+        claimed_at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 
     /// Gives every tag, assignment, update and event to `sink`, from one
     /// snapshot, in the order of the export format ([`crate::export`]): tags,

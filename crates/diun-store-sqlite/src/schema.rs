@@ -15,6 +15,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    reminder_runs (slot_key, slot_time) {
+        slot_key -> Text,
+        slot_time -> Timestamp,
+        claimed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     tags (id) {
         id -> BigInt,
         name -> Text,
@@ -63,4 +71,4 @@ diesel::table! {
 diesel::joinable!(image_tags -> tags (tag_id));
 diesel::joinable!(update_events -> updates (update_id));
 
-diesel::allow_tables_to_appear_in_same_query!(data_revision, image_tags, tags, update_events, updates,);
+diesel::allow_tables_to_appear_in_same_query!(data_revision, image_tags, reminder_runs, tags, update_events, updates,);

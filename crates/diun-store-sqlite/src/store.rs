@@ -22,7 +22,7 @@ use diun_core::{
 use crate::connection::{create_parent_folder, database_path, ConnectionSettings, Synchronous};
 use crate::errors::{from_diesel, from_pool, TxError};
 use crate::models::{metadata_json, EventRow, NewEvent, NotificationFields, TagRow, UpdateRow};
-use crate::schema::{data_revision, image_tags, tags, update_events, updates};
+use crate::schema::{data_revision, image_tags, reminder_runs, tags, update_events, updates};
 use crate::writer_lock::WriterLock;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations-sqlite");
@@ -937,6 +937,32 @@ impl Store for SqliteStore {
                 .map_err(from_diesel)?;
             let tags: i64 = tags::table.count().get_result(conn).map_err(from_diesel)?;
             Ok(StoreStats { pending_by_host: pending.into_iter().collect(), acknowledged, tags })
+        })
+    }
+
+    fn claim_reminder_slot(
+        &self,
+        slot_key: &str,
+        slot_time: DateTime<Utc>,
+        claimed_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        // Not a change of data: nothing is announced, the revision stays.
+        self.write(|conn, _| {
+            let forget_before = claimed_at - chrono::Duration::days(diun_core::REMINDER_CLAIMS_KEPT_DAYS);
+            diesel::delete(reminder_runs::table.filter(reminder_runs::slot_time.lt(forget_before.naive_utc())))
+                .execute(conn)
+                .map_err(from_diesel)?;
+            // Of simultaneous inserts of one slot, the key lets one through.
+            let inserted = diesel::insert_into(reminder_runs::table)
+                .values((
+                    reminder_runs::slot_key.eq(slot_key),
+                    reminder_runs::slot_time.eq(slot_time.naive_utc()),
+                    reminder_runs::claimed_at.eq(claimed_at.naive_utc()),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .map_err(from_diesel)?;
+            Ok(inserted == 1)
         })
     }
 

@@ -128,6 +128,8 @@ macro_rules! conformance_suite {
             bulk_acknowledge_of_forty_thousand,
             images_move_between_tags_in_bulk,
             a_batch_records_like_single_calls,
+            one_claim_of_a_reminder_slot_wins,
+            concurrent_claims_of_a_reminder_slot_across_stores,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

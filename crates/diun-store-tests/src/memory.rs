@@ -22,7 +22,7 @@
 //! assert_eq!(store.summary(&UpdateFilter::default()).unwrap().pending, 1);
 //! ```
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
@@ -60,6 +60,8 @@ struct State {
     tags: BTreeMap<i64, TagRow>,
     /// Image reference → tag id.
     assignments: HashMap<String, i64>,
+    /// Claimed reminder slots: schedule name and slot time.
+    reminder_claims: BTreeSet<(String, DateTime<Utc>)>,
 }
 
 #[derive(Debug)]
@@ -553,6 +555,18 @@ impl Store for MemoryStore {
 
     fn ping(&self) -> StoreResult<()> {
         Ok(())
+    }
+
+    fn claim_reminder_slot(
+        &self,
+        slot_key: &str,
+        slot_time: DateTime<Utc>,
+        claimed_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut state = self.lock();
+        let forget_before = claimed_at - chrono::Duration::days(diun_core::REMINDER_CLAIMS_KEPT_DAYS);
+        state.reminder_claims.retain(|(_, time)| *time >= forget_before);
+        Ok(state.reminder_claims.insert((slot_key.to_owned(), slot_time)))
     }
 
     fn subscribe(&self) -> StoreResult<ChangeSubscription> {

@@ -14,7 +14,9 @@ use diun_core::{
 use crate::Harness;
 
 mod paging;
+mod reminders;
 pub use paging::*;
+pub use reminders::*;
 
 /// Makes a fresh store with the given options.
 pub type Make<'a> = &'a dyn Fn(StoreOptions) -> Box<dyn Harness>;
