@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 use diun_server::settings::{Settings, SettingsError};
-use diun_server::{app, auth, backend, events, healthcheck, retention, transfer, AppState};
+use diun_server::{app, auth, backend, events, healthcheck, reminders, retention, transfer, AppState};
 
 /// Receives Diun's webhook notifications and serves a dashboard to triage them.
 #[derive(Debug, Parser)]
@@ -86,6 +86,18 @@ enum Command {
         #[arg(long)]
         merge: bool,
     },
+    /// Print or send the reminder digest as of now: the updates pending for
+    /// longer than DIUN_DASHBOARD_REMINDER_AFTER_DAYS.
+    #[command(group(clap::ArgGroup::new("mode").required(true).args(["dry_run", "now"])))]
+    Remind {
+        /// Print the digest that would be sent now, and where to; send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Send it now to every target (with the usual retries), whatever the
+        /// schedule; exits non-zero when a target could not be reached.
+        #[arg(long)]
+        now: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -107,6 +119,7 @@ fn main() -> ExitCode {
         Some(Command::Export { ref from, ref output }) => export(&cli, from.as_deref(), output.as_deref()),
         Some(Command::Import { ref to, ref input, merge }) => import(&cli, to.as_deref(), input.as_deref(), merge),
         Some(Command::Copy { ref from, ref to, merge }) => copy(&cli, from, to, merge),
+        Some(Command::Remind { dry_run, .. }) => remind(&cli, dry_run),
         None => run(&cli),
     };
     match result {
@@ -132,6 +145,7 @@ fn run(cli: &Cli) -> Result<(), SettingsError> {
     if settings.webhook_secret.is_none() {
         log::warn!("DIUN_DASHBOARD_WEBHOOK_SECRET is not set: anyone who can reach this server can post notifications");
     }
+    reminders::run::spawn(store.clone(), settings.reminders()?);
     if settings.retention_days > 0 {
         let every = Duration::from_secs(settings.retention_interval_minutes * 60);
         retention::spawn(store.clone(), settings.retention_days, every);
@@ -139,11 +153,15 @@ fn run(cli: &Cli) -> Result<(), SettingsError> {
     let mut state = AppState::with_event_heartbeat(store, settings.sse_heartbeat());
     state.webhook_secret = settings.webhook_secret.clone();
     state.base_path = settings.base_path.clone();
-    state.access = Arc::new(settings.access_control()?);
+    state.access = Arc::new(settings.access_control()?.with_feed_tokens(settings.feed_token_list()));
+    state.links = settings.dashboard_links();
     state.metrics = settings.metrics_access()?;
     state.body_timeout = settings.body_timeout();
     state.store_deadline = settings.store_deadline();
     state.events.set_max_streams(settings.sse_max_streams);
+    if !state.access.is_enabled() && !settings.feed_token_list().is_empty() {
+        log::warn!("DIUN_DASHBOARD_FEED_TOKENS is set but no sign-in is: the feed, like everything, is open");
+    }
     if !state.access.is_enabled() {
         log::info!("the dashboard and its API are open to anyone who can reach them (no DIUN_DASHBOARD_AUTH_* set)");
     }
@@ -282,6 +300,44 @@ fn copy(cli: &Cli, from: &str, to: &str, merge: bool) -> Result<(), SettingsErro
     let report = transfer::copy(source.as_ref(), target.as_ref(), merge, &mut progress)
         .map_err(|err| SettingsError(format!("copy failed, {err}")))?;
     report_import(&progress, &report);
+    Ok(())
+}
+
+/// `remind --dry-run` prints the digest; `remind --now` sends it.
+fn remind(cli: &Cli, dry_run: bool) -> Result<(), SettingsError> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    let reminders = settings.reminders()?;
+    let store = backend::open_store(settings.database_url.expose(), &settings.store_options())?;
+    let digest = reminders::Digest::build(store.as_ref(), reminders.after_days, chrono::Utc::now(), &reminders.links)
+        .map_err(|err| SettingsError(format!("the pending updates cannot be read: {err}")))?;
+    let Some(digest) = digest else {
+        println!("No update has been pending for more than {} day(s): nothing to send.", reminders.after_days);
+        return Ok(());
+    };
+    if dry_run {
+        println!("{}\n\n{}", digest.title(), digest.text());
+        if reminders.targets.is_empty() {
+            println!("It would go nowhere: DIUN_DASHBOARD_REMINDER_TARGETS is empty.");
+        }
+        for target in &reminders.targets {
+            println!("It would go to the {target}.");
+        }
+        return Ok(());
+    }
+    if reminders.targets.is_empty() {
+        return Err(SettingsError("DIUN_DASHBOARD_REMINDER_TARGETS is empty: there is nowhere to send to".into()));
+    }
+    let deliveries = reminders::run::deliver(&digest, &reminders.targets, reminders.retry);
+    let failed = deliveries.iter().filter(|d| d.result.is_err()).count();
+    for delivery in &deliveries {
+        match &delivery.result {
+            Ok(()) => println!("sent to the {}", delivery.target),
+            Err(err) => println!("not sent after {} tries: {err}", delivery.attempts),
+        }
+    }
+    if failed > 0 {
+        return Err(SettingsError(format!("{failed} of {} target(s) could not be reached", deliveries.len())));
+    }
     Ok(())
 }
 

@@ -6,7 +6,9 @@
 use std::sync::OnceLock;
 
 use utoipa::openapi::path::{Operation, PathItem};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{OpenApi as Document, Ref, Server};
 use utoipa::{Modify, OpenApi, ToResponse};
 
@@ -46,6 +48,7 @@ use crate::telemetry;
         tags::delete,
         tags::assign,
         tags::unassign,
+        crate::feed::atom,
     ),
     components(
         schemas(ErrorBody),
@@ -108,18 +111,26 @@ impl Modify for AccessControlDocs {
             .build();
         components.add_security_scheme("basic", SecurityScheme::Http(basic));
         components.add_security_scheme("api_token", SecurityScheme::Http(token));
+        let feed_token = ApiKey::Query(ApiKeyValue::with_description(
+            "token",
+            "A token of DIUN_DASHBOARD_FEED_TOKENS: it opens GET /feed.atom and no other route.",
+        ));
+        components.add_security_scheme("feed_token", SecurityScheme::ApiKey(feed_token));
         // No requirement at all is a valid choice too: access control is off by default.
         let requirements = vec![
             SecurityRequirement::default(),
             SecurityRequirement::new("basic", Vec::<String>::new()),
             SecurityRequirement::new("api_token", Vec::<String>::new()),
         ];
+        let mut feed_requirements = requirements.clone();
+        feed_requirements.push(SecurityRequirement::new("feed_token", Vec::<String>::new()));
         for (path, item) in document.paths.paths.iter_mut() {
-            if !path.starts_with("/api/") {
+            let feed = path == "/feed.atom";
+            if !path.starts_with("/api/") && !feed {
                 continue;
             }
             for (method, operation) in operations_mut(item) {
-                operation.security = Some(requirements.clone());
+                operation.security = Some(if feed { feed_requirements.clone() } else { requirements.clone() });
                 let responses = &mut operation.responses.responses;
                 responses.insert("401".into(), Ref::from_response_name("SignInRequired").into());
                 responses.insert("429".into(), Ref::from_response_name("TooManySignIns").into());

@@ -5,6 +5,7 @@ use actix_web::middleware;
 use actix_web::{web, FromRequest, Handler, Responder, Route};
 
 use crate::events;
+use crate::feed;
 use crate::handlers::{self, docs, health, tags, updates, webhook};
 use crate::limits;
 use crate::telemetry;
@@ -38,6 +39,7 @@ fn table() -> RouteTable {
         .add(Method::DELETE, "/api/tags/{id}", tags::delete)
         .add(Method::PUT, "/api/tag-assignments", tags::assign)
         .add(Method::DELETE, "/api/tag-assignments", tags::unassign)
+        .add(Method::GET, "/feed.atom", feed::atom)
 }
 
 /// Swagger UI's files (the page is `/api/docs/`); the one route the OpenAPI document leaves out, with `/api/docs`.

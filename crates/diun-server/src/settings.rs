@@ -12,6 +12,8 @@ use diun_core::StoreOptions;
 use serde::Deserialize;
 
 use crate::auth::{AccessControl, FailureLimiter, MetricsAccess, PasswordHash, TrustedProxies};
+use crate::links::DashboardLinks;
+use crate::reminders::{Reminders, RetryPolicy, Schedule, Target};
 
 /// The prefix of every environment variable the server reads.
 pub const ENV_PREFIX: &str = "DIUN_DASHBOARD";
@@ -63,6 +65,52 @@ pub struct Settings {
     /// `DIUN_DASHBOARD_SSE_HEARTBEAT_SECONDS` (undocumented, for tests): the
     /// interval of heartbeat comments on `GET /api/events`.
     pub sse_heartbeat_seconds: u64,
+    /// `DIUN_DASHBOARD_PUBLIC_URL`: the dashboard's address as its users open
+    /// it (base path included), for links in reminders and the feed.
+    pub public_url: Option<String>,
+    /// `DIUN_DASHBOARD_FEED_TOKENS`: tokens, separated by `,`, that open
+    /// `GET /feed.atom?token=…` and nothing else.
+    pub feed_tokens: Option<Secret>,
+    /// `DIUN_DASHBOARD_REMINDER_SCHEDULE`: `off`, `daily HH:MM` or `weekly DAY HH:MM`.
+    pub reminder_schedule: String,
+    /// `DIUN_DASHBOARD_REMINDER_TIMEZONE`: the IANA zone of the schedule's time.
+    pub reminder_timezone: String,
+    /// `DIUN_DASHBOARD_REMINDER_AFTER_DAYS`: remind of updates pending for longer than this.
+    pub reminder_after_days: u32,
+    /// `DIUN_DASHBOARD_REMINDER_TARGETS`: target URLs, separated by spaces or
+    /// new lines (a list in the file); secrets, since they carry tokens.
+    pub reminder_targets: Option<SecretList>,
+    /// `DIUN_DASHBOARD_REMINDER_ATTEMPTS`: tries per target and reminder, the first included.
+    pub reminder_attempts: u32,
+    /// `DIUN_DASHBOARD_REMINDER_RETRY_SECONDS`: the wait before the second
+    /// try; it doubles for each later one.
+    pub reminder_retry_seconds: u64,
+}
+
+/// Secrets given as one string (split on white space) or, in the file, as a list.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum SecretList {
+    /// One string of white-space separated values (an environment variable).
+    Joined(Secret),
+    /// A list (the configuration file).
+    List(Vec<Secret>),
+}
+
+impl SecretList {
+    /// The values, trimmed, empty ones left out.
+    pub fn values(&self) -> Vec<&str> {
+        match self {
+            SecretList::Joined(joined) => joined.expose().split_whitespace().collect(),
+            SecretList::List(list) => list.iter().map(|s| s.expose().trim()).filter(|s| !s.is_empty()).collect(),
+        }
+    }
+}
+
+impl fmt::Debug for SecretList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretList({} values, hidden)", self.values().len())
+    }
 }
 
 /// A value that must never be printed: `Debug` and `Display` hide it.
@@ -136,6 +184,11 @@ impl Settings {
             .and_then(|b| b.set_default("metrics", "public"))
             .and_then(|b| b.set_default("retention_days", 0))
             .and_then(|b| b.set_default("retention_interval_minutes", 60))
+            .and_then(|b| b.set_default("reminder_schedule", "off"))
+            .and_then(|b| b.set_default("reminder_timezone", "UTC"))
+            .and_then(|b| b.set_default("reminder_after_days", 3))
+            .and_then(|b| b.set_default("reminder_attempts", 4))
+            .and_then(|b| b.set_default("reminder_retry_seconds", 30))
             .map_err(describe)?;
         if let Some(path) = file {
             if !path.is_file() {
@@ -177,6 +230,17 @@ impl Settings {
         if self.retention_interval_minutes == 0 {
             return Err(invalid("retention_interval_minutes", "must be at least 1"));
         }
+        self.public_url = self.public_url.as_deref().map(str::trim).filter(|u| !u.is_empty()).map(str::to_owned);
+        if let Some(public_url) = &self.public_url {
+            let parsed = url::Url::parse(public_url);
+            if !parsed.is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some()) {
+                return Err(invalid(
+                    "public_url",
+                    "must be an http:// or https:// address such as https://diun.example.com",
+                ));
+            }
+        }
+        self.reminders()?;
         Ok(self)
     }
 
@@ -224,6 +288,54 @@ impl Settings {
         let failures =
             FailureLimiter::new(self.auth_failure_limit, Duration::from_secs(self.auth_failure_window_seconds.max(1)));
         Ok(AccessControl::new(users, tokens, proxy_header, trusted, failures))
+    }
+
+    /// The reminder settings, checked: schedule, zone, targets, retries.
+    pub fn reminders(&self) -> Result<Reminders, SettingsError> {
+        let schedule = match self.reminder_schedule.trim() {
+            "" | "off" => None,
+            text => Some(Schedule::parse(text, &self.reminder_timezone).map_err(|err| {
+                let key = if err.contains("IANA") { "reminder_timezone" } else { "reminder_schedule" };
+                invalid(key, &err)
+            })?),
+        };
+        let targets = self
+            .reminder_targets
+            .as_ref()
+            .map(SecretList::values)
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .map(|(n, text)| {
+                Target::parse(text).map_err(|err| invalid("reminder_targets", &format!("target {}: {err}", n + 1)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if self.reminder_attempts == 0 {
+            return Err(invalid("reminder_attempts", "must be at least 1"));
+        }
+        Ok(Reminders {
+            schedule,
+            after_days: self.reminder_after_days,
+            targets,
+            links: self.dashboard_links(),
+            retry: RetryPolicy {
+                attempts: self.reminder_attempts,
+                first_backoff: Duration::from_secs(self.reminder_retry_seconds),
+            },
+        })
+    }
+
+    /// Links into the dashboard at its public address.
+    pub fn dashboard_links(&self) -> DashboardLinks {
+        DashboardLinks::new(self.public_url.clone())
+    }
+
+    /// The feed tokens, each of which opens `GET /feed.atom` only.
+    pub fn feed_token_list(&self) -> Vec<Secret> {
+        self.feed_tokens
+            .as_ref()
+            .map(|s| s.expose().split(',').map(str::trim).filter(|t| !t.is_empty()).map(Secret::new).collect())
+            .unwrap_or_default()
     }
 
     /// The parsed `listen` address.
@@ -337,5 +449,52 @@ mod tests {
         let printed = format!("{s:?}");
         assert!(!printed.contains("hunter2") && !printed.contains("pg-password-42"), "{printed}");
         assert_eq!(s.database_url.expose(), "postgres://diun:pg-password-42@db/diun");
+    }
+
+    #[test]
+    fn reminder_targets_come_from_one_variable_or_a_list_in_the_file() {
+        let s = Settings::load_with_env(
+            None,
+            &[
+                ("DIUN_DASHBOARD_REMINDER_SCHEDULE", "weekly fri 17:00"),
+                ("DIUN_DASHBOARD_REMINDER_TIMEZONE", "Europe/Paris"),
+                ("DIUN_DASHBOARD_REMINDER_TARGETS", "ntfy+https://ntfy.sh/t?token=tk_1\n  slack+https://h.example/x"),
+            ],
+        )
+        .unwrap();
+        let reminders = s.reminders().unwrap();
+        assert_eq!(reminders.schedule.unwrap().to_string(), "weekly Fri 17:00 Europe/Paris");
+        let kinds: Vec<&str> = reminders.targets.iter().map(|t| t.kind()).collect();
+        assert_eq!(kinds, vec!["ntfy", "slack"]);
+        assert!(!format!("{s:?}").contains("tk_1"), "targets carry tokens and never print");
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "reminder_schedule = \"daily 08:00\"\nreminder_targets = [\"webhook+http://10.0.0.2/h\", \"smtps://mail.example?from=a@example.com&to=b@example.com\"]\n",
+        )
+        .unwrap();
+        let reminders = Settings::load_with_env(Some(&file), &[]).unwrap().reminders().unwrap();
+        let kinds: Vec<&str> = reminders.targets.iter().map(|t| t.kind()).collect();
+        assert_eq!(kinds, vec!["webhook", "email"]);
+        assert_eq!(reminders.after_days, 3);
+        assert_eq!(reminders.retry, RetryPolicy { attempts: 4, first_backoff: Duration::from_secs(30) });
+    }
+
+    #[test]
+    fn bad_reminder_settings_name_their_variable() {
+        let err = |vars: &[(&str, &str)]| Settings::load_with_env(None, vars).unwrap_err().0;
+        assert!(err(&[("DIUN_DASHBOARD_REMINDER_SCHEDULE", "hourly")]).starts_with("DIUN_DASHBOARD_REMINDER_SCHEDULE:"));
+        let zone =
+            err(&[("DIUN_DASHBOARD_REMINDER_SCHEDULE", "daily 09:00"), ("DIUN_DASHBOARD_REMINDER_TIMEZONE", "Paris")]);
+        assert!(zone.starts_with("DIUN_DASHBOARD_REMINDER_TIMEZONE:"), "{zone}");
+        let target =
+            err(&[("DIUN_DASHBOARD_REMINDER_TARGETS", "webhook+https://ok.example/h gotify+https://g.example")]);
+        assert!(target.starts_with("DIUN_DASHBOARD_REMINDER_TARGETS: target 2:"), "{target}");
+        assert!(err(&[("DIUN_DASHBOARD_REMINDER_ATTEMPTS", "0")]).starts_with("DIUN_DASHBOARD_REMINDER_ATTEMPTS:"));
+        assert!(err(&[("DIUN_DASHBOARD_PUBLIC_URL", "diun.example")]).starts_with("DIUN_DASHBOARD_PUBLIC_URL:"));
+        let s = Settings::load_with_env(None, &[("DIUN_DASHBOARD_FEED_TOKENS", " a1, ,b2 ")]).unwrap();
+        assert_eq!(s.feed_token_list().len(), 2);
     }
 }

@@ -7,6 +7,7 @@ use diun_core::Store;
 
 use crate::auth::{AccessControl, MetricsAccess};
 use crate::events::EventHub;
+use crate::links::DashboardLinks;
 use crate::settings::Secret;
 
 /// Shared, read-only state of the running server.
@@ -30,6 +31,9 @@ pub struct AppState {
     pub store_deadline: Duration,
     /// The unfiltered summary, shared by every viewer until the data changes.
     pub summary_cache: Arc<crate::handlers::SummaryCache>,
+    /// Links into the dashboard at its public address (`DIUN_DASHBOARD_PUBLIC_URL`),
+    /// for the feed; without it the feed links to the address it was asked at.
+    pub links: DashboardLinks,
 }
 
 impl AppState {
@@ -53,6 +57,7 @@ impl AppState {
             body_timeout: Self::DEFAULT_BODY_TIMEOUT,
             store_deadline: crate::limits::store_deadline(diun_core::StoreOptions::default().connection_timeout),
             summary_cache: Arc::default(),
+            links: DashboardLinks::default(),
         }
     }
 }

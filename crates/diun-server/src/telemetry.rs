@@ -35,6 +35,9 @@ const PENDING: &str = "diun_dashboard_pending_updates";
 const ACKNOWLEDGED: &str = "diun_dashboard_acknowledged_updates";
 const TAGS: &str = "diun_dashboard_tags";
 const BUILD_INFO: &str = "diun_dashboard_build_info";
+const REMINDER_RUNS: &str = "diun_dashboard_reminder_runs_total";
+const REMINDER_DELIVERIES: &str = "diun_dashboard_reminder_deliveries_total";
+const REMINDER_RETRIES: &str = "diun_dashboard_reminder_retries_total";
 
 /// Buckets from 0.5 ms to 10 s: webhook and API calls take milliseconds,
 /// and a slow database shows up at the top end.
@@ -55,6 +58,15 @@ pub fn recorder() -> &'static PrometheusHandle {
         describe_counter!(WEBHOOKS_REJECTED, "Webhook notifications refused, by reason (the error code).");
         describe_gauge!(ACKNOWLEDGED, "Acknowledged updates.");
         describe_gauge!(TAGS, "Tags.");
+        describe_counter!(
+            REMINDER_RUNS,
+            "Scheduled reminder slots, by outcome: sent, nothing_due, other_replica (another replica sent it), failed."
+        );
+        describe_counter!(REMINDER_DELIVERIES, "Reminder deliveries by target kind and outcome (sent, failed).");
+        describe_counter!(
+            REMINDER_RETRIES,
+            "Reminder delivery tries that failed and were tried again, by target kind."
+        );
         describe_gauge!(BUILD_INFO, "Always 1; the labels say which build runs.");
         gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
         handle
@@ -115,6 +127,22 @@ pub fn count_webhook(outcome: Result<(), &ApiError>) {
         Ok(()) => counter!(WEBHOOKS_ACCEPTED).increment(1),
         Err(err) => counter!(WEBHOOKS_REJECTED, "reason" => err.code()).increment(1),
     }
+}
+
+/// Counts a scheduled reminder slot by outcome (a fixed set of words).
+pub fn count_reminder_run(outcome: &'static str) {
+    counter!(REMINDER_RUNS, "outcome" => outcome).increment(1);
+}
+
+/// Counts one reminder delivery, after its last try.
+pub fn count_reminder_delivery(kind: &'static str, sent: bool) {
+    let outcome = if sent { "sent" } else { "failed" };
+    counter!(REMINDER_DELIVERIES, "target" => kind, "outcome" => outcome).increment(1);
+}
+
+/// Counts a failed reminder try that will be tried again.
+pub fn count_reminder_retry(kind: &'static str) {
+    counter!(REMINDER_RETRIES, "target" => kind).increment(1);
 }
 
 /// `GET /metrics`: the Prometheus text format.

@@ -4,6 +4,9 @@
 //! protected) need one of: HTTP Basic with a configured user, a user name in
 //! a header set by a trusted reverse proxy, or an API token (Bearer). The
 //! webhook (it has its own secret), `/healthz` and `/readyz` stay open.
+//! `/feed.atom` also takes a feed token in its URL (`?token=`), for feed
+//! readers that cannot send a header: a kind of token of its own, which
+//! opens that one route (spelled exactly so) and nothing else.
 //! Browser requests that change state are refused when they come from
 //! another site, whether or not authentication is on.
 
@@ -63,6 +66,8 @@ pub enum MetricsAccess {
 pub struct AccessControl {
     users: HashMap<String, PasswordHash>,
     tokens: Vec<Secret>,
+    /// Tokens that open `GET /feed.atom` only, given in its query string.
+    feed_tokens: Vec<Secret>,
     proxy_header: Option<HeaderName>,
     trusted_proxies: TrustedProxies,
     failures: FailureLimiter,
@@ -114,6 +119,7 @@ impl AccessControl {
         AccessControl {
             users,
             tokens,
+            feed_tokens: Vec::new(),
             proxy_header,
             trusted_proxies,
             failures,
@@ -121,6 +127,14 @@ impl AccessControl {
             checking: Semaphore::new(MAX_CONCURRENT_PASSWORD_CHECKS),
             decoy,
         }
+    }
+
+    /// Adds feed tokens: each opens `GET /feed.atom?token=…` and nothing else.
+    /// They do not turn access control on by themselves: without a user, an
+    /// API token or a proxy header everything, the feed included, is open.
+    pub fn with_feed_tokens(mut self, tokens: Vec<Secret>) -> Self {
+        self.feed_tokens = tokens;
+        self
     }
 
     /// Whether any method is configured; without one everything is open.
@@ -179,6 +193,22 @@ impl AccessControl {
         }
     }
 
+    /// Decides whether the request may read the feed: with a feed token in
+    /// the query string, that token alone decides; without one, as for the API.
+    async fn admit_feed(&self, req: &ServiceRequest) -> Result<(), ApiError> {
+        let Some(token) = query_token(req) else { return self.admit(req).await };
+        if self.feed_tokens.iter().any(|t| bool::from(t.expose().as_bytes().ct_eq(token.as_bytes()))) {
+            return Ok(());
+        }
+        let client = self.trusted_proxies.client_address(req).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        // A wrong feed token is a failed sign-in like any other: guessing is rate-limited.
+        if let Err(wait) = self.failures.attempt(client) {
+            return Err(ApiError::TooManyRequests { retry_after: wait.as_secs().max(1) });
+        }
+        log::warn!("wrong feed token from {client}");
+        Err(self.login_required("wrong feed token"))
+    }
+
     /// Whether `token` is one of the API tokens, compared in constant time.
     fn is_token(&self, token: &str) -> bool {
         self.tokens.iter().any(|t| bool::from(t.expose().as_bytes().ct_eq(token.as_bytes())))
@@ -232,10 +262,20 @@ fn credentials(req: &ServiceRequest) -> Credentials {
     }
 }
 
+/// The `token` query parameter, when there is one (the last, if repeated).
+fn query_token(req: &ServiceRequest) -> Option<String> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .filter(|(key, _)| key == "token")
+        .map(|(_, value)| value.into_owned())
+        .last()
+}
+
 /// Which routes need what.
 enum Protection {
     Open,
     SignedIn,
+    /// Signed in, or a feed token in the query string.
+    Feed,
 }
 
 /// Open routes are recognised only as spelled in the route table (see
@@ -244,6 +284,7 @@ fn protection(path: &str, base_path: &str, metrics: MetricsAccess) -> Protection
     match paths::below_base(path, base_path) {
         Some("/webhook" | "/healthz" | "/readyz") => Protection::Open,
         Some("/metrics") if metrics != MetricsAccess::Protected => Protection::Open,
+        Some("/feed.atom") => Protection::Feed,
         _ => Protection::SignedIn,
     }
 }
@@ -268,11 +309,18 @@ pub async fn guard(
     if changes_state && !webhook && !bearer && csrf::is_cross_site(&req) {
         return Ok(refuse(req, ApiError::Forbidden("a page on another site cannot change this dashboard".into())));
     }
-    if let Protection::SignedIn = protection(req.path(), &state.base_path, state.metrics) {
-        if state.access.is_enabled() {
-            if let Err(err) = state.access.admit(&req).await {
-                return Ok(refuse(req, err));
+    if state.access.is_enabled() {
+        let admitted = match protection(req.path(), &state.base_path, state.metrics) {
+            Protection::Open => Ok(()),
+            Protection::SignedIn => state.access.admit(&req).await,
+            // Only GET reads the feed: a feed token opens no other method either.
+            Protection::Feed if req.method() == Method::GET || req.method() == Method::HEAD => {
+                state.access.admit_feed(&req).await
             }
+            Protection::Feed => state.access.admit(&req).await,
+        };
+        if let Err(err) = admitted {
+            return Ok(refuse(req, err));
         }
     }
     next.call(req).await.map(ServiceResponse::map_into_left_body)

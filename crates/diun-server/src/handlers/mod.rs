@@ -3,7 +3,7 @@
 
 pub mod docs;
 pub mod health;
-mod representation;
+pub(crate) mod representation;
 
 pub use representation::RevisionCache as SummaryCache;
 pub mod tags;

@@ -107,12 +107,12 @@ impl RevisionCache {
 }
 
 /// The `ETag` of a revision.
-fn etag(revision: i64) -> String {
+pub(crate) fn etag(revision: i64) -> String {
     format!("\"r{revision}\"")
 }
 
 /// Whether `If-None-Match` names `tag` (weak comparison, as for GET).
-fn client_has(req: &HttpRequest, tag: &str) -> bool {
+pub(crate) fn client_has(req: &HttpRequest, tag: &str) -> bool {
     req.headers()
         .get_all(header::IF_NONE_MATCH)
         .filter_map(|v| v.to_str().ok())
@@ -202,7 +202,8 @@ async fn not_modified_since(req: &HttpRequest, store: &Arc<dyn Store>) -> Result
     Ok(client_has(req, &tag).then(|| not_modified(&tag)))
 }
 
-fn not_modified(tag: &str) -> HttpResponse {
+/// 304 with the current `ETag`.
+pub(crate) fn not_modified(tag: &str) -> HttpResponse {
     HttpResponse::NotModified()
         .insert_header((header::ETAG, tag.to_owned()))
         .insert_header((header::CACHE_CONTROL, "no-cache"))

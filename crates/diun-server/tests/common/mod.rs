@@ -2,6 +2,7 @@
 //! real databases.
 #![allow(dead_code, unused_macros)]
 
+pub mod capture;
 pub mod requests;
 
 use std::path::PathBuf;
