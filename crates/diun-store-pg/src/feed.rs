@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
+use diesel::sql_types::{Array, Text};
 use diun_core::{Change, ChangeBroadcaster, ChangeSubscription, StoreError, StoreResult};
 
 use crate::connection::establish;
@@ -36,14 +36,25 @@ const PING_INTERVAL: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
 /// Sends `changes` on [`CHANNEL`] within the current transaction.
+///
+/// One statement for them all, whatever their number: a batch of webhooks
+/// committed together makes one change each, and a statement each would
+/// cost as many round trips. `unnest` yields the payloads in array order,
+/// and PostgreSQL delivers a transaction's notifications in the order sent.
 pub(crate) fn notify(conn: &mut PgConnection, changes: Vec<Change>) -> StoreResult<()> {
-    for change in changes.into_iter().flat_map(|change| change.into_chunks(MAX_IDS_PER_NOTIFICATION)) {
-        diesel::sql_query("SELECT pg_notify($1, $2)")
-            .bind::<Text, _>(CHANNEL)
-            .bind::<Text, _>(change.to_json())
-            .execute(conn)
-            .map_err(from_diesel)?;
+    let payloads: Vec<String> = changes
+        .into_iter()
+        .flat_map(|change| change.into_chunks(MAX_IDS_PER_NOTIFICATION))
+        .map(|change| change.to_json())
+        .collect();
+    if payloads.is_empty() {
+        return Ok(());
     }
+    diesel::sql_query("SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload")
+        .bind::<Text, _>(CHANNEL)
+        .bind::<Array<Text>, _>(payloads)
+        .execute(conn)
+        .map_err(from_diesel)?;
     Ok(())
 }
 

@@ -1,12 +1,14 @@
 //! [`PgStore`]: the [`Store`] trait on PostgreSQL.
 
+use std::cell::Cell;
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::{case_when, count, count_star, exists, sql};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, Pool};
+use diesel::r2d2::{ConnectionManager, Pool, R2D2Connection};
 use diesel::sql_types::{BigInt, Nullable, Timestamptz};
 use diesel::upsert::excluded;
 use diun_core::export::{Counts, ImportReport, Record};
@@ -89,20 +91,23 @@ impl PgStore {
         fill_search_text(&mut conn)?;
         drop(conn);
 
-        // Unchecked: connections are made in the background and on demand, and
-        // every checkout tests its connection, so a server that goes away and
-        // comes back costs failed operations (within `connection_timeout`), never a restart.
+        // Unchecked: connections are made in the background and on demand, so
+        // a server that goes away and comes back costs failed operations
+        // (within `connection_timeout`), never a restart. A checkout sends no
+        // test query (a round trip on every operation): a connection that died
+        // in the pool is found out by its first statement instead, and the
+        // operation moves to another connection (see `on_connection`).
         let pool = Pool::builder()
             .max_size(options.pool_size.max(1))
             .min_idle(Some(0))
             .connection_timeout(options.connection_timeout)
-            .test_on_check_out(true)
+            .test_on_check_out(false)
             .build_unchecked(ConnectionManager::new(url.clone()));
         let writer_pool = Pool::builder()
             .max_size(WRITER_CONNECTIONS)
             .min_idle(Some(0))
             .connection_timeout(options.connection_timeout)
-            .test_on_check_out(true)
+            .test_on_check_out(false)
             .build_unchecked(ConnectionManager::new(url.clone()));
         let feed = Arc::new(PgFeed::new(url));
         Ok(PgStore {
@@ -146,10 +151,39 @@ impl PgStore {
         }
     }
 
-    /// Runs `work` on a pooled connection.
-    fn with_conn<T>(&self, work: impl FnOnce(&mut PgConnection) -> StoreResult<T>) -> StoreResult<T> {
-        let mut conn = self.pool.get().map_err(from_pool)?;
-        work(&mut conn)
+    /// Runs `attempt` on a connection of `pool`.
+    ///
+    /// A connection that died while idle in the pool (the server restarted,
+    /// a network cut) is found out by the first statement sent on it, which
+    /// fails and leaves the connection broken: r2d2 drops it instead of
+    /// putting it back. When `repeatable` says that nothing of the operation
+    /// happened yet, it is tried again on another connection, for as long as
+    /// the wait limit lasts; so a dead pooled connection costs no failed
+    /// request, and a live one no test query.
+    fn on_connection<T>(
+        &self,
+        pool: &Pool<ConnectionManager<PgConnection>>,
+        repeatable: &dyn Fn() -> bool,
+        mut attempt: impl FnMut(&mut PgConnection) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let started = Instant::now();
+        loop {
+            let mut conn = pool.get().map_err(from_pool)?;
+            match attempt(&mut conn) {
+                Err(StoreError::Unavailable(reason))
+                    if conn.is_broken() && repeatable() && started.elapsed() < self.wait_limit =>
+                {
+                    log::info!("a pooled PostgreSQL connection was lost ({reason}); trying another");
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// Runs one read statement, `work`, on a pooled connection.
+    fn with_conn<T>(&self, work: impl Fn(&mut PgConnection) -> StoreResult<T>) -> StoreResult<T> {
+        // A read: trying it again changes nothing.
+        self.on_connection(&self.pool, &|| true, work)
     }
 
     /// Runs `work` in a read-write transaction (READ COMMITTED: each
@@ -158,27 +192,39 @@ impl PgStore {
     /// `work` lists what it changed; the list is sent on the change feed in
     /// the same transaction, so that it goes out if and when that commits.
     pub(crate) fn write<T>(&self, work: impl FnOnce(&mut PgConnection, &mut Tx) -> StoreResult<T>) -> StoreResult<T> {
-        let mut conn = self.writer_pool.get().map_err(from_pool)?;
-        conn.transaction(|conn| {
-            let mut tx = Tx::default();
-            let result = work(conn, &mut tx).map_err(TxError)?;
-            // Whatever changed advances the revision, in the same transaction.
-            if !tx.changes.is_empty() {
-                tx.revision(conn).map_err(TxError)?;
-            }
-            notify(conn, tx.changes).map_err(TxError)?;
-            Ok(result)
+        let mut work = Some(work);
+        // Tried again only when the transaction never began (its BEGIN failed).
+        let began = Cell::new(false);
+        self.on_connection(&self.writer_pool, &|| !began.get(), |conn| {
+            conn.transaction(|conn| {
+                began.set(true);
+                let work = work.take().expect("a transaction that began is not tried again");
+                let mut tx = Tx::default();
+                let result = work(conn, &mut tx).map_err(TxError)?;
+                // Whatever changed advances the revision, in the same transaction.
+                if !tx.changes.is_empty() {
+                    tx.revision(conn).map_err(TxError)?;
+                }
+                notify(conn, tx.changes).map_err(TxError)?;
+                Ok(result)
+            })
+            .map_err(|TxError(err)| err)
         })
-        .map_err(|TxError(err)| err)
     }
 
     /// Runs `work` in a read-only transaction on one snapshot.
     pub(crate) fn read<T>(&self, work: impl FnOnce(&mut PgConnection) -> StoreResult<T>) -> StoreResult<T> {
-        self.with_conn(|conn| {
+        let mut work = Some(work);
+        let began = Cell::new(false);
+        self.on_connection(&self.pool, &|| !began.get(), |conn| {
             conn.build_transaction()
                 .read_only()
                 .repeatable_read()
-                .run(|conn| work(conn).map_err(TxError))
+                .run(|conn| {
+                    began.set(true);
+                    let work = work.take().expect("a transaction that began is not tried again");
+                    work(conn).map_err(TxError)
+                })
                 .map_err(|TxError(err)| err)
         })
     }

@@ -1,0 +1,69 @@
+//! How many round trips to PostgreSQL a webhook costs, counted with diesel's
+//! instrumentation on every connection of the store: each statement sent is
+//! one round trip, and preparing a statement (once per connection) one more.
+//!
+//! Alone in its test binary: the count is process-wide.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::Utc;
+use diesel::connection::{set_default_instrumentation, Instrumentation, InstrumentationEvent};
+use diun_core::{Notification, Store, StoreOptions};
+use diun_store_pg::testing::TestDatabase;
+use diun_store_pg::PgStore;
+
+static ROUND_TRIPS: AtomicUsize = AtomicUsize::new(0);
+
+struct CountRoundTrips;
+
+impl Instrumentation for CountRoundTrips {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if matches!(event, InstrumentationEvent::StartQuery { .. } | InstrumentationEvent::CacheQuery { .. }) {
+            ROUND_TRIPS.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+fn notification(image: &str, digest: u32) -> Notification {
+    let body = format!(r#"{{"hostname": "rt", "image": "{image}", "digest": "sha256:{digest:064}"}}"#);
+    Notification::from_json(body.as_bytes()).unwrap()
+}
+
+/// Round trips of `record_notification` per webhook, sent one after the other.
+fn per_webhook(store: &PgStore, images: impl Iterator<Item = String>, digest: u32) -> f64 {
+    let before = ROUND_TRIPS.load(Ordering::SeqCst);
+    let mut webhooks = 0;
+    for image in images {
+        store.record_notification(&notification(&image, digest), Utc::now()).unwrap();
+        webhooks += 1;
+    }
+    (ROUND_TRIPS.load(Ordering::SeqCst) - before) as f64 / f64::from(webhooks)
+}
+
+#[test]
+fn a_webhook_alone_costs_seven_round_trips() {
+    set_default_instrumentation(|| Some(Box::new(CountRoundTrips))).unwrap();
+    let Some(db) = TestDatabase::create(StoreOptions::default()) else { return };
+    // A store of its own, whose connections all carry the count.
+    let store = PgStore::open(db.url(), &StoreOptions::default()).unwrap();
+    // Warm up: connections made and statements prepared, on both writer connections.
+    per_webhook(&store, (0..4).map(|i| format!("warm-{i}")), 1);
+    per_webhook(&store, (0..4).map(|i| format!("warm-{i}")), 2);
+
+    let new_images = per_webhook(&store, (0..20).map(|i| format!("new-{i}")), 1);
+    let new_digest = per_webhook(&store, (0..20).map(|i| format!("new-{i}")), 2);
+    println!("round trips per webhook: new image {new_images}, stored image with a new digest {new_digest}");
+    // BEGIN, the revision, the update, its event, the update read back, the
+    // change feed's NOTIFY, COMMIT; no test query before them.
+    assert_eq!(new_images, 7.0);
+    assert_eq!(new_digest, 7.0);
+
+    // Committed together (as concurrent webhooks are): the update and its
+    // event for each, the rest once for all, the NOTIFY of every change included.
+    let batch: Vec<_> = (0..20).map(|i| (notification(&format!("batch-{i}"), 1), Utc::now())).collect();
+    let before = ROUND_TRIPS.load(Ordering::SeqCst);
+    store.record_notifications(&batch).unwrap();
+    let together = ROUND_TRIPS.load(Ordering::SeqCst) - before;
+    println!("round trips for 20 webhooks committed together: {together}");
+    assert_eq!(together, 5 + 2 * 20);
+}
