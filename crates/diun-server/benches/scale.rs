@@ -4,7 +4,9 @@
 //! the same run — the baseline that says what the server adds.
 //!
 //! `cargo bench -p diun-server --bench scale` (SQLite; PostgreSQL too when
-//! `DIUN_DASHBOARD_TEST_POSTGRES_URL` is set). `SCALE_SIZES=10000` runs one size.
+//! `DIUN_DASHBOARD_TEST_POSTGRES_URL` is set). `SCALE_SIZES=10000` runs one size,
+//! `SCALE_BACKENDS=sqlite` (or `postgres`) one backend; `BENCH_SERVER=PATH`
+//! runs another build of the binary, to compare two builds.
 //! Prints Markdown tables for BENCHMARKS.md.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -36,20 +38,85 @@ fn main() {
         .ok()
         .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![10_000, 100_000]);
+    let backends = std::env::var("SCALE_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
+    let (sqlite, postgres) = (backends.contains("sqlite"), backends.contains("postgres"));
     println!("{}\n", machine());
-    durability();
-    for &size in &sizes {
+    if sqlite {
+        durability();
+    }
+    for &size in sizes.iter().filter(|_| sqlite) {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let url = format!("sqlite://{}/scale.db", dir.path().display());
         let store = SqliteStore::open(&url, &StoreOptions::default()).expect("open SQLite");
+        seed(&store, size);
         report(&format!("SQLite, {size} updates"), run(Arc::new(store), &url, size, 1));
     }
-    for &size in &sizes {
+    for &size in sizes.iter().filter(|_| postgres) {
         if let Some(db) = TestDatabase::create(StoreOptions::default()) {
             let store = PgStore::open(db.url(), &StoreOptions::default()).expect("open PostgreSQL");
+            seed_postgres(&db, &store, size);
             report(&format!("PostgreSQL, {size} updates"), run(Arc::new(store), db.url(), size, 8));
         }
     }
+}
+
+/// Stores `size` updates through the store, [`HISTORY`] notifications each, in batches.
+fn seed(store: &dyn Store, size: usize) {
+    let started = Instant::now();
+    for round in 0..HISTORY {
+        for chunk in (0..size).collect::<Vec<_>>().chunks(1000) {
+            let batch: Vec<_> = chunk.iter().map(|&n| (notification(n, round), Utc::now())).collect();
+            store.record_notifications(&batch).expect("seed");
+        }
+    }
+    eprintln!("seeded {size} updates ({HISTORY} notifications each) through the store in {:?}", started.elapsed());
+}
+
+/// Updates stored through the store on PostgreSQL, the pattern the rest is copied from.
+const TEMPLATE: usize = 1000;
+
+/// Seeds PostgreSQL: [`TEMPLATE`] updates through the store, then copies of
+/// them (with their events) in two `INSERT … SELECT` statements, each copy
+/// renamed to the update [`notification`] would make for its number; through
+/// the store, 100,000 updates took longer than a benchmark run may. Then
+/// `VACUUM ANALYZE`, as autovacuum would do after such a load.
+fn seed_postgres(db: &TestDatabase, store: &PgStore, size: usize) {
+    assert_eq!(size % TEMPLATE, 0, "PostgreSQL sizes are multiples of {TEMPLATE}");
+    seed(store, size.min(TEMPLATE));
+    let started = Instant::now();
+    let copies = size / TEMPLATE - 1;
+    // Copy k of the template update for number n stands for number n + k * TEMPLATE;
+    // every column not named here (a later migration's too) is copied as is.
+    let number = format!("substring(u.image FROM 'app-([0-9]+):')::bigint + k * {TEMPLATE}");
+    let image = "'registry.example.com/team-' || (n % 50) || '/app-' || n || ':1'";
+    let sql = format!(
+        "BEGIN;
+         CREATE TEMP TABLE copied_events ON COMMIT DROP AS
+           SELECT e.*, k, {number} AS n, (SELECT max(id) FROM updates) AS update_stride,
+                  (SELECT max(id) FROM update_events) AS event_stride
+           FROM update_events e JOIN updates u ON u.id = e.update_id, generate_series(1, {copies}) AS k;
+         UPDATE copied_events SET id = id + k * event_stride, update_id = update_id + k * update_stride,
+           received_at = received_at - k * interval '1 second',
+           metadata = jsonb_build_object('ctn_names', 'app-' || n || '-ctn');
+         ALTER TABLE copied_events DROP COLUMN k, DROP COLUMN n, DROP COLUMN update_stride, DROP COLUMN event_stride;
+         CREATE TEMP TABLE copied_updates ON COMMIT DROP AS
+           SELECT u.*, k, {number} AS n, (SELECT max(id) FROM updates) AS stride
+           FROM updates u, generate_series(1, {copies}) AS k;
+         UPDATE copied_updates SET id = id + k * stride, hostname = 'host-' || (n % 300), image = {image},
+           first_seen_at = first_seen_at - k * interval '1 second', last_seen_at = last_seen_at - k * interval '1 second',
+           metadata = jsonb_build_object('ctn_names', 'app-' || n || '-ctn'),
+           search_text = {image} || E'\\n' || 'host-' || (n % 300) || E'\\n' || 'app-' || n || '-ctn';
+         ALTER TABLE copied_updates DROP COLUMN k, DROP COLUMN n, DROP COLUMN stride;
+         INSERT INTO updates OVERRIDING SYSTEM VALUE SELECT * FROM copied_updates;
+         INSERT INTO update_events OVERRIDING SYSTEM VALUE SELECT * FROM copied_events;
+         SELECT setval(pg_get_serial_sequence('updates', 'id'), (SELECT max(id) FROM updates));
+         SELECT setval(pg_get_serial_sequence('update_events', 'id'), (SELECT max(id) FROM update_events));
+         COMMIT;"
+    );
+    db.execute(&sql).expect("copy the template updates");
+    // Alone: VACUUM cannot run in a string of several statements.
+    db.execute("VACUUM ANALYZE").expect("VACUUM ANALYZE");
+    eprintln!("copied them to {size} updates in SQL in {:?}", started.elapsed());
 }
 
 /// SQLite's `synchronous` setting under concurrent webhooks (group commit on):
@@ -161,13 +228,6 @@ fn notification(n: usize, digest: usize) -> Notification {
 }
 
 fn run(store: Arc<dyn Store>, url: &str, size: usize, ingest_threads: usize) -> Outcome {
-    eprintln!("seeding {size} updates ({HISTORY} notifications each) into {url}…");
-    for round in 0..HISTORY {
-        for chunk in (0..size).collect::<Vec<_>>().chunks(1000) {
-            let batch: Vec<_> = chunk.iter().map(|&n| (notification(n, round), Utc::now())).collect();
-            store.record_notifications(&batch).expect("seed");
-        }
-    }
     let filter = UpdateFilter::default();
     let search = UpdateFilter { query: Some(SEARCH.into()), ..UpdateFilter::default() };
     let first = PageRequest::default();

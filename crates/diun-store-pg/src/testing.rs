@@ -83,6 +83,12 @@ impl TestDatabase {
         &self.url
     }
 
+    /// Runs `sql` (one or more statements) on a connection of its own, outside
+    /// the store: for seeding large test data in bulk, and for `VACUUM`.
+    pub fn execute(&self, sql: &str) -> diun_core::StoreResult<()> {
+        establish(&self.url)?.batch_execute(sql).map_err(crate::errors::from_diesel)
+    }
+
     /// Reverts every migration, newest first, with their down migrations;
     /// the next [`PgStore::open`] runs them all again.
     pub fn revert_migrations(&self) -> diun_core::StoreResult<()> {

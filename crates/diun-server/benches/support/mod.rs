@@ -14,7 +14,9 @@ pub struct Server {
 impl Server {
     pub fn start(database_url: &str) -> Server {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(env!("CARGO_BIN_EXE_diun-dashboard"))
+        // BENCH_SERVER names another build of the binary, to compare two builds in the same conditions.
+        let binary = std::env::var("BENCH_SERVER").unwrap_or_else(|_| env!("CARGO_BIN_EXE_diun-dashboard").to_owned());
+        let child = Command::new(binary)
             .env_clear()
             .env("DIUN_DASHBOARD_LISTEN", format!("127.0.0.1:{port}"))
             .env("DIUN_DASHBOARD_DATABASE_URL", database_url)
