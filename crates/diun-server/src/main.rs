@@ -171,6 +171,7 @@ fn run(cli: &Cli) -> Result<(), SettingsError> {
         .shutdown_timeout(settings.shutdown_timeout_seconds)
         // actix-web counts connections per worker; the setting is the total.
         .max_connections(settings.max_connections.div_ceil(workers()).max(1))
+        .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
         .bind(address)
         .map_err(|err| SettingsError(format!("DIUN_DASHBOARD_LISTEN: cannot listen on {address}: {err}")))?;
     log::info!("listening on http://{address}{}/ (webhook at {}/webhook)", settings.base_path, settings.base_path);
@@ -351,6 +352,16 @@ fn report_import(progress: &transfer::Progress, report: &diun_core::export::Impo
         );
     }
 }
+
+/// Threads each worker may start for store calls (actix-web's default is 512
+/// shared by the workers). Reads are admitted a few at a time anyway (see
+/// `store_call`), so more threads only serve webhooks waiting for a group
+/// commit, which can wait in the queue as well; and every thread costs
+/// memory: its stack and, with glibc, an allocation arena that is never
+/// given back. Measured with the scale benchmark at 10,000 updates (SQLite):
+/// peak resident memory 59 MiB with the default, 41 MiB with 8, and webhooks
+/// no slower.
+const BLOCKING_THREADS_PER_WORKER: usize = 8;
 
 /// How many workers actix-web starts by default: one per available CPU.
 fn workers() -> usize {

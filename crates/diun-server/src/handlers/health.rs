@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store_call::call_store;
+use crate::store_call::call_store_now;
 
 /// The answer of the health checks.
 #[derive(Serialize, ToSchema)]
@@ -42,7 +42,7 @@ pub async fn healthz() -> web::Json<Health> {
     )
 )]
 pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
-    call_store(&state.store, "ping", |store| store.ping()).await?;
+    call_store_now(&state.store, "ping", |store| store.ping()).await?;
     Ok(web::Json(Health { status: "ready" }))
 }
 

@@ -15,7 +15,7 @@ use diun_core::{Store, StoreResult};
 use serde::Serialize;
 
 use crate::error::ApiError;
-use crate::store_call::call_store;
+use crate::store_call::{call_store, call_store_now};
 
 /// Bodies smaller than this go uncompressed: compressing small answers was
 /// measured to cost more time than the bytes it saves.
@@ -198,7 +198,7 @@ async fn not_modified_since(req: &HttpRequest, store: &Arc<dyn Store>) -> Result
     if req.headers().get(header::IF_NONE_MATCH).is_none() {
         return Ok(None);
     }
-    let tag = etag(call_store(store, "revision", |store| store.revision()).await?);
+    let tag = etag(call_store_now(store, "revision", |store| store.revision()).await?);
     Ok(client_has(req, &tag).then(|| not_modified(&tag)))
 }
 
