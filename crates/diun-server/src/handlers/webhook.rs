@@ -105,9 +105,10 @@ async fn store_notification(
     authorize(state, req)?;
     let body = read_body(req, payload).await?;
     let notification = Notification::from_json(&body)?;
-    let update =
-        call_store_now(&state.store, "record_notification", move |store| store.record_notification(&notification, now()))
-            .await?;
+    let update = call_store_now(&state.store, "record_notification", move |store| {
+        store.record_notification(&notification, now())
+    })
+    .await?;
     // Escaped: what a sender wrote must not be able to start a log line of its own.
     log::info!(
         "webhook: {} on {} ({}, {})",
