@@ -152,7 +152,11 @@ describe('Triage for fleets', () => {
   test('snooze until a date, then Unsnooze (and its undo)', async () => {
     const row = card('docker.io/library/traefik:v3.2', 'nas');
     const id = Number(await row.getAttribute('data-update-id'));
-    await row.getByTestId('snooze-menu').click();
+    // By keyboard: S on a row opens its snooze menu.
+    await row.getByTestId('ack').focus();
+    await page.keyboard.press('s');
+    await page.getByRole('menu').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('role')), 'menuitem');
     await page.getByRole('menuitem', { name: 'Until a date…' }).click();
     const dialog = page.getByTestId('snooze-dialog');
     await dialog.waitFor();

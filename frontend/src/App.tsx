@@ -226,6 +226,16 @@ export function App() {
         void store.undo().then((label) => announce(label ? `Undone: ${label}` : 'Nothing to undo'));
         return;
       }
+      // S: "not now" for the row (or image) that has the focus: opens its snooze menu.
+      if (key === 's' && !e.ctrlKey && !e.metaKey && !e.shiftKey) {
+        const from = document.activeElement?.closest('[data-update-id], [data-testid="image-header"]');
+        const trigger = from?.querySelector<HTMLButtonElement>('[data-testid="snooze-menu"], [data-testid="image-snooze-menu"]');
+        if (trigger) {
+          e.preventDefault();
+          trigger.click();
+        }
+        return;
+      }
       if (key === 'b' && !e.ctrlKey && !e.metaKey && selectionSize$.current > 0) {
         e.preventDefault();
         document.querySelector<HTMLElement>('[data-testid="bulk-bar"] button')?.focus();
