@@ -56,9 +56,10 @@ pub enum ApiError {
         retry_after: u64,
     },
     /// The database cannot be reached; trying again later may work.
-    Unavailable(String),
+    // The cause is logged where the error is made; it stays for `Debug`, never sent.
+    Unavailable(#[allow(dead_code)] String),
     /// The database's disk is full: nothing can be written until space is freed; reading works.
-    StorageFull(String),
+    StorageFull(#[allow(dead_code)] String),
     /// A fault of the server; the cause was logged, never sent.
     Internal,
 }

@@ -1,29 +1,73 @@
-//! The Diun Dashboard server: receives Diun's webhooks and serves the API.
+//! The Diun Dashboard server: receives Diun's webhooks and serves the API,
+//! the live events stream and the dashboard.
 //!
-//! Data flows one way: HTTP → [`handlers`] → [`diun_core::Store`] → SQL.
-//! [`app`] builds the whole application, so that the binary and the tests
-//! run exactly the same routes.
+//! # As a library
+//!
+//! A program that has its own actix-web application mounts the dashboard in
+//! it with [`Dashboard`]: a builder for the few choices an embedder makes
+//! (the path, the webhook secret, [`auth::AccessControl`], the metrics
+//! recorder), and [`Dashboard::scope`] to register. The store is any
+//! [`diun_core::Store`]: SQLite, PostgreSQL or the program's own.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use actix_web::{web, App, HttpServer};
+//! use diun_server::Dashboard;
+//! # fn open_store() -> Arc<dyn diun_core::Store> { unimplemented!() }
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let dashboard = Dashboard::builder(open_store()).base_path("/diun").build().unwrap();
+//! HttpServer::new(move || App::new().service(dashboard.scope()).route("/", web::get().to(|| async { "mine" })))
+//!     .bind(("127.0.0.1", 8080))?
+//!     .run()
+//!     .await
+//! # }
+//! ```
+//!
+//! `examples/embed.rs` is a whole program: its own routes and metrics, the
+//! dashboard under `/diun` with a token.
+//!
+//! Cargo features: `sqlite` and `postgres` (the binary's backends), `ui`
+//! (the dashboard's pages, built from `frontend/` and embedded).
+//!
+//! The modules hidden from these docs exist for the `diun-dashboard` binary
+//! and this crate's tests; they are not part of the library's interface and
+//! may change in any release.
+//!
+//! Data flows one way: HTTP → handlers → [`diun_core::Store`] → SQL.
+#![warn(missing_docs)]
 
 pub mod auth;
+#[doc(hidden)]
 pub mod backend;
-pub mod error;
+mod dashboard;
+mod error;
+#[doc(hidden)]
 pub mod events;
-pub mod extractors;
-pub mod feed;
-pub mod handlers;
+mod extractors;
+mod feed;
+mod handlers;
+#[doc(hidden)]
 pub mod healthcheck;
 pub(crate) mod limits;
+#[doc(hidden)]
 pub mod links;
-pub mod openapi;
+mod openapi;
 mod paths;
+#[doc(hidden)]
 pub mod reminders;
+#[doc(hidden)]
 pub mod retention;
+#[doc(hidden)]
 pub mod routes;
 mod security_headers;
+#[doc(hidden)]
 pub mod settings;
-pub mod state;
+mod state;
 mod store_call;
+#[doc(hidden)]
 pub mod telemetry;
+#[doc(hidden)]
 pub mod transfer;
 #[cfg(feature = "ui")]
 mod ui;
@@ -33,9 +77,15 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{self, Logger};
 use actix_web::{web, App};
 
+pub use dashboard::{ConfigError, Dashboard, DashboardBuilder, MetricsRecorder};
+pub use settings::Secret;
+#[doc(hidden)]
 pub use state::AppState;
 
-/// The whole application: routes under the base path, extractor settings and the access log.
+/// The whole application of the `diun-dashboard` binary: routes under the
+/// base path, extractor settings and the access log. Embedders use
+/// [`Dashboard`].
+#[doc(hidden)]
 pub fn app(
     state: AppState,
 ) -> App<
@@ -48,7 +98,7 @@ pub fn app(
     >,
 > {
     let base_path = state.base_path.clone();
-    telemetry::recorder();
+    telemetry::install_recorder();
     App::new()
         .app_data(web::Data::new(state))
         .app_data(extractors::path_config())

@@ -186,38 +186,56 @@ fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &m
 /// The request is malformed. `error` says how (`invalid_json`, `missing_field`,
 /// `invalid_field`, `field_too_long`, `invalid_query`, `invalid_request`,
 /// `invalid_body`); `field` names the body field at fault, when one is.
+// Only utoipa reads it: the type documents a response.
+#[allow(dead_code)]
 #[derive(ToResponse)]
 pub struct BadRequest(pub ErrorBody<'static>);
 
 /// The webhook secret is missing or wrong (`unauthorized`).
+// Only utoipa reads it: the type documents a response.
+#[allow(dead_code)]
 #[derive(ToResponse)]
 pub struct Unauthorized(pub ErrorBody<'static>);
 
 /// Sign-in is configured and the request has no valid credentials (`unauthorized`);
 /// with users configured, a `WWW-Authenticate: Basic` challenge comes along.
+// Only utoipa reads it: the type documents a response.
+#[allow(dead_code)]
 #[derive(ToResponse)]
 pub struct SignInRequired(pub ErrorBody<'static>);
 
 /// A browser request from another site tried to change something (`forbidden`).
+// Only utoipa reads it: the type documents a response.
+#[allow(dead_code)]
 #[derive(ToResponse)]
 pub struct CrossSite(pub ErrorBody<'static>);
 
 /// Too many failed sign-ins from this address (`too_many_requests`); `Retry-After` says when to retry.
+// Only utoipa reads it: the type documents a response.
+#[allow(dead_code)]
 #[derive(ToResponse)]
 pub struct TooManySignIns(pub ErrorBody<'static>);
 
 /// The thing asked for does not exist (`not_found`).
+// Only utoipa reads it: the type documents a response.
+#[allow(dead_code)]
 #[derive(ToResponse)]
 pub struct NotFound(pub ErrorBody<'static>);
 
 /// The change clashes with existing data, such as a tag name taken ignoring case (`conflict`).
+// Only utoipa reads it: the type documents a response.
+#[allow(dead_code)]
 #[derive(ToResponse)]
 pub struct Conflict(pub ErrorBody<'static>);
 
 /// The body is larger than 64 KiB (`payload_too_large`).
+// Only utoipa reads it: the type documents a response.
+#[allow(dead_code)]
 #[derive(ToResponse)]
 pub struct PayloadTooLarge(pub ErrorBody<'static>);
 
 /// The database cannot be reached; trying again later may work (`unavailable`).
+// Only utoipa reads it: the type documents a response.
+#[allow(dead_code)]
 #[derive(ToResponse)]
 pub struct Unavailable(pub ErrorBody<'static>);

@@ -371,7 +371,7 @@ impl Settings {
 }
 
 /// `""`, `"/"` → `""`; `"diun/"` → `"/diun"`. Refuses characters that have no place in a path prefix.
-fn normalise_base_path(raw: &str) -> Result<String, SettingsError> {
+pub(crate) fn normalise_base_path(raw: &str) -> Result<String, SettingsError> {
     let trimmed = raw.trim().trim_matches('/');
     if trimmed.is_empty() {
         return Ok(String::new());

@@ -43,15 +43,37 @@ const REMINDER_RETRIES: &str = "diun_dashboard_reminder_retries_total";
 /// and a slow database shows up at the top end.
 const BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
-/// The process-wide recorder, installed on first use.
-pub fn recorder() -> &'static PrometheusHandle {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    HANDLE.get_or_init(|| {
-        let handle = PrometheusBuilder::new()
-            .set_buckets_for_metric(Matcher::Suffix("_duration_seconds".into()), BUCKETS)
-            .expect("the buckets are not empty")
-            .install_recorder()
-            .expect("no other metrics recorder is installed");
+/// The process-wide Prometheus recorder, installed on first use; `None`
+/// when the process had another recorder already (an embedding program's):
+/// the dashboard's metrics then go to that one, and nothing panics.
+pub fn install_recorder() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_duration_seconds".into()), BUCKETS)
+                .expect("the buckets are not empty")
+                .build_recorder();
+            let handle = recorder.handle();
+            match metrics::set_global_recorder(recorder) {
+                Ok(()) => {
+                    describe();
+                    Some(handle)
+                }
+                Err(_) => {
+                    log::info!("another metrics recorder is installed: the dashboard's metrics go to it");
+                    describe();
+                    None
+                }
+            }
+        })
+        .as_ref()
+}
+
+/// Describes the dashboard's metrics to the installed recorder, once.
+pub fn describe() {
+    static DESCRIBED: std::sync::Once = std::sync::Once::new();
+    DESCRIBED.call_once(|| {
         describe_histogram!(HTTP_DURATION, Unit::Seconds, "HTTP requests by route pattern, method and status.");
         describe_histogram!(STORE_DURATION, Unit::Seconds, "Database operations by name.");
         describe_counter!(WEBHOOKS_ACCEPTED, "Webhook notifications stored.");
@@ -69,8 +91,7 @@ pub fn recorder() -> &'static PrometheusHandle {
         );
         describe_gauge!(BUILD_INFO, "Always 1; the labels say which build runs.");
         gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
-        handle
-    })
+    });
 }
 
 /// Middleware: times every request under its route pattern (`/api/updates/{id}`),
@@ -167,11 +188,11 @@ pub async fn scrape(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     if state.metrics == MetricsAccess::Off {
         return Err(ApiError::NotFound("metrics are switched off (DIUN_DASHBOARD_METRICS=off)".into()));
     }
-    let handle = recorder();
     let stats = call_store(&state.store, "stats", |store| store.stats()).await?;
     gauge!(ACKNOWLEDGED).set(stats.acknowledged as f64);
     gauge!(TAGS).set(stats.tags as f64);
-    let mut page = handle.render();
+    // Without a recorder of ours (another was installed first), only what the database says.
+    let mut page = install_recorder().map(PrometheusHandle::render).unwrap_or_default();
     if !page.is_empty() && !page.ends_with('\n') {
         page.push('\n');
     }

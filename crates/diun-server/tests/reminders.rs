@@ -38,7 +38,7 @@ fn pending_digest() -> (common::TestStore, Digest) {
 
 /// The value of one counter series (0 when absent): tests in one process share the recorder.
 fn counter(series: &str) -> f64 {
-    let metrics = diun_server::telemetry::recorder().render();
+    let metrics = diun_server::telemetry::install_recorder().expect("no other recorder in this test").render();
     metrics.lines().find_map(|line| line.strip_prefix(series).and_then(|rest| rest.trim().parse().ok())).unwrap_or(0.0)
 }
 

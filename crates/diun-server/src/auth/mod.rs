@@ -90,6 +90,65 @@ impl Default for AccessControl {
     }
 }
 
+/// Builds an [`AccessControl`] one way in at a time; made by
+/// [`AccessControl::builder`].
+///
+/// ```
+/// use diun_server::auth::{hash_password, AccessControl, PasswordHash, TrustedProxies};
+/// use diun_server::Secret;
+///
+/// let hash = PasswordHash::parse(&hash_password("correct horse").unwrap()).unwrap();
+/// let access = AccessControl::builder()
+///     .user("admin", hash)
+///     .token(Secret::new("a-long-random-api-token"))
+///     .proxy_header("X-Forwarded-User".parse().unwrap(), TrustedProxies::parse("10.0.0.0/8").unwrap())
+///     .build();
+/// assert!(access.is_enabled());
+/// assert!(!AccessControl::builder().build().is_enabled(), "no way in configured: open");
+/// ```
+#[derive(Debug, Default)]
+pub struct AccessControlBuilder {
+    users: HashMap<String, PasswordHash>,
+    tokens: Vec<Secret>,
+    proxy: Option<(HeaderName, TrustedProxies)>,
+    failures: Option<FailureLimiter>,
+}
+
+impl AccessControlBuilder {
+    /// Lets `name` in with HTTP Basic and the password `hash` was made from.
+    pub fn user(mut self, name: impl Into<String>, hash: PasswordHash) -> Self {
+        self.users.insert(name.into(), hash);
+        self
+    }
+
+    /// Lets in requests carrying `Authorization: Bearer <token>`.
+    pub fn token(mut self, token: Secret) -> Self {
+        self.tokens.push(token);
+        self
+    }
+
+    /// Lets in requests whose `header` names a user, when they come from one
+    /// of `trusted` (a reverse proxy that signs people in).
+    pub fn proxy_header(mut self, header: HeaderName, trusted: TrustedProxies) -> Self {
+        self.proxy = Some((header, trusted));
+        self
+    }
+
+    /// How many failed sign-ins an address may make, and in what window,
+    /// before it must wait; 5 per 5 minutes unless told otherwise.
+    pub fn failure_limit(mut self, limiter: FailureLimiter) -> Self {
+        self.failures = Some(limiter);
+        self
+    }
+
+    /// The access control; open to anyone when no way in was given.
+    pub fn build(self) -> AccessControl {
+        let (header, trusted) = self.proxy.map_or((None, TrustedProxies::default()), |(h, t)| (Some(h), t));
+        let failures = self.failures.unwrap_or_else(|| FailureLimiter::new(5, Duration::from_secs(300)));
+        AccessControl::new(self.users, self.tokens, header, trusted, failures)
+    }
+}
+
 /// How a request proved who it is.
 enum Credentials {
     Bearer(String),
@@ -103,6 +162,11 @@ enum Credentials {
 }
 
 impl AccessControl {
+    /// A builder, with no way in configured yet.
+    pub fn builder() -> AccessControlBuilder {
+        AccessControlBuilder::default()
+    }
+
     /// Access control with these users, tokens and proxy settings.
     pub fn new(
         users: HashMap<String, PasswordHash>,

@@ -40,6 +40,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
     "platform": "linux/amd64",
     "metadata": {"ctn_names": "web", "ctn_state": "running"}
 }))]
+// Only utoipa reads it: the type documents the body (the parser is diun_core's).
+#[allow(dead_code)]
 pub struct WebhookBody {
     /// The version of the Diun that sent it.
     pub diun_version: Option<String>,
