@@ -135,7 +135,7 @@ fn an_installed_recorder_is_no_panic() {
 fn a_base_path_that_is_empty_or_no_path_is_refused() {
     let store: std::sync::Arc<dyn diun_core::Store> =
         std::sync::Arc::new(diun_store_tests::memory::MemoryStore::new(&Default::default()));
-    for bad in ["", "/", "/a b", "//x"] {
+    for bad in ["", "/", "/a b", "/x//y", "/x?y"] {
         let err = diun_server::Dashboard::builder(store.clone()).base_path(bad).build().unwrap_err();
         assert_eq!(err.field, "base_path", "{bad:?}");
     }

@@ -160,7 +160,7 @@ pub fn spawn(store: Arc<dyn Store>, reminders: Reminders) {
         return;
     }
     // Counters recorded before the recorder exists would be lost.
-    telemetry::recorder();
+    telemetry::install_recorder();
     std::thread::Builder::new()
         .name("reminders".into())
         .spawn(move || {
