@@ -557,10 +557,22 @@ export function App() {
             <div className="panel state-panel" data-testid="all-caught-up">
               <PartyPopper size={28} className="state-icon state-icon-success" aria-hidden />
               <h2 className="state-title">All caught up</h2>
-              <p className="muted">Every update has been acknowledged. New ones appear here as Diun reports them.</p>
-              <button type="button" className="btn btn-secondary" onClick={() => setView({ status: 'acknowledged' })}>
-                Show acknowledged
-              </button>
+              <p className="muted">
+                {counts.snoozed + counts.muted === 0
+                  ? 'Every update has been acknowledged.'
+                  : `Nothing is waiting: ${counts.snoozed.toLocaleString()} snoozed (they come back by themselves), ${counts.muted.toLocaleString()} muted.`}{' '}
+                New ones appear here as Diun reports them.
+              </p>
+              <div className="state-actions">
+                {counts.snoozed > 0 && (
+                  <button type="button" className="btn btn-secondary" onClick={() => setView({ status: 'snoozed' })}>
+                    Show snoozed
+                  </button>
+                )}
+                <button type="button" className="btn btn-secondary" onClick={() => setView({ status: 'acknowledged' })}>
+                  Show acknowledged
+                </button>
+              </div>
             </div>
           ) : (
             <div className="panel state-panel" data-testid="no-match">
