@@ -348,12 +348,13 @@ export class DashboardStore {
     return new Map(keys.map((key, i) => [key, appendPage(NOT_LOADED, got[i])]));
   }
 
-  /** The first `want` image rows under a query (at least one page), in pages of IMAGE_PAGE_SIZE. */
+  /** The first `want` image rows under a query (at least one page), in as few requests as the server allows. */
   private async walkImages(query: ListQuery, want: number): Promise<ImageList> {
+    const limit = Math.min(MAX_PAGE, Math.ceil(want / IMAGE_PAGE_SIZE) * IMAGE_PAGE_SIZE);
     const images: ImageGroup[] = [];
     let cursor: string | null = null;
     do {
-      const page = await api.images(imageQuery(query, IMAGE_PAGE_SIZE, cursor));
+      const page = await api.images(imageQuery(query, limit, cursor));
       if (!page.changed) break;
       images.push(...page.body.images);
       cursor = page.body.next_cursor;
