@@ -67,6 +67,37 @@ pub enum Change {
         /// Its tag now; `None` when it has none.
         tag_id: Option<i64>,
     },
+    /// Updates were snoozed until a time.
+    #[serde(rename = "snoozed")]
+    Snoozed {
+        /// The updates that changed; never empty.
+        ids: Vec<i64>,
+        /// Until when.
+        until: chrono::DateTime<chrono::Utc>,
+    },
+    /// Snoozes ended: by a user, by a new digest, or because their time came.
+    #[serde(rename = "unsnoozed")]
+    Unsnoozed {
+        /// The updates that changed; never empty.
+        ids: Vec<i64>,
+    },
+    /// A mute rule muted updates.
+    #[serde(rename = "muted")]
+    Muted {
+        /// The updates that changed; never empty.
+        ids: Vec<i64>,
+        /// The rule.
+        rule: i64,
+    },
+    /// Updates lost their mute (their rule was deleted, or a new digest is not covered).
+    #[serde(rename = "unmuted")]
+    Unmuted {
+        /// The updates that changed; never empty.
+        ids: Vec<i64>,
+    },
+    /// A mute rule was made or deleted.
+    #[serde(rename = "mute_rules")]
+    MuteRulesChanged,
     /// The feed may have missed changes (its connection to the database broke
     /// and came back): a reader should refetch everything it shows.
     #[serde(rename = "resync")]
@@ -86,6 +117,11 @@ impl Change {
             Change::TagRenamed { .. } => "tag.renamed",
             Change::TagDeleted { .. } => "tag.deleted",
             Change::AssignmentChanged { .. } => "assignment.changed",
+            Change::Snoozed { .. } => "snoozed",
+            Change::Unsnoozed { .. } => "unsnoozed",
+            Change::Muted { .. } => "muted",
+            Change::Unmuted { .. } => "unmuted",
+            Change::MuteRulesChanged => "mute_rules",
             Change::Resync => "resync",
         }
     }
@@ -110,6 +146,14 @@ impl Change {
                 split(ids, |ids| Change::UpdatesUnacknowledged { ids })
             }
             Change::UpdatesDeleted { ids } if ids.len() > max_ids => split(ids, |ids| Change::UpdatesDeleted { ids }),
+            Change::Unsnoozed { ids } if ids.len() > max_ids => split(ids, |ids| Change::Unsnoozed { ids }),
+            Change::Unmuted { ids } if ids.len() > max_ids => split(ids, |ids| Change::Unmuted { ids }),
+            Change::Snoozed { ids, until } if ids.len() > max_ids => {
+                ids.chunks(max_ids).map(|c| Change::Snoozed { ids: c.to_vec(), until }).collect()
+            }
+            Change::Muted { ids, rule } if ids.len() > max_ids => {
+                ids.chunks(max_ids).map(|c| Change::Muted { ids: c.to_vec(), rule }).collect()
+            }
             other => vec![other],
         }
     }
@@ -129,6 +173,12 @@ mod tests {
                 r#"{"type":"assignment.changed","image":"nginx","tag_id":null}"#,
             ),
             (Change::Resync, r#"{"type":"resync"}"#),
+            (Change::MuteRulesChanged, r#"{"type":"mute_rules"}"#),
+            (Change::Muted { ids: vec![3], rule: 2 }, r#"{"type":"muted","ids":[3],"rule":2}"#),
+            (
+                Change::Snoozed { ids: vec![4], until: chrono::DateTime::from_timestamp(1_764_662_400, 0).unwrap() },
+                r#"{"type":"snoozed","ids":[4],"until":"2025-12-02T08:00:00Z"}"#,
+            ),
         ];
         for (change, json) in cases {
             assert_eq!(change.to_json(), json);

@@ -3,13 +3,18 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::Metadata;
+use crate::{Metadata, UpdateState};
 
 /// Filters for listing updates; every field left `None` matches everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UpdateFilter {
-    /// `Some(false)`: pending only; `Some(true)`: acknowledged only.
-    pub acknowledged: Option<bool>,
+    /// Only updates in this state (see [`crate::Update::state`]).
+    pub state: Option<UpdateState>,
+    /// Only updates of this image reference (exact match), on any host.
+    pub image: Option<String>,
+    /// Only pending updates that became pending before this instant
+    /// ([`crate::Update::pending_since`]): what reminders look for.
+    pub pending_before: Option<DateTime<Utc>>,
     /// Only updates whose image carries this tag, or no tag.
     pub tag: Option<TagFilter>,
     /// Only updates from this Diun host (exact match).
@@ -20,6 +25,26 @@ pub struct UpdateFilter {
 }
 
 impl UpdateFilter {
+    /// The pending updates: not acknowledged, not muted, not snoozed.
+    pub fn pending() -> Self {
+        UpdateFilter { state: Some(UpdateState::Pending), ..UpdateFilter::default() }
+    }
+
+    /// The same filter without its state part, for the operations that ignore
+    /// it (a summary counts every state).
+    pub fn any_state(&self) -> Self {
+        UpdateFilter { state: None, ..self.clone() }
+    }
+
+    /// The filter an [`AckSelector::Filter`] applies to the updates not
+    /// acknowledged: its state kept when it names one of theirs, dropped otherwise.
+    pub fn for_bulk_change(&self) -> Self {
+        match self.state {
+            Some(UpdateState::Acknowledged) => self.any_state(),
+            _ => self.clone(),
+        }
+    }
+
     /// The words of [`UpdateFilter::query`], folded as [`search_text`] folds,
     /// each of which must appear in an update's search text.
     pub fn search_terms(&self) -> Vec<String> {
@@ -36,7 +61,8 @@ pub enum TagFilter {
     Untagged,
 }
 
-/// Which updates a bulk acknowledgment covers; only pending ones change.
+/// Which updates a bulk acknowledgment (or a snooze) covers; only updates
+/// not acknowledged yet change: pending, snoozed and muted alike.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AckSelector {
     /// These updates.
@@ -45,8 +71,12 @@ pub enum AckSelector {
     Tag(i64),
     /// Every update.
     All,
-    /// Every update the filter matches (its `acknowledged` part is ignored).
+    /// Every update the filter matches. A filter's state narrows the
+    /// selection when it names a state other than acknowledged (acknowledge
+    /// what a "snoozed" view shows); otherwise it is ignored.
     Filter(UpdateFilter),
+    /// Every update of this image reference, on every host.
+    Image(String),
 }
 
 /// Which acknowledged updates become pending again.

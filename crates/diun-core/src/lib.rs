@@ -30,6 +30,8 @@ pub mod export;
 pub mod feed;
 mod filter;
 pub mod group_commit;
+pub mod image_group;
+mod mute;
 mod notification;
 pub mod page;
 mod store;
@@ -42,12 +44,18 @@ pub use feed::ChangeStream;
 pub use feed::{ChangeBroadcaster, ChangeSubscription};
 pub use filter::{search_text, AckSelector, TagFilter, UnackSelector, UpdateFilter};
 pub use group_commit::{GroupCommit, WaitedTooLong};
+pub use image_group::{
+    assemble_image_page, ImageCounts, ImageGroup, ImageHostRow, ImagePage, ImagePageRequest, ImagePosition,
+    MAX_GROUP_HOSTS,
+};
+pub use mute::{MutePattern, MuteRule, MuteRules, NewMuteRule};
 pub use notification::{
     image_reference, Metadata, Notification, UpdateStatus, ValidationError, ValidationErrorKind, FIELD_LIMITS,
 };
 pub use page::{assemble_page, PageRequest, Position, UpdatePage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use store::{
-    HostCount, Store, StoreError, StoreOptions, StoreResult, StoreStats, Summary, TagCount, REMINDER_CLAIMS_KEPT_DAYS,
+    HostCount, StateCounts, Store, StoreError, StoreOptions, StoreResult, StoreStats, Summary, TagCount, TagCountRow,
+    REMINDER_CLAIMS_KEPT_DAYS,
 };
 pub use tag::{Tag, TagName, TagRef};
-pub use update::{Update, UpdateEvent};
+pub use update::{Update, UpdateEvent, UpdateState};

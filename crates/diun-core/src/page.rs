@@ -85,8 +85,7 @@ pub struct UpdatePage {
 /// # fn demo(store: &dyn diun_core::Store) -> diun_core::StoreResult<()> {
 /// use diun_core::{page, UpdateFilter};
 ///
-/// let pending = UpdateFilter { acknowledged: Some(false), ..UpdateFilter::default() };
-/// for update in page::all_updates(store, &pending)? {
+/// for update in page::all_updates(store, &UpdateFilter::pending())? {
 ///     println!("{} on {}", update.image, update.hostname);
 /// }
 /// # Ok(())
@@ -189,14 +188,22 @@ pub mod cursor {
     }
 
     /// Identifies a filter: equal filters give equal fingerprints.
-    fn fingerprint(filter: &UpdateFilter) -> u64 {
-        let text = format!("{:?}|{:?}|{:?}|{:?}", filter.acknowledged, filter.tag, filter.host, filter.query);
+    pub(crate) fn fingerprint(filter: &UpdateFilter) -> u64 {
+        let text = format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            filter.state,
+            filter.tag,
+            filter.host,
+            filter.query,
+            filter.image,
+            filter.pending_before.map(|t| t.timestamp_micros())
+        );
         fnv1a(text.as_bytes())
     }
 
     /// Catches edits and truncation; it is no secret, and needs none: a forged
     /// cursor can only name a position in a listing its client may read anyway.
-    fn checksum(bytes: &[u8]) -> u64 {
+    pub(crate) fn checksum(bytes: &[u8]) -> u64 {
         fnv1a(bytes).rotate_left(17) ^ 0x6469_756e_6461_7368
     }
 
@@ -205,11 +212,11 @@ pub mod cursor {
         bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3))
     }
 
-    fn hex(bytes: &[u8]) -> String {
+    pub(crate) fn hex(bytes: &[u8]) -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    fn unhex(text: &str) -> Option<Vec<u8>> {
+    pub(crate) fn unhex(text: &str) -> Option<Vec<u8>> {
         if text.len() % 2 != 0 || !text.is_ascii() {
             return None;
         }
@@ -228,7 +235,7 @@ mod tests {
 
     #[test]
     fn a_cursor_round_trips_for_its_own_filter() {
-        let filter = UpdateFilter { acknowledged: Some(false), query: Some("nginx".into()), ..Default::default() };
+        let filter = UpdateFilter { query: Some("nginx".into()), ..UpdateFilter::pending() };
         let text = cursor::encode(&position(), &filter);
         assert_eq!(cursor::decode(&text, &filter).unwrap(), position());
     }

@@ -10,8 +10,8 @@ use crate::export::{Counts, ImportReport, Record};
 #[cfg(doc)]
 use crate::Change;
 use crate::{
-    AckSelector, ChangeSubscription, Notification, PageRequest, Tag, TagName, TagRef, UnackSelector, Update,
-    UpdateEvent, UpdateFilter, UpdatePage,
+    AckSelector, ChangeSubscription, ImagePage, ImagePageRequest, MuteRule, NewMuteRule, Notification, PageRequest,
+    Tag, TagName, TagRef, UnackSelector, Update, UpdateEvent, UpdateFilter, UpdatePage,
 };
 
 /// Why a store operation failed. Callers match on the variant; the text is for people.
@@ -87,15 +87,59 @@ pub struct StoreStats {
     pub tags: i64,
 }
 
+/// Updates counted by state (see [`crate::Update::state`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StateCounts {
+    /// Pending: not acknowledged, not muted, not snoozed.
+    pub pending: i64,
+    /// Snoozed (and neither acknowledged nor muted).
+    pub snoozed: i64,
+    /// Muted (and not acknowledged).
+    pub muted: i64,
+    /// Acknowledged.
+    pub acknowledged: i64,
+}
+
+impl StateCounts {
+    /// Every update counted.
+    pub fn total(&self) -> i64 {
+        self.pending + self.snoozed + self.muted + self.acknowledged
+    }
+
+    /// Adds one update in `state`.
+    pub fn add(&mut self, state: crate::UpdateState) {
+        use crate::UpdateState::*;
+        match state {
+            Pending => self.pending += 1,
+            Snoozed => self.snoozed += 1,
+            Muted => self.muted += 1,
+            Acknowledged => self.acknowledged += 1,
+        }
+    }
+
+    fn plus(self, other: StateCounts) -> StateCounts {
+        StateCounts {
+            pending: self.pending + other.pending,
+            snoozed: self.snoozed + other.snoozed,
+            muted: self.muted + other.muted,
+            acknowledged: self.acknowledged + other.acknowledged,
+        }
+    }
+}
+
 /// Counts of the updates a filter matches, for what a dashboard shows above its list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Summary {
-    /// Pending updates.
+    /// Pending updates: not acknowledged, not muted, not snoozed.
     pub pending: i64,
+    /// Snoozed updates.
+    pub snoozed: i64,
+    /// Muted updates.
+    pub muted: i64,
     /// Acknowledged updates.
     pub acknowledged: i64,
-    /// All updates: pending and acknowledged.
+    /// All updates, in every state.
     pub total: i64,
     /// The pending update seen longest ago (the lowest `last_seen_at`), if any is pending.
     pub oldest_pending: Option<Update>,
@@ -107,20 +151,20 @@ pub struct Summary {
 }
 
 /// One tag's counts as a store reads them: the tag with its case-folded
-/// sort key ([`TagName::key`]), or `None` for untagged images; pending; total.
-pub type TagCountRow = (Option<(TagRef, String)>, i64, i64);
+/// sort key ([`TagName::key`]), or `None` for untagged images; its counts.
+pub type TagCountRow = (Option<(TagRef, String)>, StateCounts);
 
 impl Summary {
     /// Builds a summary from grouped counts, for [`Store`] implementations:
     /// `tags` holds per tag (or `None`) its case-folded sort key
-    /// ([`TagName::key`]), pending and total counts; `hosts` per host its
-    /// pending and total counts. Groups with no update are left out.
+    /// ([`TagName::key`]) and counts; `hosts` per host its counts.
+    /// Groups with no update are left out.
     pub fn from_counts(
         tags: Vec<TagCountRow>,
-        hosts: Vec<(String, i64, i64)>,
+        hosts: Vec<(String, StateCounts)>,
         oldest_pending: Option<Update>,
     ) -> Summary {
-        let mut tags: Vec<_> = tags.into_iter().filter(|(_, _, total)| *total > 0).collect();
+        let mut tags: Vec<_> = tags.into_iter().filter(|(_, counts)| counts.total() > 0).collect();
         // By name ignoring case, then id; untagged last.
         tags.sort_by(|(a, ..), (b, ..)| match (a, b) {
             (Some((a, a_key)), Some((b, b_key))) => a_key.cmp(b_key).then(a.id.cmp(&b.id)),
@@ -128,26 +172,35 @@ impl Summary {
             (None, Some(_)) => std::cmp::Ordering::Greater,
             (None, None) => std::cmp::Ordering::Equal,
         });
-        let mut hosts: Vec<_> = hosts.into_iter().filter(|(_, _, total)| *total > 0).collect();
-        hosts.sort();
-        let pending = hosts.iter().map(|(_, pending, _)| pending).sum();
-        let total = hosts.iter().map(|(_, _, total)| total).sum();
+        let mut hosts: Vec<_> = hosts.into_iter().filter(|(_, counts)| counts.total() > 0).collect();
+        hosts.sort_by(|(a, _), (b, _)| a.cmp(b));
+        let all = hosts.iter().fold(StateCounts::default(), |sum, (_, counts)| sum.plus(*counts));
         Summary {
-            pending,
-            acknowledged: total - pending,
-            total,
+            pending: all.pending,
+            snoozed: all.snoozed,
+            muted: all.muted,
+            acknowledged: all.acknowledged,
+            total: all.total(),
             oldest_pending,
             tags: tags
                 .into_iter()
-                .map(|(tag, pending, total)| TagCount {
+                .map(|(tag, counts)| TagCount {
                     tag: tag.map(|(tag, _)| tag),
-                    pending,
-                    acknowledged: total - pending,
+                    pending: counts.pending,
+                    snoozed: counts.snoozed,
+                    muted: counts.muted,
+                    acknowledged: counts.acknowledged,
                 })
                 .collect(),
             hosts: hosts
                 .into_iter()
-                .map(|(hostname, pending, total)| HostCount { hostname, pending, acknowledged: total - pending })
+                .map(|(hostname, counts)| HostCount {
+                    hostname,
+                    pending: counts.pending,
+                    snoozed: counts.snoozed,
+                    muted: counts.muted,
+                    acknowledged: counts.acknowledged,
+                })
                 .collect(),
         }
     }
@@ -161,6 +214,10 @@ pub struct TagCount {
     pub tag: Option<TagRef>,
     /// Pending updates whose image carries it.
     pub pending: i64,
+    /// Snoozed updates whose image carries it.
+    pub snoozed: i64,
+    /// Muted updates whose image carries it.
+    pub muted: i64,
     /// Acknowledged updates whose image carries it.
     pub acknowledged: i64,
 }
@@ -173,6 +230,10 @@ pub struct HostCount {
     pub hostname: String,
     /// Its pending updates.
     pub pending: i64,
+    /// Its snoozed updates.
+    pub snoozed: i64,
+    /// Its muted updates.
+    pub muted: i64,
     /// Its acknowledged updates.
     pub acknowledged: i64,
 }
@@ -191,15 +252,23 @@ pub struct HostCount {
 pub trait Store: Send + Sync {
     /// Records a notification received at `received_at` and returns the update it produced.
     ///
-    /// - An unknown `(hostname, image)` becomes a new pending update.
-    /// - A known one with a different digest takes the new fields and becomes pending again.
+    /// - An unknown `(hostname, image)` becomes a new pending update
+    ///   (`pending_since` is `received_at`).
+    /// - A known one with a different digest takes the new fields and becomes
+    ///   pending again: its acknowledgment and snooze end (`pending_since`
+    ///   becomes `received_at` when it was acknowledged).
     /// - A known one with the same digest only refreshes `last_seen_at` and
-    ///   `event_count`, and keeps its acknowledgment.
+    ///   `event_count`, and keeps its acknowledgment, snooze and mute.
+    ///
+    /// A new update, or one with a new digest, is muted by the oldest mute
+    /// rule covering it ([`crate::MuteRules::first_match`]), or unmuted when none does.
     ///
     /// Every call appends one event to the update's history, which keeps the
     /// newest [`StoreOptions::history_limit`] events.
     ///
-    /// Announces [`Change::UpdateCreated`] for a new update, [`Change::UpdateChanged`] otherwise.
+    /// Announces [`Change::UpdateCreated`] for a new update, [`Change::UpdateChanged`] otherwise;
+    /// [`Change::Unsnoozed`] when a new digest ended a snooze; [`Change::Muted`]
+    /// or [`Change::Unmuted`] when its mute changed.
     fn record_notification(&self, notification: &Notification, received_at: DateTime<Utc>) -> StoreResult<Update>;
 
     /// Records several notifications in one transaction, each as
@@ -223,7 +292,7 @@ pub trait Store: Send + Sync {
     /// meanwhile (see [`crate::page`]); each update comes with its current fields.
     fn list_updates(&self, filter: &UpdateFilter, page: &PageRequest) -> StoreResult<UpdatePage>;
 
-    /// Counts of the updates matching `filter` (its `acknowledged` part is
+    /// Counts of the updates matching `filter` (its `state` part is
     /// ignored): computed by the database, without loading the updates.
     fn summary(&self, filter: &UpdateFilter) -> StoreResult<Summary>;
 
@@ -246,8 +315,10 @@ pub trait Store: Send + Sync {
     /// when the update's state changed.
     fn set_acknowledged(&self, id: i64, acknowledged: bool, at: DateTime<Utc>) -> StoreResult<Update>;
 
-    /// Acknowledges every pending update the selector covers, all at the
-    /// instant `at`; returns how many changed. Works at any size.
+    /// Acknowledges every update the selector covers that is not acknowledged
+    /// yet (pending, snoozed or muted), all at the instant `at`; returns how
+    /// many changed. Works at any size. Their snooze and mute are kept, so an
+    /// undo brings each back as it was.
     ///
     /// Announces [`Change::UpdatesAcknowledged`] with the updates that changed, if any.
     fn acknowledge(&self, selector: &AckSelector, at: DateTime<Utc>) -> StoreResult<u64>;
@@ -257,6 +328,45 @@ pub trait Store: Send + Sync {
     ///
     /// Announces [`Change::UpdatesUnacknowledged`] with the updates that changed, if any.
     fn unacknowledge(&self, selector: &UnackSelector) -> StoreResult<u64>;
+
+    /// Snoozes every update the selector covers that is not acknowledged
+    /// until `until`; returns how many changed (one already snoozed until
+    /// exactly then does not). [`StoreError::NotFound`] for an unknown tag.
+    ///
+    /// Announces [`Change::Snoozed`] with the updates that changed, if any.
+    fn snooze(&self, selector: &AckSelector, until: DateTime<Utc>) -> StoreResult<u64>;
+
+    /// Ends the snooze of these updates; returns how many were snoozed.
+    ///
+    /// Announces [`Change::Unsnoozed`] with the updates that changed, if any.
+    fn unsnooze(&self, ids: &[i64]) -> StoreResult<u64>;
+
+    /// Ends every snooze due at `now` (`snoozed_until <= now`); returns how many.
+    /// A server calls it every few seconds.
+    ///
+    /// Announces [`Change::Unsnoozed`] with the updates that changed, if any.
+    fn wake_snoozed(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+
+    /// Every mute rule, oldest first, each with how many updates it holds.
+    fn list_mute_rules(&self) -> StoreResult<Vec<MuteRule>>;
+
+    /// Makes a mute rule, and mutes with it every update it covers that is
+    /// neither acknowledged nor muted by another rule.
+    ///
+    /// Announces [`Change::MuteRulesChanged`], and [`Change::Muted`] when it muted any.
+    fn create_mute_rule(&self, rule: &NewMuteRule, at: DateTime<Utc>) -> StoreResult<MuteRule>;
+
+    /// Deletes a mute rule; the updates it held are unmuted, then muted by the
+    /// oldest other rule covering each, if any. [`StoreError::NotFound`] for an unknown rule.
+    ///
+    /// Announces [`Change::MuteRulesChanged`], [`Change::Unmuted`] for the
+    /// updates left unmuted and [`Change::Muted`] for those another rule took.
+    fn delete_mute_rule(&self, id: i64) -> StoreResult<()>;
+
+    /// One page of the images of the updates matching `filter`, each once
+    /// with its hosts and counts over those updates (see [`crate::image_group`]),
+    /// grouped by the database.
+    fn list_images(&self, filter: &UpdateFilter, page: &ImagePageRequest) -> StoreResult<ImagePage>;
 
     /// Removes an update and its history.
     ///

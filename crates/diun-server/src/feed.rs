@@ -64,7 +64,7 @@ pub async fn atom(
 ) -> Result<HttpResponse, ApiError> {
     let (revision, updates) = call_store(&state.store, "feed", |store| {
         let revision = store.revision()?;
-        let pending = UpdateFilter { acknowledged: Some(false), ..UpdateFilter::default() };
+        let pending = UpdateFilter::pending();
         let page = store.list_updates(&pending, &PageRequest::first(FEED_ENTRIES).expect("a valid page size"))?;
         Ok((revision, page.updates))
     })

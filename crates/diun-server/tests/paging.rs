@@ -90,7 +90,10 @@ async fn summary_and_search_answer_from_the_server(s: TestStore) {
     assert_eq!(summary["tags"][1]["tag"], Value::Null);
     assert_eq!(
         summary["hosts"],
-        json!([{"hostname": "nas", "pending": 2, "acknowledged": 0}, {"hostname": "pi", "pending": 1, "acknowledged": 0}])
+        json!([
+            {"hostname": "nas", "pending": 2, "snoozed": 0, "muted": 0, "acknowledged": 0},
+            {"hostname": "pi", "pending": 1, "snoozed": 0, "muted": 0, "acknowledged": 0}
+        ])
     );
     assert_eq!(summary["oldest_pending"]["image"], "nginx:1");
     let (_, searched) = send(&app, get("/api/updates/summary?q=REDIS:7-CTN")).await;

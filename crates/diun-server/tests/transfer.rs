@@ -120,7 +120,9 @@ fn sqlite_round_trip_gives_the_same_stream() {
     // What the dashboard shows is the same, but the sub-microsecond part of times.
     let cut = |mut shown: Vec<serde_json::Value>| {
         for update in &mut shown {
-            for field in ["first_seen_at", "last_seen_at", "acknowledged_at", "created"] {
+            for field in
+                ["first_seen_at", "last_seen_at", "acknowledged_at", "created", "pending_since", "snoozed_until"]
+            {
                 if let Some(time) = update[field].as_str() {
                     let time: chrono::DateTime<Utc> = time.parse().unwrap();
                     update[field] = diun_core::export::format_time(&diun_core::export::truncate_to_micros(time)).into();

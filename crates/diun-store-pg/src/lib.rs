@@ -18,7 +18,7 @@
 //! let notification = Notification::from_json(br#"{"hostname": "nas", "image": "nginx:1.27", "digest": "sha256:1"}"#)?;
 //! store.record_notification(&notification, Utc::now())?;
 //!
-//! let pending = UpdateFilter { acknowledged: Some(false), ..UpdateFilter::default() };
+//! let pending = UpdateFilter::pending();
 //! assert_eq!(diun_core::page::all_updates(&store, &pending)?.len(), 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -36,5 +36,6 @@ mod schema;
 mod store;
 #[cfg(feature = "test-harness")]
 pub mod testing;
+mod triage;
 
 pub use store::PgStore;

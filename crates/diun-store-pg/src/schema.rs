@@ -15,6 +15,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    mute_rules (id) {
+        id -> Int8,
+        pattern -> Text,
+        hostname -> Nullable<Text>,
+        status -> Nullable<Text>,
+        comment -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     reminder_runs (slot_key, slot_time) {
         slot_key -> Text,
         slot_time -> Timestamptz,
@@ -65,10 +76,22 @@ diesel::table! {
         event_count -> Int8,
         search_text -> Text,
         seen_revision -> Int8,
+        snoozed_until -> Nullable<Timestamptz>,
+        muted_by -> Nullable<Int8>,
+        pending_since -> Timestamptz,
     }
 }
 
 diesel::joinable!(image_tags -> tags (tag_id));
 diesel::joinable!(update_events -> updates (update_id));
+diesel::joinable!(updates -> mute_rules (muted_by));
 
-diesel::allow_tables_to_appear_in_same_query!(data_revision, image_tags, reminder_runs, tags, update_events, updates,);
+diesel::allow_tables_to_appear_in_same_query!(
+    data_revision,
+    image_tags,
+    mute_rules,
+    reminder_runs,
+    tags,
+    update_events,
+    updates,
+);

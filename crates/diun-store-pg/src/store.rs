@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::{case_when, count, count_star, exists, sql};
+use diesel::dsl::{case_when, count, exists, sql};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool, R2D2Connection};
@@ -13,16 +13,19 @@ use diesel::sql_types::{BigInt, Nullable, Timestamptz};
 use diesel::upsert::excluded;
 use diun_core::export::{Counts, ImportReport, Record};
 use diun_core::{
-    assemble_page, search_text, AckSelector, Change, ChangeSubscription, GroupCommit, Notification, PageRequest, Store,
-    StoreError, StoreOptions, StoreResult, StoreStats, Summary, Tag, TagFilter, TagName, TagRef, UnackSelector, Update,
-    UpdateEvent, UpdateFilter, UpdatePage,
+    assemble_page, search_text, AckSelector, Change, ChangeSubscription, GroupCommit, ImagePage, ImagePageRequest,
+    MuteRule, MuteRules, NewMuteRule, Notification, PageRequest, StateCounts, Store, StoreError, StoreOptions,
+    StoreResult, StoreStats, Summary, Tag, TagFilter, TagName, TagRef, UnackSelector, Update, UpdateEvent,
+    UpdateFilter, UpdatePage, UpdateState,
 };
 
 use crate::connection::{connection_url, establish, run_migrations};
 use crate::errors::{from_diesel, from_pool, TxError};
 use crate::feed::{notify, PgFeed};
-use crate::models::{metadata_json, EventRow, NewEvent, NotificationFields, TagRow, UpdateRow};
-use crate::schema::{data_revision, image_tags, reminder_runs, tags, update_events, updates};
+use crate::models::{
+    compile_rules, metadata_json, EventRow, MuteRuleRow, NewEvent, NotificationFields, TagRow, UpdateRow,
+};
+use crate::schema::{data_revision, image_tags, mute_rules, reminder_runs, tags, update_events, updates};
 
 /// A [`Store`] on a PostgreSQL database.
 ///
@@ -133,9 +136,10 @@ impl PgStore {
         let record_all = |batch: &[Received]| {
             statements_done.set(false);
             self.write(|conn, changes| {
+                let rules = load_rules(conn)?;
                 let ids = batch
                     .iter()
-                    .map(|(n, at)| record_in(conn, changes, self.history_limit, n, *at))
+                    .map(|(n, at)| record_in(conn, changes, self.history_limit, &rules, n, *at))
                     .collect::<StoreResult<Vec<i64>>>()?;
                 let updates = load_updates(conn, &ids)?;
                 statements_done.set(true);
@@ -294,15 +298,75 @@ fn current_revision(conn: &mut PgConnection) -> StoreResult<i64> {
     data_revision::table.select(data_revision::revision).first(conn).map_err(from_diesel)
 }
 
+/// The condition of a pending update: not acknowledged, not muted, not
+/// snoozed (in the words of the partial index `updates_pending`).
+macro_rules! pending_now {
+    () => {
+        updates::acknowledged_at.is_null().and(updates::muted_by.is_null()).and(updates::snoozed_until.is_null())
+    };
+}
+pub(crate) use pending_now;
+
+/// Counts per state, for a grouped `SELECT`: pending, snoozed, muted,
+/// acknowledged (COUNT skips NULLs: a CASE without ELSE counts its condition).
+macro_rules! state_counts {
+    () => {
+        (
+            count(case_when(pending_now!(), 1_i64.into_sql::<BigInt>())),
+            count(case_when(
+                updates::acknowledged_at
+                    .is_null()
+                    .and(updates::muted_by.is_null())
+                    .and(updates::snoozed_until.is_not_null()),
+                1_i64.into_sql::<BigInt>(),
+            )),
+            count(case_when(
+                updates::acknowledged_at.is_null().and(updates::muted_by.is_not_null()),
+                1_i64.into_sql::<BigInt>(),
+            )),
+            count(updates::acknowledged_at),
+        )
+    };
+}
+pub(crate) use state_counts;
+
+/// Counts read by [`state_counts!`].
+pub(crate) type CountColumns = (i64, i64, i64, i64);
+
+pub(crate) fn counts_of((pending, snoozed, muted, acknowledged): CountColumns) -> StateCounts {
+    StateCounts { pending, snoozed, muted, acknowledged }
+}
+
+/// Whether every text of `filter` can be stored (see [`storable`]): a filter
+/// with one that cannot matches nothing.
+pub(crate) fn filter_storable(filter: &UpdateFilter) -> bool {
+    [filter.host.as_deref(), filter.query.as_deref(), filter.image.as_deref()].into_iter().flatten().all(storable)
+}
+
 /// Narrows a boxed query over `updates` (joined with tags or not) to `$filter`.
 macro_rules! filtered {
     ($query:expr, $filter:expr) => {{
         let filter: &UpdateFilter = $filter;
         let mut query = $query;
-        match filter.acknowledged {
-            Some(true) => query = query.filter(updates::acknowledged_at.is_not_null()),
-            Some(false) => query = query.filter(updates::acknowledged_at.is_null()),
+        match filter.state {
+            Some(UpdateState::Acknowledged) => query = query.filter(updates::acknowledged_at.is_not_null()),
+            Some(UpdateState::Muted) => {
+                query = query.filter(updates::acknowledged_at.is_null()).filter(updates::muted_by.is_not_null())
+            }
+            Some(UpdateState::Snoozed) => {
+                query = query
+                    .filter(updates::acknowledged_at.is_null())
+                    .filter(updates::muted_by.is_null())
+                    .filter(updates::snoozed_until.is_not_null())
+            }
+            Some(UpdateState::Pending) => query = query.filter(pending_now!()),
             None => {}
+        }
+        if let Some(before) = filter.pending_before {
+            query = query.filter(pending_now!()).filter(updates::pending_since.lt(before));
+        }
+        if let Some(image) = &filter.image {
+            query = query.filter(updates::image.eq(image.clone()));
         }
         // A subquery on an alias, so that it works whether the query joins image_tags or not.
         let tagged = diesel::alias!(image_tags as tagged);
@@ -328,6 +392,7 @@ macro_rules! filtered {
         query
     }};
 }
+pub(crate) use filtered;
 
 /// The tag columns of a listing row: its id and name, when the image has a tag.
 type TagColumns = Option<(i64, String)>;
@@ -341,7 +406,7 @@ macro_rules! updates_with_tags {
     };
 }
 
-fn load_update(conn: &mut PgConnection, id: i64) -> StoreResult<Update> {
+pub(crate) fn load_update(conn: &mut PgConnection, id: i64) -> StoreResult<Update> {
     let (row, tag) = updates_with_tags!()
         .filter(updates::id.eq(id))
         .select((UpdateRow::as_select(), (tags::id, tags::name).nullable()))
@@ -364,11 +429,11 @@ fn load_updates(conn: &mut PgConnection, ids: &[i64]) -> StoreResult<Vec<Update>
     ids.iter().map(|id| by_id.get(id).cloned().ok_or_else(|| not_found("update", *id))).collect()
 }
 
-fn not_found(what: &str, id: i64) -> StoreError {
+pub(crate) fn not_found(what: &str, id: i64) -> StoreError {
     StoreError::NotFound(format!("{what} {id}"))
 }
 
-fn tag_exists(conn: &mut PgConnection, id: i64) -> StoreResult<bool> {
+pub(crate) fn tag_exists(conn: &mut PgConnection, id: i64) -> StoreResult<bool> {
     diesel::select(exists(tags::table.filter(tags::id.eq(id)))).get_result(conn).map_err(from_diesel)
 }
 
@@ -384,14 +449,41 @@ fn name_conflict(err: diesel::result::Error, name: &TagName) -> StoreError {
 /// Stored text never contains NUL (the domain refuses it in notifications and
 /// tag names), so text that does cannot match anything stored; the callers
 /// answer accordingly instead of sending it and getting an error back.
-fn storable(text: &str) -> bool {
+pub(crate) fn storable(text: &str) -> bool {
     !text.contains('\0')
 }
 
 /// `LIKE` pattern matching `text` anywhere, with LIKE's wildcards taken literally.
-fn contains_pattern(text: &str) -> String {
+pub(crate) fn contains_pattern(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
+}
+
+pub(crate) type BoxedUpdates<'a> = updates::BoxedQuery<'a, diesel::pg::Pg>;
+
+/// The updates a selector covers that are not acknowledged yet; `None` when
+/// it names text PostgreSQL cannot hold, which matches nothing.
+pub(crate) fn selection(conn: &mut PgConnection, selector: &AckSelector) -> StoreResult<Option<BoxedUpdates<'static>>> {
+    let open = updates::table.filter(updates::acknowledged_at.is_null()).into_boxed();
+    Ok(Some(match selector {
+        // One array parameter, whatever its length.
+        AckSelector::Ids(ids) => open.filter(updates::id.eq_any(ids.clone())),
+        AckSelector::Tag(tag_id) => {
+            if !tag_exists(conn, *tag_id)? {
+                return Err(not_found("tag", *tag_id));
+            }
+            filtered!(open, &UpdateFilter { tag: Some(TagFilter::Id(*tag_id)), ..UpdateFilter::default() })
+        }
+        AckSelector::All => open,
+        AckSelector::Filter(filter) => {
+            if !filter_storable(filter) {
+                return Ok(None);
+            }
+            filtered!(open, &filter.for_bulk_change())
+        }
+        AckSelector::Image(image) if !storable(image) => return Ok(None),
+        AckSelector::Image(image) => open.filter(updates::image.eq(image.clone())),
+    }))
 }
 
 /// In the `DO UPDATE` of [`Store::record_notification`]'s upsert: the stored
@@ -403,15 +495,38 @@ macro_rules! unless_same_digest {
 }
 
 /// Records one notification inside the caller's write transaction; returns its update's id.
+/// The mute rules, compiled, for the notifications of one transaction.
+fn load_rules(conn: &mut PgConnection) -> StoreResult<MuteRules> {
+    let rows: Vec<MuteRuleRow> = mute_rules::table.select(MuteRuleRow::as_select()).load(conn).map_err(from_diesel)?;
+    compile_rules(&rows)
+}
+
+/// What a known update was before a notification: digest, acknowledged, snoozed, muted.
+type Before = (String, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<i64>);
+
+/// Records one notification inside the caller's write transaction, with the
+/// transaction's mute rules; returns its update's id.
 fn record_in(
     conn: &mut PgConnection,
     changes: &mut Tx,
     history_limit: i64,
+    rules: &MuteRules,
     n: &Notification,
     received_at: DateTime<Utc>,
 ) -> StoreResult<i64> {
     // The revision first: notifications commit one after the other, in revision order.
     let revision = changes.revision(conn)?;
+    // What the row was, locked until the commit so that the upsert below
+    // changes exactly that: the triage changes to announce follow from it.
+    let before: Option<Before> = updates::table
+        .filter(updates::hostname.eq(&n.hostname))
+        .filter(updates::image.eq(&n.image))
+        .select((updates::digest, updates::acknowledged_at, updates::snoozed_until, updates::muted_by))
+        .for_update()
+        .first(conn)
+        .optional()
+        .map_err(from_diesel)?;
+    let muted_by = rules.first_match(&n.hostname, &n.image, n.status);
     // One statement for the three rules, so that concurrent notifications
     // for one (hostname, image) serialise on its row:
     // - unknown pair: the row as inserted, pending;
@@ -427,6 +542,8 @@ fn record_in(
             updates::last_seen_at.eq(received_at),
             updates::event_count.eq(1),
             updates::seen_revision.eq(revision),
+            updates::muted_by.eq(muted_by),
+            updates::pending_since.eq(received_at),
         ))
         .on_conflict((updates::hostname, updates::image))
         .do_update()
@@ -442,6 +559,15 @@ fn record_in(
             updates::search_text.eq(unless_same_digest!(updates::search_text)),
             updates::acknowledged_at
                 .eq(case_when(updates::digest.eq(excluded(updates::digest)), updates::acknowledged_at)),
+            // A new digest ends a snooze and asks the rules afresh.
+            updates::snoozed_until.eq(case_when(updates::digest.eq(excluded(updates::digest)), updates::snoozed_until)),
+            updates::muted_by.eq(unless_same_digest!(updates::muted_by)),
+            // Pending since now when a new digest brings back an acknowledged update.
+            updates::pending_since.eq(case_when(
+                updates::digest.ne(excluded(updates::digest)).and(updates::acknowledged_at.is_not_null()),
+                excluded(updates::pending_since),
+            )
+            .otherwise(updates::pending_since)),
             // Every SET expression reads the row as it was before the
             // statement, so the digest comparisons above see the old digest.
             updates::digest.eq(excluded(updates::digest)),
@@ -469,8 +595,24 @@ fn record_in(
     // oldest one to keep. An update has at most as many events as
     // notifications, so below the limit there is nothing to drop (and no
     // statement to send).
+    let mut followups = Vec::new();
+    match &before {
+        None if event_count == 1 => followups.extend(muted_by.map(|rule| Change::Muted { ids: vec![id], rule })),
+        Some((digest, _, snoozed_until, muted_before)) if *digest != n.digest => {
+            if snoozed_until.is_some() {
+                followups.push(Change::Unsnoozed { ids: vec![id] });
+            }
+            match (muted_before, muted_by) {
+                (old, Some(rule)) if *old != Some(rule) => followups.push(Change::Muted { ids: vec![id], rule }),
+                (Some(_), None) => followups.push(Change::Unmuted { ids: vec![id] }),
+                _ => {}
+            }
+        }
+        _ => {}
+    }
     if event_count <= history_limit {
         changes.push(if event_count == 1 { Change::UpdateCreated { id } } else { Change::UpdateChanged { id } });
+        followups.into_iter().for_each(|change| changes.push(change));
         return Ok(id);
     }
     let kept = diesel::alias!(update_events as kept);
@@ -489,6 +631,7 @@ fn record_in(
     .map_err(from_diesel)?;
     // The upsert counts 1 only for a row it inserted.
     changes.push(if event_count == 1 { Change::UpdateCreated { id } } else { Change::UpdateChanged { id } });
+    followups.into_iter().for_each(|change| changes.push(change));
     Ok(id)
 }
 
@@ -501,17 +644,17 @@ impl Store for PgStore {
 
     fn record_notifications(&self, batch: &[(Notification, DateTime<Utc>)]) -> StoreResult<Vec<Update>> {
         self.write(|conn, changes| {
+            let rules = load_rules(conn)?;
             let ids = batch
                 .iter()
-                .map(|(n, at)| record_in(conn, changes, self.history_limit, n, *at))
+                .map(|(n, at)| record_in(conn, changes, self.history_limit, &rules, n, *at))
                 .collect::<StoreResult<Vec<i64>>>()?;
             load_updates(conn, &ids)
         })
     }
 
     fn list_updates(&self, filter: &UpdateFilter, page: &PageRequest) -> StoreResult<UpdatePage> {
-        let texts = [filter.host.as_deref(), filter.query.as_deref()];
-        if !texts.into_iter().flatten().all(storable) {
+        if !filter_storable(filter) {
             return Ok(UpdatePage { updates: Vec::new(), next: None });
         }
         self.read(|conn| {
@@ -555,46 +698,44 @@ impl Store for PgStore {
     }
 
     fn summary(&self, filter: &UpdateFilter) -> StoreResult<Summary> {
-        let filter = UpdateFilter { acknowledged: None, ..filter.clone() };
-        let texts = [filter.host.as_deref(), filter.query.as_deref()];
-        if !texts.into_iter().flatten().all(storable) {
+        let filter = filter.any_state();
+        if !filter_storable(&filter) {
             return Ok(Summary::default());
         }
         self.read(|conn| {
-            // COUNT skips NULLs: a CASE without ELSE counts the pending updates.
-            let pending = || count(case_when(updates::acknowledged_at.is_null(), 1_i64.into_sql::<BigInt>()));
-            let tagged: Vec<(i64, i64, i64)> = filtered!(
+            let tagged: Vec<(i64, CountColumns)> = filtered!(
                 image_tags::table
                     .inner_join(updates::table.on(updates::image.eq(image_tags::image)))
                     .group_by(image_tags::tag_id)
-                    .select((image_tags::tag_id, pending(), count_star()))
+                    .select((image_tags::tag_id, state_counts!()))
                     .into_boxed(),
                 &filter
             )
             .load(conn)
             .map_err(from_diesel)?;
             let untagged = UpdateFilter { tag: Some(TagFilter::Untagged), ..filter.clone() };
-            let (untagged_pending, untagged_total): (i64, i64) =
-                filtered!(updates::table.select((pending(), count_star())).into_boxed(), &untagged)
+            let untagged_counts: CountColumns =
+                filtered!(updates::table.select(state_counts!()).into_boxed(), &untagged)
                     .first(conn)
                     .map_err(from_diesel)?;
             // A tag filter leaves no untagged update (the query above replaced the filter's tag).
-            let (untagged_pending, untagged_total) =
-                if matches!(filter.tag, Some(TagFilter::Id(_))) { (0, 0) } else { (untagged_pending, untagged_total) };
-            let by_host: Vec<(String, i64, i64)> = filtered!(
-                updates::table
-                    .group_by(updates::hostname)
-                    .select((updates::hostname, pending(), count_star()))
-                    .into_boxed(),
+            let untagged_counts = if matches!(filter.tag, Some(TagFilter::Id(_))) {
+                StateCounts::default()
+            } else {
+                counts_of(untagged_counts)
+            };
+            let by_host: Vec<(String, CountColumns)> = filtered!(
+                updates::table.group_by(updates::hostname).select((updates::hostname, state_counts!())).into_boxed(),
                 &filter
             )
             .load(conn)
             .map_err(from_diesel)?;
+            let by_host = by_host.into_iter().map(|(host, counts)| (host, counts_of(counts))).collect();
             let oldest = filtered!(
                 updates_with_tags!().select((UpdateRow::as_select(), (tags::id, tags::name).nullable())).into_boxed(),
                 &filter
             )
-            .filter(updates::acknowledged_at.is_null())
+            .filter(pending_now!())
             .order((updates::last_seen_at.asc(), updates::id.asc()))
             .first::<(UpdateRow, Option<(i64, String)>)>(conn)
             .optional()
@@ -609,13 +750,13 @@ impl Store for PgStore {
                 .collect();
             let tags = tagged
                 .into_iter()
-                .map(|(id, pending, total)| (Some(id), pending, total))
-                .chain([(None, untagged_pending, untagged_total)])
-                .map(|(id, pending, total)| {
+                .map(|(id, counts)| (Some(id), counts_of(counts)))
+                .chain([(None, untagged_counts)])
+                .map(|(id, counts)| {
                     let tag = id.and_then(|id| {
                         names.get(&id).map(|(name, key)| (TagRef { id, name: name.clone() }, key.clone()))
                     });
-                    (tag, pending, total)
+                    (tag, counts)
                 })
                 .collect();
             Ok(Summary::from_counts(tags, by_host, oldest))
@@ -677,25 +818,7 @@ impl Store for PgStore {
 
     fn acknowledge(&self, selector: &AckSelector, at: DateTime<Utc>) -> StoreResult<u64> {
         self.write(|conn, changes| {
-            let pending = updates::table.filter(updates::acknowledged_at.is_null()).into_boxed();
-            let targets = match selector {
-                // One array parameter, whatever its length.
-                AckSelector::Ids(ids) => pending.filter(updates::id.eq_any(ids)),
-                AckSelector::Tag(tag_id) => {
-                    if !tag_exists(conn, *tag_id)? {
-                        return Err(not_found("tag", *tag_id));
-                    }
-                    filtered!(pending, &UpdateFilter { tag: Some(TagFilter::Id(*tag_id)), ..UpdateFilter::default() })
-                }
-                AckSelector::All => pending,
-                AckSelector::Filter(filter) => {
-                    let texts = [filter.host.as_deref(), filter.query.as_deref()];
-                    if !texts.into_iter().flatten().all(storable) {
-                        return Ok(0);
-                    }
-                    filtered!(pending, &UpdateFilter { acknowledged: None, ..filter.clone() })
-                }
-            };
+            let Some(targets) = selection(conn, selector)? else { return Ok(0) };
             let mut changed: Vec<i64> =
                 diesel::update(updates::table.filter(updates::id.eq_any(targets.select(updates::id))))
                     .set(updates::acknowledged_at.eq(at))
@@ -709,6 +832,34 @@ impl Store for PgStore {
             }
             Ok(count)
         })
+    }
+
+    fn snooze(&self, selector: &AckSelector, until: DateTime<Utc>) -> StoreResult<u64> {
+        crate::triage::snooze(self, selector, until)
+    }
+
+    fn unsnooze(&self, ids: &[i64]) -> StoreResult<u64> {
+        crate::triage::unsnooze(self, ids)
+    }
+
+    fn wake_snoozed(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        crate::triage::wake_snoozed(self, now)
+    }
+
+    fn list_mute_rules(&self) -> StoreResult<Vec<MuteRule>> {
+        crate::triage::list_mute_rules(self)
+    }
+
+    fn create_mute_rule(&self, rule: &NewMuteRule, at: DateTime<Utc>) -> StoreResult<MuteRule> {
+        crate::triage::create_mute_rule(self, rule, at)
+    }
+
+    fn delete_mute_rule(&self, id: i64) -> StoreResult<()> {
+        crate::triage::delete_mute_rule(self, id)
+    }
+
+    fn list_images(&self, filter: &UpdateFilter, page: &ImagePageRequest) -> StoreResult<ImagePage> {
+        crate::triage::list_images(self, filter, page)
     }
 
     fn unacknowledge(&self, selector: &UnackSelector) -> StoreResult<u64> {
@@ -928,7 +1079,7 @@ impl Store for PgStore {
     fn stats(&self) -> StoreResult<StoreStats> {
         self.read(|conn| {
             let pending: Vec<(String, i64)> = updates::table
-                .filter(updates::acknowledged_at.is_null())
+                .filter(pending_now!())
                 .group_by(updates::hostname)
                 .select((updates::hostname, count(updates::id)))
                 .load(conn)

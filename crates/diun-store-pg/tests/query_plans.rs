@@ -61,7 +61,7 @@ fn listing_paging_history_retention_and_undo_use_indexes() {
 
     let first = store.list_updates(&UpdateFilter::default(), &PageRequest::first(50).unwrap()).unwrap();
     let next = PageRequest::after(50, first.next.unwrap()).unwrap();
-    let pending = UpdateFilter { acknowledged: Some(false), ..UpdateFilter::default() };
+    let pending = UpdateFilter::pending();
     let host = UpdateFilter { host: Some("host-3".into()), ..UpdateFilter::default() };
     let untagged = UpdateFilter { tag: Some(TagFilter::Untagged), ..UpdateFilter::default() };
     let id = updates[10].id;

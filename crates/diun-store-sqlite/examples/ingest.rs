@@ -48,8 +48,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!("recorded {origin}: update {} ({} on {})", update.id, update.image, update.hostname);
     }
 
-    let pending =
-        diun_core::page::all_updates(&store, &UpdateFilter { acknowledged: Some(false), ..UpdateFilter::default() })?;
+    let pending = diun_core::page::all_updates(&store, &UpdateFilter::pending())?;
     println!("\n{} pending update(s) in {}:", pending.len(), database.display());
     for update in &pending {
         let tag = update.tag.as_ref().map(|tag| format!(" [{}]", tag.name)).unwrap_or_default();

@@ -92,6 +92,9 @@ struct NewUpdate<'a> {
     event_count: i64,
     search_text: String,
     seen_revision: i64,
+    /// The export format has no such field: an imported update counts as
+    /// pending since its first notification, as the migration that made the column did.
+    pending_since: NaiveDateTime,
 }
 
 /// Events written in one statement, at most (8 values each, well below SQLite's 32,766).
@@ -261,6 +264,7 @@ fn new_update(update: &UpdateRecord, revision: i64) -> NewUpdate<'_> {
         event_count: update.event_count,
         search_text: search_text(&update.image, &update.hostname, &update.metadata),
         seen_revision: revision,
+        pending_since: update.first_seen_at.naive_utc(),
     }
 }
 

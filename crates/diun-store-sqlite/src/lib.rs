@@ -15,7 +15,7 @@
 //! let notification = Notification::from_json(br#"{"hostname": "nas", "image": "nginx:1.27", "digest": "sha256:1"}"#)?;
 //! store.record_notification(&notification, Utc::now())?;
 //!
-//! let pending = UpdateFilter { acknowledged: Some(false), ..UpdateFilter::default() };
+//! let pending = UpdateFilter::pending();
 //! assert_eq!(diun_core::page::all_updates(&store, &pending)?.len(), 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -28,6 +28,7 @@ mod export;
 mod models;
 mod schema;
 mod store;
+mod triage;
 mod writer_lock;
 
 pub use backup::{backup, BackupReport};

@@ -5,10 +5,12 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diun_core::{Metadata, Notification, StoreError, Tag, TagRef, Update, UpdateEvent, UpdateStatus};
+use diun_core::{
+    Metadata, MuteRule, MuteRules, Notification, StoreError, Tag, TagRef, Update, UpdateEvent, UpdateStatus,
+};
 
 use crate::errors::corrupt;
-use crate::schema::{tags, update_events, updates};
+use crate::schema::{mute_rules, tags, update_events, updates};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = updates, check_for_backend(diesel::sqlite::Sqlite))]
@@ -29,6 +31,9 @@ pub(crate) struct UpdateRow {
     pub last_seen_at: NaiveDateTime,
     pub acknowledged_at: Option<NaiveDateTime>,
     pub event_count: i64,
+    pub snoozed_until: Option<NaiveDateTime>,
+    pub muted_by: Option<i64>,
+    pub pending_since: NaiveDateTime,
 }
 
 impl UpdateRow {
@@ -51,6 +56,9 @@ impl UpdateRow {
             acknowledged_at: self.acknowledged_at.map(utc),
             event_count: self.event_count,
             tag: tag.map(|(id, name)| TagRef { id, name }),
+            snoozed_until: self.snoozed_until.map(utc),
+            muted_by: self.muted_by,
+            pending_since: utc(self.pending_since),
         })
     }
 }
@@ -159,4 +167,38 @@ fn parse_metadata(text: &str) -> Result<Metadata, StoreError> {
 
 fn parse_status(text: &str) -> Result<UpdateStatus, StoreError> {
     UpdateStatus::parse(text).ok_or_else(|| corrupt("status", text))
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = mute_rules, check_for_backend(diesel::sqlite::Sqlite))]
+pub(crate) struct MuteRuleRow {
+    pub id: i64,
+    pub pattern: String,
+    pub hostname: Option<String>,
+    pub status: Option<String>,
+    pub comment: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl MuteRuleRow {
+    pub fn into_rule(self, held: i64) -> Result<MuteRule, StoreError> {
+        Ok(MuteRule {
+            id: self.id,
+            status: self.status.as_deref().map(parse_status).transpose()?,
+            pattern: self.pattern,
+            hostname: self.hostname,
+            comment: self.comment,
+            created_at: utc(self.created_at),
+            held: held as u64,
+        })
+    }
+}
+
+/// Compiles stored rules for matching.
+pub(crate) fn compile_rules(rows: &[MuteRuleRow]) -> Result<MuteRules, StoreError> {
+    let statuses =
+        rows.iter().map(|row| row.status.as_deref().map(parse_status).transpose()).collect::<Result<Vec<_>, _>>()?;
+    Ok(MuteRules::new(
+        rows.iter().zip(statuses).map(|(row, status)| (row.id, row.pattern.as_str(), row.hostname.as_deref(), status)),
+    ))
 }

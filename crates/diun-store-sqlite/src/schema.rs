@@ -15,6 +15,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    mute_rules (id) {
+        id -> BigInt,
+        pattern -> Text,
+        hostname -> Nullable<Text>,
+        status -> Nullable<Text>,
+        comment -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     reminder_runs (slot_key, slot_time) {
         slot_key -> Text,
         slot_time -> Timestamp,
@@ -65,10 +76,22 @@ diesel::table! {
         event_count -> BigInt,
         search_text -> Text,
         seen_revision -> BigInt,
+        snoozed_until -> Nullable<Timestamp>,
+        muted_by -> Nullable<BigInt>,
+        pending_since -> Timestamp,
     }
 }
 
 diesel::joinable!(image_tags -> tags (tag_id));
 diesel::joinable!(update_events -> updates (update_id));
+diesel::joinable!(updates -> mute_rules (muted_by));
 
-diesel::allow_tables_to_appear_in_same_query!(data_revision, image_tags, reminder_runs, tags, update_events, updates,);
+diesel::allow_tables_to_appear_in_same_query!(
+    data_revision,
+    image_tags,
+    mute_rules,
+    reminder_runs,
+    tags,
+    update_events,
+    updates,
+);

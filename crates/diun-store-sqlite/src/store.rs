@@ -7,22 +7,25 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel::connection::SimpleConnection;
-use diesel::dsl::{case_when, count, count_star, sql};
+use diesel::dsl::{case_when, count, sql};
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool};
 use diesel::sql_types::{BigInt, Nullable, Timestamp};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use diun_core::export::{Counts, ImportReport, Record};
 use diun_core::{
-    assemble_page, search_text, AckSelector, Change, ChangeBroadcaster, ChangeSubscription, GroupCommit, Notification,
-    PageRequest, Store, StoreError, StoreOptions, StoreResult, StoreStats, Summary, Tag, TagFilter, TagName, TagRef,
-    UnackSelector, Update, UpdateEvent, UpdateFilter, UpdatePage,
+    assemble_page, search_text, AckSelector, Change, ChangeBroadcaster, ChangeSubscription, GroupCommit, ImagePage,
+    ImagePageRequest, MuteRule, MuteRules, NewMuteRule, Notification, PageRequest, StateCounts, Store, StoreError,
+    StoreOptions, StoreResult, StoreStats, Summary, Tag, TagFilter, TagName, TagRef, UnackSelector, Update,
+    UpdateEvent, UpdateFilter, UpdatePage, UpdateState,
 };
 
 use crate::connection::{create_parent_folder, database_path, ConnectionSettings, Synchronous};
 use crate::errors::{from_diesel, from_pool, TxError};
-use crate::models::{metadata_json, EventRow, NewEvent, NotificationFields, TagRow, UpdateRow};
-use crate::schema::{data_revision, image_tags, reminder_runs, tags, update_events, updates};
+use crate::models::{
+    compile_rules, metadata_json, EventRow, MuteRuleRow, NewEvent, NotificationFields, TagRow, UpdateRow,
+};
+use crate::schema::{data_revision, image_tags, mute_rules, reminder_runs, tags, update_events, updates};
 use crate::writer_lock::WriterLock;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations-sqlite");
@@ -155,9 +158,10 @@ impl SqliteStore {
         let record_all = |batch: &[Received]| {
             statements_done.set(false);
             self.write(|conn, changes| {
+                let rules = load_rules(conn)?;
                 let ids = batch
                     .iter()
-                    .map(|(n, at)| record_in(conn, changes, self.history_limit, n, *at))
+                    .map(|(n, at)| record_in(conn, changes, self.history_limit, &rules, n, *at))
                     .collect::<StoreResult<Vec<i64>>>()?;
                 let updates = ids.into_iter().map(|id| load_update(conn, id)).collect::<StoreResult<Vec<Update>>>()?;
                 statements_done.set(true);
@@ -277,7 +281,7 @@ fn current_revision(conn: &mut SqliteConnection) -> StoreResult<i64> {
 /// the few rows holding a rare word at once, but listing the many rows
 /// holding a common word costs more than reading rows in page order, which
 /// soon fills a page with them.
-enum Search {
+pub(crate) enum Search {
     /// Read rows in page order, checking their search text.
     Scan,
     /// Only these updates can match: the rows of the rarest word.
@@ -288,7 +292,7 @@ enum Search {
 const MAX_CANDIDATES: i64 = 2_000;
 
 /// Asks the trigram index how rare each word of `filter`'s free text is.
-fn plan_search(conn: &mut SqliteConnection, filter: &UpdateFilter) -> StoreResult<Search> {
+pub(crate) fn plan_search(conn: &mut SqliteConnection, filter: &UpdateFilter) -> StoreResult<Search> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = BigInt)]
@@ -310,6 +314,45 @@ fn plan_search(conn: &mut SqliteConnection, filter: &UpdateFilter) -> StoreResul
     Ok(rarest.map_or(Search::Scan, Search::Candidates))
 }
 
+/// The condition of a pending update: not acknowledged, not muted, not
+/// snoozed (in the words of the partial index `updates_pending`).
+macro_rules! pending_now {
+    () => {
+        updates::acknowledged_at.is_null().and(updates::muted_by.is_null()).and(updates::snoozed_until.is_null())
+    };
+}
+pub(crate) use pending_now;
+
+/// Counts per state, for a grouped `SELECT`: pending, snoozed, muted,
+/// acknowledged (COUNT skips NULLs: a CASE without ELSE counts its condition).
+macro_rules! state_counts {
+    () => {
+        (
+            count(case_when(pending_now!(), 1_i64.into_sql::<BigInt>())),
+            count(case_when(
+                updates::acknowledged_at
+                    .is_null()
+                    .and(updates::muted_by.is_null())
+                    .and(updates::snoozed_until.is_not_null()),
+                1_i64.into_sql::<BigInt>(),
+            )),
+            count(case_when(
+                updates::acknowledged_at.is_null().and(updates::muted_by.is_not_null()),
+                1_i64.into_sql::<BigInt>(),
+            )),
+            count(updates::acknowledged_at),
+        )
+    };
+}
+pub(crate) use state_counts;
+
+/// Counts read by [`state_counts!`].
+pub(crate) type CountColumns = (i64, i64, i64, i64);
+
+pub(crate) fn counts_of((pending, snoozed, muted, acknowledged): CountColumns) -> StateCounts {
+    StateCounts { pending, snoozed, muted, acknowledged }
+}
+
 /// Narrows a boxed query over `updates` (joined with tags or not) to
 /// `$filter`, its free text matched as `$search` (a [`Search`]) planned.
 macro_rules! filtered {
@@ -317,10 +360,25 @@ macro_rules! filtered {
         let filter: &UpdateFilter = $filter;
         let search: &Search = $search;
         let mut query = $query;
-        match filter.acknowledged {
-            Some(true) => query = query.filter(updates::acknowledged_at.is_not_null()),
-            Some(false) => query = query.filter(updates::acknowledged_at.is_null()),
+        match filter.state {
+            Some(UpdateState::Acknowledged) => query = query.filter(updates::acknowledged_at.is_not_null()),
+            Some(UpdateState::Muted) => {
+                query = query.filter(updates::acknowledged_at.is_null()).filter(updates::muted_by.is_not_null())
+            }
+            Some(UpdateState::Snoozed) => {
+                query = query
+                    .filter(updates::acknowledged_at.is_null())
+                    .filter(updates::muted_by.is_null())
+                    .filter(updates::snoozed_until.is_not_null())
+            }
+            Some(UpdateState::Pending) => query = query.filter(pending_now!()),
             None => {}
+        }
+        if let Some(before) = filter.pending_before {
+            query = query.filter(pending_now!()).filter(updates::pending_since.lt(before.naive_utc()));
+        }
+        if let Some(image) = &filter.image {
+            query = query.filter(updates::image.eq(image.clone()));
         }
         // A subquery on an alias, so that it works whether the query joins image_tags or not.
         let tagged = diesel::alias!(image_tags as tagged);
@@ -348,6 +406,7 @@ macro_rules! filtered {
         query
     }};
 }
+pub(crate) use filtered;
 
 /// The tag columns of a listing row: its id and name, when the image has a tag.
 type TagColumns = Option<(i64, String)>;
@@ -361,7 +420,7 @@ macro_rules! updates_with_tags {
     };
 }
 
-fn load_update(conn: &mut SqliteConnection, id: i64) -> StoreResult<Update> {
+pub(crate) fn load_update(conn: &mut SqliteConnection, id: i64) -> StoreResult<Update> {
     let (row, tag) = updates_with_tags!()
         .filter(updates::id.eq(id))
         .select((UpdateRow::as_select(), (tags::id, tags::name).nullable()))
@@ -372,11 +431,11 @@ fn load_update(conn: &mut SqliteConnection, id: i64) -> StoreResult<Update> {
     row.into_update(tag)
 }
 
-fn not_found(what: &str, id: i64) -> StoreError {
+pub(crate) fn not_found(what: &str, id: i64) -> StoreError {
     StoreError::NotFound(format!("{what} {id}"))
 }
 
-fn tag_exists(conn: &mut SqliteConnection, id: i64) -> StoreResult<bool> {
+pub(crate) fn tag_exists(conn: &mut SqliteConnection, id: i64) -> StoreResult<bool> {
     diesel::select(diesel::dsl::exists(tags::table.filter(tags::id.eq(id)))).get_result(conn).map_err(from_diesel)
 }
 
@@ -388,19 +447,43 @@ fn name_conflict(err: diesel::result::Error, name: &TagName) -> StoreError {
 }
 
 /// The most ids bound in one statement, below SQLite's limit of 32,766 values.
-const MAX_BOUND_IDS: usize = 10_000;
+pub(crate) const MAX_BOUND_IDS: usize = 10_000;
 
-type BoxedUpdates<'a> = updates::BoxedQuery<'a, diesel::sqlite::Sqlite>;
+pub(crate) type BoxedUpdates<'a> = updates::BoxedQuery<'a, diesel::sqlite::Sqlite>;
 
-/// The pending updates among `ids`.
-fn pending_ids(ids: &[i64]) -> BoxedUpdates<'_> {
-    updates::table.filter(updates::acknowledged_at.is_null()).filter(updates::id.eq_any(ids)).into_boxed()
+/// The updates a selector covers that are not acknowledged yet, as queries
+/// of their ids (several for a long list of ids: SQLite bounds the values
+/// one statement binds).
+pub(crate) fn selection(
+    conn: &mut SqliteConnection,
+    selector: &AckSelector,
+) -> StoreResult<Vec<BoxedUpdates<'static>>> {
+    let open = || updates::table.filter(updates::acknowledged_at.is_null()).into_boxed();
+    Ok(match selector {
+        AckSelector::Ids(ids) => {
+            ids.chunks(MAX_BOUND_IDS).map(|chunk| open().filter(updates::id.eq_any(chunk.to_vec()))).collect()
+        }
+        AckSelector::Tag(tag_id) => {
+            if !tag_exists(conn, *tag_id)? {
+                return Err(not_found("tag", *tag_id));
+            }
+            let by_tag = UpdateFilter { tag: Some(TagFilter::Id(*tag_id)), ..UpdateFilter::default() };
+            vec![filtered!(open(), &by_tag, &Search::Scan)]
+        }
+        AckSelector::All => vec![open()],
+        AckSelector::Filter(filter) => {
+            let filter = filter.for_bulk_change();
+            let search = plan_search(conn, &filter)?;
+            vec![filtered!(open(), &filter, &search)]
+        }
+        AckSelector::Image(image) => vec![open().filter(updates::image.eq(image.clone()))],
+    })
 }
 
 /// Acknowledges the updates `targets` selects, at `at`; returns their ids.
 fn acknowledge_where(
     conn: &mut SqliteConnection,
-    targets: BoxedUpdates<'_>,
+    targets: BoxedUpdates<'static>,
     at: DateTime<Utc>,
 ) -> StoreResult<Vec<i64>> {
     // UPDATE … WHERE id IN (SELECT …): the selection runs inside SQLite, so its size binds no variables.
@@ -422,44 +505,66 @@ fn announce_acknowledged(changes: &mut Tx, mut changed: Vec<i64>) -> u64 {
 }
 
 /// `LIKE` pattern matching `text` anywhere, with LIKE's wildcards taken literally.
-fn contains_pattern(text: &str) -> String {
+pub(crate) fn contains_pattern(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }
 
 /// Records one notification inside the caller's write transaction; returns its update's id.
+/// The mute rules, compiled, for the notifications of one transaction.
+fn load_rules(conn: &mut SqliteConnection) -> StoreResult<MuteRules> {
+    let rows: Vec<MuteRuleRow> = mute_rules::table.select(MuteRuleRow::as_select()).load(conn).map_err(from_diesel)?;
+    compile_rules(&rows)
+}
+
+/// What a known update was before a notification with a new digest.
+type Before = (i64, String, Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>, Option<i64>);
+
+/// Records one notification inside the caller's write transaction, with the
+/// transaction's mute rules; returns its update's id.
 fn record_in(
     conn: &mut SqliteConnection,
     changes: &mut Tx,
     history_limit: i64,
+    rules: &MuteRules,
     n: &Notification,
     received_at: DateTime<Utc>,
 ) -> StoreResult<i64> {
     let at = received_at.naive_utc();
     let revision = changes.revision(conn)?;
-    let existing: Option<(i64, String)> = updates::table
+    let existing: Option<Before> = updates::table
         .filter(updates::hostname.eq(&n.hostname))
         .filter(updates::image.eq(&n.image))
-        .select((updates::id, updates::digest))
+        .select((updates::id, updates::digest, updates::acknowledged_at, updates::snoozed_until, updates::muted_by))
         .first(conn)
         .optional()
         .map_err(from_diesel)?;
     let created = existing.is_none();
+    let muted_by = rules.first_match(&n.hostname, &n.image, n.status);
+    let mut followups = Vec::new();
     let id = match existing {
-        None => diesel::insert_into(updates::table)
-            .values((
-                updates::hostname.eq(&n.hostname),
-                updates::image.eq(&n.image),
-                NotificationFields::new(n),
-                updates::first_seen_at.eq(at),
-                updates::last_seen_at.eq(at),
-                updates::event_count.eq(1),
-                updates::seen_revision.eq(revision),
-            ))
-            .returning(updates::id)
-            .get_result(conn)
-            .map_err(from_diesel)?,
-        Some((id, digest)) => {
+        None => {
+            let id = diesel::insert_into(updates::table)
+                .values((
+                    updates::hostname.eq(&n.hostname),
+                    updates::image.eq(&n.image),
+                    NotificationFields::new(n),
+                    updates::first_seen_at.eq(at),
+                    updates::last_seen_at.eq(at),
+                    updates::event_count.eq(1),
+                    updates::seen_revision.eq(revision),
+                    updates::muted_by.eq(muted_by),
+                    updates::pending_since.eq(at),
+                ))
+                .returning(updates::id)
+                .get_result(conn)
+                .map_err(from_diesel)?;
+            if let Some(rule) = muted_by {
+                followups.push(Change::Muted { ids: vec![id], rule });
+            }
+            id
+        }
+        Some((id, digest, acknowledged_at, snoozed_until, muted_before)) => {
             let target = updates::table.filter(updates::id.eq(id));
             let seen = (
                 updates::last_seen_at.eq(at),
@@ -468,11 +573,32 @@ fn record_in(
             );
             if digest == n.digest {
                 // Same image as before: a re-sent notification must not
-                // bring back an update the user acknowledged.
+                // bring back an update the user acknowledged, snoozed or muted.
                 diesel::update(target).set(seen).execute(conn)
             } else {
-                let pending = updates::acknowledged_at.eq(None::<chrono::NaiveDateTime>);
-                diesel::update(target).set((NotificationFields::new(n), seen, pending)).execute(conn)
+                // A new digest: pending again, snooze over, rules asked afresh.
+                let triage = (
+                    updates::acknowledged_at.eq(None::<chrono::NaiveDateTime>),
+                    updates::snoozed_until.eq(None::<chrono::NaiveDateTime>),
+                    updates::muted_by.eq(muted_by),
+                );
+                if snoozed_until.is_some() {
+                    followups.push(Change::Unsnoozed { ids: vec![id] });
+                }
+                match (muted_before, muted_by) {
+                    (before, Some(rule)) if before != Some(rule) => {
+                        followups.push(Change::Muted { ids: vec![id], rule })
+                    }
+                    (Some(_), None) => followups.push(Change::Unmuted { ids: vec![id] }),
+                    _ => {}
+                }
+                if acknowledged_at.is_some() {
+                    diesel::update(target)
+                        .set((NotificationFields::new(n), seen, triage, updates::pending_since.eq(at)))
+                        .execute(conn)
+                } else {
+                    diesel::update(target).set((NotificationFields::new(n), seen, triage)).execute(conn)
+                }
             }
             .map_err(from_diesel)?;
             id
@@ -508,6 +634,9 @@ fn record_in(
         .map_err(from_diesel)?;
     }
     changes.push(if created { Change::UpdateCreated { id } } else { Change::UpdateChanged { id } });
+    for change in followups {
+        changes.push(change);
+    }
     Ok(id)
 }
 
@@ -520,9 +649,10 @@ impl Store for SqliteStore {
 
     fn record_notifications(&self, batch: &[(Notification, DateTime<Utc>)]) -> StoreResult<Vec<Update>> {
         self.write(|conn, changes| {
+            let rules = load_rules(conn)?;
             let ids = batch
                 .iter()
-                .map(|(n, at)| record_in(conn, changes, self.history_limit, n, *at))
+                .map(|(n, at)| record_in(conn, changes, self.history_limit, &rules, n, *at))
                 .collect::<StoreResult<Vec<i64>>>()?;
             ids.into_iter().map(|id| load_update(conn, id)).collect()
         })
@@ -571,16 +701,14 @@ impl Store for SqliteStore {
     }
 
     fn summary(&self, filter: &UpdateFilter) -> StoreResult<Summary> {
-        let filter = UpdateFilter { acknowledged: None, ..filter.clone() };
+        let filter = filter.any_state();
         self.read(|conn| {
             let search = plan_search(conn, &filter)?;
-            // COUNT skips NULLs: a CASE without ELSE counts the pending updates.
-            let pending = || count(case_when(updates::acknowledged_at.is_null(), 1_i64.into_sql::<BigInt>()));
-            let tagged: Vec<(i64, i64, i64)> = filtered!(
+            let tagged: Vec<(i64, CountColumns)> = filtered!(
                 image_tags::table
                     .inner_join(updates::table.on(updates::image.eq(image_tags::image)))
                     .group_by(image_tags::tag_id)
-                    .select((image_tags::tag_id, pending(), count_star()))
+                    .select((image_tags::tag_id, state_counts!()))
                     .into_boxed(),
                 &filter,
                 &search
@@ -588,34 +716,32 @@ impl Store for SqliteStore {
             .load(conn)
             .map_err(from_diesel)?;
             let untagged = UpdateFilter { tag: Some(TagFilter::Untagged), ..filter.clone() };
-            let (untagged_pending, untagged_total): (i64, i64) =
-                filtered!(updates::table.select((pending(), count_star())).into_boxed(), &untagged, &search)
+            let untagged_counts: CountColumns =
+                filtered!(updates::table.select(state_counts!()).into_boxed(), &untagged, &search)
                     .first(conn)
                     .map_err(from_diesel)?;
             // A tag filter leaves no untagged update (the query above replaced the filter's tag).
-            let (untagged_pending, untagged_total) =
-                if matches!(filter.tag, Some(TagFilter::Id(_))) { (0, 0) } else { (untagged_pending, untagged_total) };
-            let by_tag = tagged.into_iter().map(|(id, pending, total)| (Some(id), pending, total)).chain([(
-                None,
-                untagged_pending,
-                untagged_total,
-            )]);
-            let by_host: Vec<(String, i64, i64)> = filtered!(
-                updates::table
-                    .group_by(updates::hostname)
-                    .select((updates::hostname, pending(), count_star()))
-                    .into_boxed(),
+            let untagged_counts = if matches!(filter.tag, Some(TagFilter::Id(_))) {
+                StateCounts::default()
+            } else {
+                counts_of(untagged_counts)
+            };
+            let by_tag =
+                tagged.into_iter().map(|(id, counts)| (Some(id), counts_of(counts))).chain([(None, untagged_counts)]);
+            let by_host: Vec<(String, CountColumns)> = filtered!(
+                updates::table.group_by(updates::hostname).select((updates::hostname, state_counts!())).into_boxed(),
                 &filter,
                 &search
             )
             .load(conn)
             .map_err(from_diesel)?;
+            let by_host = by_host.into_iter().map(|(host, counts)| (host, counts_of(counts))).collect();
             let oldest = filtered!(
                 updates_with_tags!().select((UpdateRow::as_select(), (tags::id, tags::name).nullable())).into_boxed(),
                 &filter,
                 &search
             )
-            .filter(updates::acknowledged_at.is_null())
+            .filter(pending_now!())
             .order((updates::last_seen_at.asc(), updates::id.asc()))
             .first::<(UpdateRow, Option<(i64, String)>)>(conn)
             .optional()
@@ -630,11 +756,11 @@ impl Store for SqliteStore {
                 .collect();
             let tags = by_tag
                 .into_iter()
-                .map(|(id, pending, total)| {
+                .map(|(id, counts)| {
                     let tag = id.and_then(|id| {
                         names.get(&id).map(|(name, key)| (TagRef { id, name: name.clone() }, key.clone()))
                     });
-                    (tag, pending, total)
+                    (tag, counts)
                 })
                 .collect();
             Ok(Summary::from_counts(tags, by_host, oldest))
@@ -696,31 +822,10 @@ impl Store for SqliteStore {
 
     fn acknowledge(&self, selector: &AckSelector, at: DateTime<Utc>) -> StoreResult<u64> {
         self.write(|conn, changes| {
-            let pending = updates::table.filter(updates::acknowledged_at.is_null()).into_boxed();
-            let targets = match selector {
-                // SQLite allows 32,766 bound values in one statement: larger lists go in chunks.
-                AckSelector::Ids(ids) => {
-                    let mut changed = Vec::new();
-                    for chunk in ids.chunks(MAX_BOUND_IDS) {
-                        changed.extend(acknowledge_where(conn, pending_ids(chunk), at)?);
-                    }
-                    return Ok(announce_acknowledged(changes, changed));
-                }
-                AckSelector::Tag(tag_id) => {
-                    if !tag_exists(conn, *tag_id)? {
-                        return Err(not_found("tag", *tag_id));
-                    }
-                    let by_tag = UpdateFilter { tag: Some(TagFilter::Id(*tag_id)), ..UpdateFilter::default() };
-                    filtered!(pending, &by_tag, &Search::Scan)
-                }
-                AckSelector::All => pending,
-                AckSelector::Filter(filter) => {
-                    let filter = UpdateFilter { acknowledged: None, ..filter.clone() };
-                    let search = plan_search(conn, &filter)?;
-                    filtered!(pending, &filter, &search)
-                }
-            };
-            let changed = acknowledge_where(conn, targets, at)?;
+            let mut changed = Vec::new();
+            for targets in selection(conn, selector)? {
+                changed.extend(acknowledge_where(conn, targets, at)?);
+            }
             Ok(announce_acknowledged(changes, changed))
         })
     }
@@ -756,6 +861,34 @@ impl Store for SqliteStore {
             }
             Ok(count)
         })
+    }
+
+    fn snooze(&self, selector: &AckSelector, until: DateTime<Utc>) -> StoreResult<u64> {
+        crate::triage::snooze(self, selector, until)
+    }
+
+    fn unsnooze(&self, ids: &[i64]) -> StoreResult<u64> {
+        crate::triage::unsnooze(self, ids)
+    }
+
+    fn wake_snoozed(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        crate::triage::wake_snoozed(self, now)
+    }
+
+    fn list_mute_rules(&self) -> StoreResult<Vec<MuteRule>> {
+        crate::triage::list_mute_rules(self)
+    }
+
+    fn create_mute_rule(&self, rule: &NewMuteRule, at: DateTime<Utc>) -> StoreResult<MuteRule> {
+        crate::triage::create_mute_rule(self, rule, at)
+    }
+
+    fn delete_mute_rule(&self, id: i64) -> StoreResult<()> {
+        crate::triage::delete_mute_rule(self, id)
+    }
+
+    fn list_images(&self, filter: &UpdateFilter, page: &ImagePageRequest) -> StoreResult<ImagePage> {
+        crate::triage::list_images(self, filter, page)
     }
 
     fn delete_update(&self, id: i64) -> StoreResult<()> {
@@ -925,7 +1058,7 @@ impl Store for SqliteStore {
     fn stats(&self) -> StoreResult<StoreStats> {
         self.read(|conn| {
             let pending: Vec<(String, i64)> = updates::table
-                .filter(updates::acknowledged_at.is_null())
+                .filter(pending_now!())
                 .group_by(updates::hostname)
                 .select((updates::hostname, count(updates::id)))
                 .load(conn)

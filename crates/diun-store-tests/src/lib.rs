@@ -130,6 +130,16 @@ macro_rules! conformance_suite {
             a_batch_records_like_single_calls,
             one_claim_of_a_reminder_slot_wins,
             concurrent_claims_of_a_reminder_slot_across_stores,
+            snooze_hides_until_woken,
+            a_new_digest_ends_a_snooze,
+            snooze_skips_acknowledged_and_unsnooze_ends_it,
+            mute_rules_mute_matching_notifications,
+            mute_rules_restrict_to_host_and_status,
+            a_new_rule_mutes_open_updates,
+            deleting_a_rule_restores_its_updates,
+            acknowledge_by_image_across_hosts,
+            images_group_updates_across_hosts,
+            pending_since_and_pending_before,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

@@ -27,9 +27,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
 use diun_core::{
-    assemble_page, search_text, AckSelector, Change, ChangeBroadcaster, ChangeSubscription, Notification, PageRequest,
-    Store, StoreError, StoreOptions, StoreResult, StoreStats, Summary, Tag, TagFilter, TagName, TagRef, UnackSelector,
-    Update, UpdateEvent, UpdateFilter, UpdatePage,
+    assemble_image_page, assemble_page, search_text, AckSelector, Change, ChangeBroadcaster, ChangeSubscription,
+    ImageCounts, ImageHostRow, ImagePage, ImagePageRequest, MuteRule, MuteRules, NewMuteRule, Notification,
+    PageRequest, StateCounts, Store, StoreError, StoreOptions, StoreResult, StoreStats, Summary, Tag, TagFilter,
+    TagName, TagRef, UnackSelector, Update, UpdateEvent, UpdateFilter, UpdatePage,
 };
 
 /// An in-memory [`Store`]; clones share the same data and change feed.
@@ -62,6 +63,9 @@ struct State {
     assignments: HashMap<String, i64>,
     /// Claimed reminder slots: schedule name and slot time.
     reminder_claims: BTreeSet<(String, DateTime<Utc>)>,
+    last_rule_id: i64,
+    /// By id; `held` is left 0 here and counted on the way out.
+    mute_rules: BTreeMap<i64, MuteRule>,
 }
 
 #[derive(Debug)]
@@ -134,7 +138,13 @@ impl State {
 
     fn matches(&self, row: &Row, filter: &UpdateFilter) -> bool {
         let update = &row.update;
-        if filter.acknowledged.is_some_and(|acknowledged| acknowledged == update.is_pending()) {
+        if filter.state.is_some_and(|state| state != update.state()) {
+            return false;
+        }
+        if filter.pending_before.is_some_and(|before| !(update.is_pending() && update.pending_since < before)) {
+            return false;
+        }
+        if filter.image.as_ref().is_some_and(|image| *image != update.image) {
             return false;
         }
         let tag = self.assignments.get(&update.image).filter(|id| self.tags.contains_key(id));
@@ -151,6 +161,44 @@ impl State {
 
     fn matching<'a>(&'a self, filter: &'a UpdateFilter) -> impl Iterator<Item = &'a Row> + 'a {
         self.updates.values().filter(move |row| self.matches(row, filter))
+    }
+
+    fn rules(&self) -> MuteRules {
+        MuteRules::new(
+            self.mute_rules
+                .values()
+                .map(|rule| (rule.id, rule.pattern.as_str(), rule.hostname.as_deref(), rule.status)),
+        )
+    }
+
+    fn rule_output(&self, rule: &MuteRule) -> MuteRule {
+        let held = self
+            .updates
+            .values()
+            .filter(|row| row.update.muted_by == Some(rule.id) && row.update.acknowledged_at.is_none())
+            .count() as u64;
+        MuteRule { held, ..rule.clone() }
+    }
+
+    /// The updates a selector covers that are not acknowledged yet.
+    fn selection(&self, selector: &AckSelector) -> StoreResult<Vec<i64>> {
+        let filter = match selector {
+            AckSelector::Ids(ids) => {
+                return Ok(ids
+                    .iter()
+                    .copied()
+                    .filter(|id| self.updates.get(id).is_some_and(|row| row.update.acknowledged_at.is_none()))
+                    .collect())
+            }
+            AckSelector::Tag(id) => {
+                self.tag_exists(*id)?;
+                UpdateFilter { tag: Some(TagFilter::Id(*id)), ..UpdateFilter::default() }
+            }
+            AckSelector::All => UpdateFilter::default(),
+            AckSelector::Filter(filter) => filter.for_bulk_change(),
+            AckSelector::Image(image) => UpdateFilter { image: Some(image.clone()), ..UpdateFilter::default() },
+        };
+        Ok(self.matching(&filter).filter(|row| row.update.acknowledged_at.is_none()).map(|row| row.update.id).collect())
     }
 
     fn tag_exists(&self, id: i64) -> StoreResult<()> {
@@ -194,7 +242,8 @@ impl State {
             self.last_update_id += 1;
             self.last_update_id
         });
-        let fresh = |first_seen_at, event_count, acknowledged_at| Update {
+        let muted_by = self.rules().first_match(&n.hostname, &n.image, n.status);
+        let fresh = |first_seen_at, event_count, acknowledged_at, pending_since| Update {
             id,
             hostname: n.hostname.clone(),
             image: n.image.clone(),
@@ -212,6 +261,9 @@ impl State {
             acknowledged_at,
             event_count,
             tag: None,
+            snoozed_until: None,
+            muted_by,
+            pending_since,
         };
         let row = match existing.and_then(|id| self.updates.get_mut(&id)) {
             None => {
@@ -219,27 +271,42 @@ impl State {
                 self.updates.insert(
                     id,
                     Row {
-                        update: fresh(at, 1, None),
+                        update: fresh(at, 1, None, at),
                         search_text: search_text(&n.image, &n.hostname, &n.metadata),
                         seen_revision: revision,
                         events: VecDeque::new(),
                     },
                 );
                 changes.push(Change::UpdateCreated { id });
+                if let Some(rule) = muted_by {
+                    changes.push(Change::Muted { ids: vec![id], rule });
+                }
                 self.updates.get_mut(&id).expect("just inserted")
             }
             Some(row) => {
-                let before = &row.update;
+                let before = row.update.clone();
+                let mut followups = Vec::new();
                 if before.digest == n.digest {
-                    // Same image as before: a re-sent notification keeps the acknowledgment.
+                    // Same image as before: a re-sent notification keeps the acknowledgment, snooze and mute.
                     row.update.last_seen_at = at;
                     row.update.event_count += 1;
                 } else {
-                    row.update = fresh(before.first_seen_at, before.event_count + 1, None);
+                    // Back to pending: since now when it was acknowledged.
+                    let since = if before.acknowledged_at.is_some() { at } else { before.pending_since };
+                    row.update = fresh(before.first_seen_at, before.event_count + 1, None, since);
                     row.search_text = search_text(&n.image, &n.hostname, &n.metadata);
+                    if before.snoozed_until.is_some() {
+                        followups.push(Change::Unsnoozed { ids: vec![id] });
+                    }
+                    match (before.muted_by, muted_by) {
+                        (old, Some(rule)) if old != Some(rule) => followups.push(Change::Muted { ids: vec![id], rule }),
+                        (Some(_), None) => followups.push(Change::Unmuted { ids: vec![id] }),
+                        _ => {}
+                    }
                 }
                 row.seen_revision = revision;
                 changes.push(Change::UpdateChanged { id });
+                changes.extend(followups);
                 row
             }
         };
@@ -308,7 +375,7 @@ impl State {
 }
 
 /// Announces a list of changed ids, if any, sorted; returns how many.
-fn announce(changes: &mut Vec<Change>, mut ids: Vec<i64>, make: fn(Vec<i64>) -> Change) -> u64 {
+fn announce(changes: &mut Vec<Change>, mut ids: Vec<i64>, make: impl FnOnce(Vec<i64>) -> Change) -> u64 {
     ids.sort_unstable();
     ids.dedup();
     let count = ids.len() as u64;
@@ -356,19 +423,16 @@ impl Store for MemoryStore {
     }
 
     fn summary(&self, filter: &UpdateFilter) -> StoreResult<Summary> {
-        let filter = UpdateFilter { acknowledged: None, ..filter.clone() };
+        let filter = filter.any_state();
         let state = self.lock();
-        let mut by_tag: BTreeMap<Option<i64>, (i64, i64)> = BTreeMap::new();
-        let mut by_host: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        let mut by_tag: BTreeMap<Option<i64>, StateCounts> = BTreeMap::new();
+        let mut by_host: BTreeMap<String, StateCounts> = BTreeMap::new();
         let mut oldest: Option<&Row> = None;
         for row in state.matching(&filter) {
             let update = &row.update;
-            let pending = i64::from(update.is_pending());
             let tag = state.tag_ref(&update.image).map(|tag| tag.id);
-            let counts = by_tag.entry(tag).or_default();
-            *counts = (counts.0 + pending, counts.1 + 1);
-            let counts = by_host.entry(update.hostname.clone()).or_default();
-            *counts = (counts.0 + pending, counts.1 + 1);
+            by_tag.entry(tag).or_default().add(update.state());
+            by_host.entry(update.hostname.clone()).or_default().add(update.state());
             let key = |row: &Row| (row.update.last_seen_at, row.update.id);
             if update.is_pending() && oldest.is_none_or(|old| key(row) < key(old)) {
                 oldest = Some(row);
@@ -376,12 +440,12 @@ impl Store for MemoryStore {
         }
         let tags = by_tag
             .into_iter()
-            .map(|(id, (pending, total))| {
+            .map(|(id, counts)| {
                 let tag = id.map(|id| (TagRef { id, name: state.tags[&id].name.clone() }, state.tags[&id].key.clone()));
-                (tag, pending, total)
+                (tag, counts)
             })
             .collect();
-        let hosts = by_host.into_iter().map(|(host, (pending, total))| (host, pending, total)).collect();
+        let hosts = by_host.into_iter().collect();
         Ok(Summary::from_counts(tags, hosts, oldest.map(|row| state.output(row))))
     }
 
@@ -416,16 +480,7 @@ impl Store for MemoryStore {
 
     fn acknowledge(&self, selector: &AckSelector, at: DateTime<Utc>) -> StoreResult<u64> {
         self.write(|state, changes| {
-            let filter = match selector {
-                AckSelector::Ids(ids) => return Ok(state.acknowledge_ids(ids.iter().copied(), at, changes)),
-                AckSelector::Tag(id) => {
-                    state.tag_exists(*id)?;
-                    UpdateFilter { tag: Some(TagFilter::Id(*id)), ..UpdateFilter::default() }
-                }
-                AckSelector::All => UpdateFilter::default(),
-                AckSelector::Filter(filter) => UpdateFilter { acknowledged: None, ..filter.clone() },
-            };
-            let ids: Vec<i64> = state.matching(&filter).map(|row| row.update.id).collect();
+            let ids = state.selection(selector)?;
             Ok(state.acknowledge_ids(ids, at, changes))
         })
     }
@@ -451,6 +506,147 @@ impl Store for MemoryStore {
             }
             Ok(announce(changes, changed, |ids| Change::UpdatesUnacknowledged { ids }))
         })
+    }
+
+    fn snooze(&self, selector: &AckSelector, until: DateTime<Utc>) -> StoreResult<u64> {
+        self.write(|state, changes| {
+            let mut changed = Vec::new();
+            for id in state.selection(selector)? {
+                let row = state.updates.get_mut(&id).expect("selected");
+                if row.update.snoozed_until != Some(until) {
+                    row.update.snoozed_until = Some(until);
+                    changed.push(id);
+                }
+            }
+            Ok(announce(changes, changed, |ids| Change::Snoozed { ids, until }))
+        })
+    }
+
+    fn unsnooze(&self, ids: &[i64]) -> StoreResult<u64> {
+        self.write(|state, changes| {
+            let mut changed = Vec::new();
+            for id in ids {
+                if let Some(row) = state.updates.get_mut(id) {
+                    if row.update.snoozed_until.take().is_some() {
+                        changed.push(*id);
+                    }
+                }
+            }
+            Ok(announce(changes, changed, |ids| Change::Unsnoozed { ids }))
+        })
+    }
+
+    fn wake_snoozed(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        self.write(|state, changes| {
+            let mut woken = Vec::new();
+            for row in state.updates.values_mut() {
+                if row.update.snoozed_until.is_some_and(|until| until <= now) {
+                    row.update.snoozed_until = None;
+                    woken.push(row.update.id);
+                }
+            }
+            Ok(announce(changes, woken, |ids| Change::Unsnoozed { ids }))
+        })
+    }
+
+    fn list_mute_rules(&self) -> StoreResult<Vec<MuteRule>> {
+        let state = self.lock();
+        Ok(state.mute_rules.values().map(|rule| state.rule_output(rule)).collect())
+    }
+
+    fn create_mute_rule(&self, rule: &NewMuteRule, at: DateTime<Utc>) -> StoreResult<MuteRule> {
+        self.write(|state, changes| {
+            state.last_rule_id += 1;
+            let created = MuteRule {
+                id: state.last_rule_id,
+                pattern: rule.pattern.as_str().to_owned(),
+                hostname: rule.hostname.clone(),
+                status: rule.status,
+                comment: rule.comment.clone(),
+                created_at: at,
+                held: 0,
+            };
+            changes.push(Change::MuteRulesChanged);
+            let mut muted = Vec::new();
+            for row in state.updates.values_mut() {
+                let update = &mut row.update;
+                if update.acknowledged_at.is_none()
+                    && update.muted_by.is_none()
+                    && created.covers(&update.hostname, &update.image, update.status)
+                {
+                    update.muted_by = Some(created.id);
+                    muted.push(update.id);
+                }
+            }
+            let held = announce(changes, muted, |ids| Change::Muted { ids, rule: created.id });
+            state.mute_rules.insert(created.id, created.clone());
+            Ok(MuteRule { held, ..created })
+        })
+    }
+
+    fn delete_mute_rule(&self, id: i64) -> StoreResult<()> {
+        self.write(|state, changes| {
+            state.mute_rules.remove(&id).ok_or_else(|| not_found("mute rule", id))?;
+            changes.push(Change::MuteRulesChanged);
+            let others = state.rules();
+            let mut taken: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+            let mut freed = Vec::new();
+            for row in state.updates.values_mut() {
+                let update = &mut row.update;
+                if update.muted_by != Some(id) {
+                    continue;
+                }
+                update.muted_by = others.first_match(&update.hostname, &update.image, update.status);
+                match update.muted_by {
+                    Some(rule) => taken.entry(rule).or_default().push(update.id),
+                    None => freed.push(update.id),
+                }
+            }
+            for (rule, ids) in taken {
+                announce(changes, ids, |ids| Change::Muted { ids, rule });
+            }
+            announce(changes, freed, |ids| Change::Unmuted { ids });
+            Ok(())
+        })
+    }
+
+    fn list_images(&self, filter: &UpdateFilter, page: &ImagePageRequest) -> StoreResult<ImagePage> {
+        let state = self.lock();
+        let mut groups: HashMap<&str, ImageCounts> = HashMap::new();
+        let mut rows = Vec::new();
+        for row in state.matching(filter) {
+            let update = &row.update;
+            let group = groups.entry(update.image.as_str()).or_insert_with(|| ImageCounts {
+                image: update.image.clone(),
+                last_seen_at: update.last_seen_at,
+                first_seen_at: update.first_seen_at,
+                counts: StateCounts::default(),
+            });
+            group.last_seen_at = group.last_seen_at.max(update.last_seen_at);
+            group.first_seen_at = group.first_seen_at.min(update.first_seen_at);
+            group.counts.add(update.state());
+            rows.push(ImageHostRow {
+                image: update.image.clone(),
+                hostname: update.hostname.clone(),
+                digest: update.digest.clone(),
+                last_seen_at: update.last_seen_at,
+                id: update.id,
+            });
+        }
+        let mut groups: Vec<ImageCounts> = groups
+            .into_values()
+            .filter(|group| {
+                page.after.as_ref().is_none_or(|after| {
+                    group.last_seen_at < after.last_seen_at
+                        || (group.last_seen_at == after.last_seen_at && group.image > after.image)
+                })
+            })
+            .collect();
+        groups.sort_by(|a, b| b.last_seen_at.cmp(&a.last_seen_at).then_with(|| a.image.cmp(&b.image)));
+        groups.truncate(page.limit() as usize + 1);
+        let tags =
+            groups.iter().filter_map(|group| Some((group.image.clone(), state.tag_ref(&group.image)?))).collect();
+        Ok(assemble_image_page(groups, rows, &tags, page))
     }
 
     fn delete_update(&self, id: i64) -> StoreResult<()> {

@@ -339,7 +339,7 @@ fn observe(store: &dyn Store) -> StoreResult<Vec<(&'static str, String)>> {
     {
         let filter = ids.filter(&spec);
         sections.push(("summary by filter", shown((&spec, anonymous_summary(store.summary(&filter)?)))));
-        let pending = UpdateFilter { acknowledged: Some(false), ..filter };
+        let pending = UpdateFilter { state: Some(diun_core::UpdateState::Pending), ..filter };
         let listed: Vec<_> = page::all_updates(store, &pending)?.into_iter().map(|u| (u.hostname, u.image)).collect();
         sections.push(("pending updates by filter", shown((&spec, listed))));
     }

@@ -4,8 +4,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diun_core::page::cursor;
 use diun_core::{
-    AckSelector, PageRequest, Summary, TagFilter, UnackSelector, Update, UpdateEvent, UpdateFilter, DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
+    AckSelector, PageRequest, Summary, TagFilter, UnackSelector, Update, UpdateEvent, UpdateFilter, UpdateState,
+    DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -23,9 +23,15 @@ use crate::store_call::call_store;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    /// `false`: pending updates only; `true`: acknowledged ones only.
+    /// Only updates in this state: `pending` (not acknowledged, muted or
+    /// snoozed), `snoozed`, `muted`, `acknowledged`, or `all` (the default).
+    #[param(example = "pending")]
+    state: Option<String>,
+    /// An alias of `state`: `false` is `state=pending`, `true` is `state=acknowledged`.
     #[param(value_type = Option<bool>)]
     acknowledged: Option<String>,
+    /// Only updates of this image reference (exact match), on every host.
+    image: Option<String>,
     /// A tag id: the updates whose image carries it; `none`: untagged images.
     #[param(example = "none")]
     tag: Option<String>,
@@ -59,21 +65,37 @@ fn bad_query(field: &str, message: String) -> ApiError {
     ApiError::BadRequest { code: "invalid_query", message, field: Some(field.into()) }
 }
 
-/// The filter the query parameters describe; blank values mean "any".
-fn filter_of(
-    acknowledged: Option<&str>,
-    tag: Option<&str>,
-    host: Option<String>,
-    q: Option<String>,
-) -> Result<UpdateFilter, ApiError> {
-    let acknowledged = match acknowledged.map(str::trim) {
+/// The state a `state` (or its alias `acknowledged`) parameter names; blank
+/// and `all` mean any.
+pub(crate) fn state_of(state: Option<&str>, acknowledged: Option<&str>) -> Result<Option<UpdateState>, ApiError> {
+    let alias = match acknowledged.map(str::trim) {
         None | Some("") => None,
-        Some("true") => Some(true),
-        Some("false") => Some(false),
+        Some("true") => Some(UpdateState::Acknowledged),
+        Some("false") => Some(UpdateState::Pending),
         Some(other) => {
             return Err(bad_query("acknowledged", format!("`acknowledged` must be true or false, not {other:?}")))
         }
     };
+    let state = match state.map(str::trim) {
+        None | Some("") | Some("all") => None,
+        Some(text) => Some(UpdateState::parse(text).ok_or_else(|| {
+            bad_query("state", format!("`state` must be pending, snoozed, muted, acknowledged or all, not {text:?}"))
+        })?),
+    };
+    match (state, alias) {
+        (Some(_), Some(_)) => Err(bad_query("state", "give `state` or its alias `acknowledged`, not both".into())),
+        (state, alias) => Ok(state.or(alias)),
+    }
+}
+
+/// The filter the query parameters describe; blank values mean "any".
+pub(crate) fn filter_of(
+    state: Option<UpdateState>,
+    tag: Option<&str>,
+    host: Option<String>,
+    q: Option<String>,
+    image: Option<String>,
+) -> Result<UpdateFilter, ApiError> {
     let tag = match tag.map(str::trim) {
         None | Some("") => None,
         Some("none") => Some(TagFilter::Untagged),
@@ -82,12 +104,20 @@ fn filter_of(
         )),
     };
     let non_empty = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    Ok(UpdateFilter { acknowledged, tag, host: non_empty(host), query: non_empty(q) })
+    Ok(UpdateFilter {
+        state,
+        tag,
+        host: non_empty(host),
+        query: non_empty(q),
+        image: non_empty(image),
+        pending_before: None,
+    })
 }
 
 impl ListQuery {
     fn into_request(self) -> Result<(UpdateFilter, PageRequest), ApiError> {
-        let filter = filter_of(self.acknowledged.as_deref(), self.tag.as_deref(), self.host, self.q)?;
+        let state = state_of(self.state.as_deref(), self.acknowledged.as_deref())?;
+        let filter = filter_of(state, self.tag.as_deref(), self.host, self.q, self.image)?;
         let limit = match self.limit.as_deref().map(str::trim) {
             None | Some("") => DEFAULT_PAGE_SIZE,
             Some(text) => text.parse().ok().filter(|n| (1..=MAX_PAGE_SIZE).contains(n)).ok_or_else(|| {
@@ -170,7 +200,7 @@ pub async fn summary(
     query: web::Query<SummaryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let SummaryQuery { tag, host, q } = query.into_inner();
-    let filter = filter_of(None, tag.as_deref(), host, q)?;
+    let filter = filter_of(None, tag.as_deref(), host, q, None)?;
     // Every dashboard shows the unfiltered summary: one read per change serves them all.
     let cache = (filter == UpdateFilter::default()).then(|| std::sync::Arc::clone(&state.summary_cache));
     shared_json(&req, &state.store, "summary", cache, move |store| store.summary(&filter)).await
@@ -301,7 +331,7 @@ impl AcknowledgeBody {
                         })
                     }
                 };
-                let filter = filter_of(None, tag.as_deref(), filter.host, filter.q).map_err(|err| match err {
+                let filter = filter_of(None, tag.as_deref(), filter.host, filter.q, None).map_err(|err| match err {
                     ApiError::BadRequest { message, field, .. } => ApiError::BadRequest {
                         code: "invalid_field",
                         message,

@@ -68,7 +68,7 @@ impl Digest {
         links: &DashboardLinks,
     ) -> StoreResult<Option<Digest>> {
         let cutoff = now - Duration::days(i64::from(after_days));
-        let pending = UpdateFilter { acknowledged: Some(false), ..UpdateFilter::default() };
+        let pending = UpdateFilter::pending();
         let mut due: Vec<Update> = diun_core::page::all_updates(store, &pending)?
             .into_iter()
             .filter(|update| pending_since(update) < cutoff)

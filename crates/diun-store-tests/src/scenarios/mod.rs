@@ -15,8 +15,10 @@ use crate::Harness;
 
 mod paging;
 mod reminders;
+mod triage;
 pub use paging::*;
 pub use reminders::*;
+pub use triage::*;
 
 /// Makes a fresh store with the given options.
 pub type Make<'a> = &'a dyn Fn(StoreOptions) -> Box<dyn Harness>;
@@ -183,8 +185,14 @@ pub fn filter_by_acknowledged(make: Make<'_>) {
     let a = record(store, "nas", "a", "sha256:1", 1);
     let b = record(store, "nas", "b", "sha256:1", 2);
     store.set_acknowledged(a.id, true, at(3)).unwrap();
-    assert_eq!(list(store, UpdateFilter { acknowledged: Some(true), ..Default::default() }), [a.id]);
-    assert_eq!(list(store, UpdateFilter { acknowledged: Some(false), ..Default::default() }), [b.id]);
+    assert_eq!(
+        list(store, UpdateFilter { state: Some(diun_core::UpdateState::Acknowledged), ..Default::default() }),
+        [a.id]
+    );
+    assert_eq!(
+        list(store, UpdateFilter { state: Some(diun_core::UpdateState::Pending), ..Default::default() }),
+        [b.id]
+    );
 }
 
 /// `host` matches the hostname exactly.
@@ -241,10 +249,11 @@ pub fn filters_combine(make: Make<'_>) {
     store.assign_tag("jellyfin:10", media).unwrap();
     store.set_acknowledged(acked.id, true, at(4)).unwrap();
     let filter = UpdateFilter {
-        acknowledged: Some(false),
+        state: Some(diun_core::UpdateState::Pending),
         tag: Some(TagFilter::Id(media)),
         host: Some("nas".into()),
         query: Some("JELLY".into()),
+        ..UpdateFilter::default()
     };
     assert_eq!(list(store, filter), [want.id]);
 }
@@ -291,7 +300,7 @@ pub fn bulk_acknowledge_counts_changes(make: Make<'_>) {
     assert_eq!(store.acknowledge(&AckSelector::All, at(8)).unwrap(), 1);
     assert_eq!(store.acknowledge(&AckSelector::All, at(9)).unwrap(), 0);
     assert_eq!(store.get_update(a.id).unwrap().acknowledged_at, Some(at(6)));
-    assert!(list(store, UpdateFilter { acknowledged: Some(false), ..Default::default() }).is_empty());
+    assert!(list(store, UpdateFilter { state: Some(diun_core::UpdateState::Pending), ..Default::default() }).is_empty());
 }
 
 /// Acknowledging by a tag that does not exist is an error, not a silent zero.
@@ -488,17 +497,17 @@ pub(crate) fn subscribe(store: &dyn Store) -> ChangeSubscription {
     feed
 }
 
-fn next_change(feed: &ChangeSubscription) -> Change {
+pub(crate) fn next_change(feed: &ChangeSubscription) -> Change {
     feed.recv_timeout(DELIVERY).unwrap_or_else(|err| panic!("no change arrived within {DELIVERY:?}: {err}"))
 }
 
-fn expect_change(feed: &ChangeSubscription, expected: Change) {
+pub(crate) fn expect_change(feed: &ChangeSubscription, expected: Change) {
     assert_eq!(next_change(feed), expected);
 }
 
 /// Asserts that nothing arrived since the last change: makes a marker change
 /// and expects it to be the next one, so that no-ops need no long sleep.
-fn expect_quiet(store: &dyn Store, feed: &ChangeSubscription, what: &str) {
+pub(crate) fn expect_quiet(store: &dyn Store, feed: &ChangeSubscription, what: &str) {
     expect_all_quiet(store, &[feed], what);
 }
 

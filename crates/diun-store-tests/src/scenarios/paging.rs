@@ -187,9 +187,13 @@ pub fn summary_counts_by_tag_and_host(make: Make<'_>) {
     let hosts: Vec<(&str, i64, i64)> =
         summary.hosts.iter().map(|h| (h.hostname.as_str(), h.pending, h.acknowledged)).collect();
     assert_eq!(hosts, [("nas", 1, 1), ("pi", 2, 0)]);
-    // Filters narrow every count; `acknowledged` is ignored.
+    // Filters narrow every count; the state is ignored.
     let nas = store
-        .summary(&UpdateFilter { host: Some("nas".into()), acknowledged: Some(true), ..Default::default() })
+        .summary(&UpdateFilter {
+            host: Some("nas".into()),
+            state: Some(diun_core::UpdateState::Acknowledged),
+            ..Default::default()
+        })
         .unwrap();
     assert_eq!((nas.pending, nas.acknowledged, nas.oldest_pending.map(|u| u.id)), (1, 1, Some(a.id)));
     let untagged = store.summary(&UpdateFilter { tag: Some(TagFilter::Untagged), ..Default::default() }).unwrap();
@@ -255,7 +259,7 @@ pub fn acknowledge_by_filter_and_undo_by_instant(make: Make<'_>) {
     assert_eq!(earlier, 1);
     let selector = AckSelector::Filter(UpdateFilter { query: Some("nginx".into()), ..Default::default() });
     assert_eq!(store.acknowledge(&selector, at(5)).unwrap(), 2);
-    let pending = UpdateFilter { acknowledged: Some(false), ..Default::default() };
+    let pending = UpdateFilter::pending();
     assert!(list(store, pending.clone()).is_empty());
     assert_eq!(store.unacknowledge(&UnackSelector::AcknowledgedAt(at(5))).unwrap(), 2);
     assert_eq!(list(store, pending.clone()), [b.id, a.id]);

@@ -1,0 +1,292 @@
+//! Triage on SQLite: snoozes, mute rules and the grouping by image.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::dsl::{case_when, count, max, min, sql};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
+use diun_core::{
+    assemble_image_page, AckSelector, Change, ImageCounts, ImageHostRow, ImagePage, ImagePageRequest, MuteRule,
+    NewMuteRule, StoreResult, TagFilter, TagRef, UpdateFilter, UpdateState, UpdateStatus,
+};
+
+use crate::errors::from_diesel;
+use crate::models::{compile_rules, utc, MuteRuleRow};
+use crate::schema::{image_tags, mute_rules, tags, updates};
+use crate::store::{
+    contains_pattern, counts_of, filtered, not_found, pending_now, plan_search, selection, state_counts, CountColumns,
+    Search, SqliteStore, Tx, MAX_BOUND_IDS,
+};
+
+/// Announces `ids` (sorted) with `make`, when there are any; returns how many.
+fn announce(changes: &mut Tx, mut ids: Vec<i64>, make: impl FnOnce(Vec<i64>) -> Change) -> u64 {
+    ids.sort_unstable();
+    let count = ids.len() as u64;
+    if !ids.is_empty() {
+        changes.push(make(ids));
+    }
+    count
+}
+
+pub(crate) fn snooze(store: &SqliteStore, selector: &AckSelector, until: DateTime<Utc>) -> StoreResult<u64> {
+    let until_at = until.naive_utc();
+    store.write(|conn, changes| {
+        let mut changed: Vec<i64> = Vec::new();
+        for targets in selection(conn, selector)? {
+            // An update snoozed until exactly then already is what was asked.
+            let targets = targets.filter(updates::snoozed_until.is_null().or(updates::snoozed_until.ne(until_at)));
+            changed.extend(
+                diesel::update(updates::table.filter(updates::id.eq_any(targets.select(updates::id))))
+                    .set(updates::snoozed_until.eq(until_at))
+                    .returning(updates::id)
+                    .load::<i64>(conn)
+                    .map_err(from_diesel)?,
+            );
+        }
+        Ok(announce(changes, changed, |ids| Change::Snoozed { ids, until }))
+    })
+}
+
+pub(crate) fn unsnooze(store: &SqliteStore, ids: &[i64]) -> StoreResult<u64> {
+    store.write(|conn, changes| {
+        let mut changed: Vec<i64> = Vec::new();
+        for chunk in ids.chunks(MAX_BOUND_IDS) {
+            changed.extend(
+                diesel::update(
+                    updates::table.filter(updates::id.eq_any(chunk)).filter(updates::snoozed_until.is_not_null()),
+                )
+                .set(updates::snoozed_until.eq(None::<NaiveDateTime>))
+                .returning(updates::id)
+                .load::<i64>(conn)
+                .map_err(from_diesel)?,
+            );
+        }
+        Ok(announce(changes, changed, |ids| Change::Unsnoozed { ids }))
+    })
+}
+
+pub(crate) fn wake_snoozed(store: &SqliteStore, now: DateTime<Utc>) -> StoreResult<u64> {
+    store.write(|conn, changes| {
+        let woken: Vec<i64> = diesel::update(updates::table.filter(updates::snoozed_until.le(now.naive_utc())))
+            .set(updates::snoozed_until.eq(None::<NaiveDateTime>))
+            .returning(updates::id)
+            .load(conn)
+            .map_err(from_diesel)?;
+        Ok(announce(changes, woken, |ids| Change::Unsnoozed { ids }))
+    })
+}
+
+/// How many updates each rule keeps muted (acknowledged ones are not held).
+fn held_counts(conn: &mut SqliteConnection) -> StoreResult<HashMap<i64, i64>> {
+    let rows: Vec<(Option<i64>, i64)> = updates::table
+        .filter(updates::muted_by.is_not_null())
+        .filter(updates::acknowledged_at.is_null())
+        .group_by(updates::muted_by)
+        .select((updates::muted_by, count(updates::id)))
+        .load(conn)
+        .map_err(from_diesel)?;
+    Ok(rows.into_iter().filter_map(|(rule, held)| Some((rule?, held))).collect())
+}
+
+pub(crate) fn list_mute_rules(store: &SqliteStore) -> StoreResult<Vec<MuteRule>> {
+    store.read(|conn| {
+        let rows: Vec<MuteRuleRow> = mute_rules::table
+            .order(mute_rules::id.asc())
+            .select(MuteRuleRow::as_select())
+            .load(conn)
+            .map_err(from_diesel)?;
+        let held = held_counts(conn)?;
+        rows.into_iter()
+            .map(|row| {
+                let h = held.get(&row.id).copied().unwrap_or(0);
+                row.into_rule(h)
+            })
+            .collect()
+    })
+}
+
+/// One group as read: image, latest last seen, earliest first seen, counts.
+type GroupRow = (String, Option<NaiveDateTime>, Option<NaiveDateTime>, CountColumns);
+
+/// An update a rule may cover: id, host, image, status.
+type Candidate = (i64, String, String, String);
+
+fn covered(rule: &MuteRule, candidates: Vec<Candidate>) -> Vec<i64> {
+    candidates
+        .into_iter()
+        .filter(|(_, host, image, status)| {
+            UpdateStatus::parse(status).is_some_and(|status| rule.covers(host, image, status))
+        })
+        .map(|(id, ..)| id)
+        .collect()
+}
+
+pub(crate) fn create_mute_rule(store: &SqliteStore, rule: &NewMuteRule, at: DateTime<Utc>) -> StoreResult<MuteRule> {
+    store.write(|conn, changes| {
+        let row: MuteRuleRow = diesel::insert_into(mute_rules::table)
+            .values((
+                mute_rules::pattern.eq(rule.pattern.as_str()),
+                mute_rules::hostname.eq(rule.hostname.as_deref()),
+                mute_rules::status.eq(rule.status.map(UpdateStatus::as_str)),
+                mute_rules::comment.eq(&rule.comment),
+                mute_rules::created_at.eq(at.naive_utc()),
+            ))
+            .returning(MuteRuleRow::as_returning())
+            .get_result(conn)
+            .map_err(from_diesel)?;
+        let created = row.into_rule(0)?;
+        changes.push(Change::MuteRulesChanged);
+        // The updates it may cover, narrowed by what SQL can tell (the
+        // pattern's literal start, host, status); the glob decides in Rust.
+        let mut candidates = updates::table
+            .filter(updates::acknowledged_at.is_null())
+            .filter(updates::muted_by.is_null())
+            .select((updates::id, updates::hostname, updates::image, updates::status))
+            .into_boxed();
+        let prefix = rule.pattern.literal_prefix();
+        let prefix = prefix.as_str();
+        if !prefix.is_empty() {
+            // LIKE ignores ASCII case in SQLite: a superset, which the glob then narrows.
+            let pattern = contains_pattern(prefix);
+            candidates = candidates.filter(updates::image.like(pattern[1..].to_owned()).escape('\\'));
+        }
+        if let Some(host) = &rule.hostname {
+            candidates = candidates.filter(updates::hostname.eq(host.clone()));
+        }
+        if let Some(status) = rule.status {
+            candidates = candidates.filter(updates::status.eq(status.as_str()));
+        }
+        let candidates: Vec<Candidate> = candidates.load(conn).map_err(from_diesel)?;
+        let muted = covered(&created, candidates);
+        for chunk in muted.chunks(MAX_BOUND_IDS) {
+            diesel::update(updates::table.filter(updates::id.eq_any(chunk)))
+                .set(updates::muted_by.eq(created.id))
+                .execute(conn)
+                .map_err(from_diesel)?;
+        }
+        let held = announce(changes, muted, |ids| Change::Muted { ids, rule: created.id });
+        Ok(MuteRule { held, ..created })
+    })
+}
+
+pub(crate) fn delete_mute_rule(store: &SqliteStore, id: i64) -> StoreResult<()> {
+    store.write(|conn, changes| {
+        let held: Vec<Candidate> = updates::table
+            .filter(updates::muted_by.eq(id))
+            .select((updates::id, updates::hostname, updates::image, updates::status))
+            .load(conn)
+            .map_err(from_diesel)?;
+        diesel::update(updates::table.filter(updates::muted_by.eq(id)))
+            .set(updates::muted_by.eq(None::<i64>))
+            .execute(conn)
+            .map_err(from_diesel)?;
+        let deleted =
+            diesel::delete(mute_rules::table.filter(mute_rules::id.eq(id))).execute(conn).map_err(from_diesel)?;
+        if deleted == 0 {
+            return Err(not_found("mute rule", id));
+        }
+        changes.push(Change::MuteRulesChanged);
+        // The other rules, asked afresh for each update this one held.
+        let others: Vec<MuteRuleRow> =
+            mute_rules::table.select(MuteRuleRow::as_select()).load(conn).map_err(from_diesel)?;
+        let others = compile_rules(&others)?;
+        let mut taken: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        let mut freed = Vec::new();
+        for (update, host, image, status) in held {
+            let rule = UpdateStatus::parse(&status).and_then(|status| others.first_match(&host, &image, status));
+            match rule {
+                Some(rule) => taken.entry(rule).or_default().push(update),
+                None => freed.push(update),
+            }
+        }
+        for (rule, ids) in taken {
+            for chunk in ids.chunks(MAX_BOUND_IDS) {
+                diesel::update(updates::table.filter(updates::id.eq_any(chunk)))
+                    .set(updates::muted_by.eq(rule))
+                    .execute(conn)
+                    .map_err(from_diesel)?;
+            }
+            announce(changes, ids, |ids| Change::Muted { ids, rule });
+        }
+        announce(changes, freed, |ids| Change::Unmuted { ids });
+        Ok(())
+    })
+}
+
+pub(crate) fn list_images(
+    store: &SqliteStore,
+    filter: &UpdateFilter,
+    page: &ImagePageRequest,
+) -> StoreResult<ImagePage> {
+    store.read(|conn| {
+        let search = plan_search(conn, filter)?;
+        let latest = max(updates::last_seen_at);
+        let mut groups = filtered!(
+            updates::table
+                .group_by(updates::image)
+                .select((updates::image, latest, min(updates::first_seen_at), state_counts!()))
+                .into_boxed(),
+            filter,
+            &search
+        )
+        .order((latest.desc(), updates::image.asc()))
+        .limit(i64::from(page.limit()) + 1);
+        if let Some(after) = &page.after {
+            let at = after.last_seen_at.naive_utc();
+            // After the position in (latest desc, image asc) order.
+            groups = groups.having(
+                sql::<Bool>("MAX(updates.last_seen_at) < ")
+                    .bind::<Timestamp, _>(at)
+                    .sql(" OR (MAX(updates.last_seen_at) = ")
+                    .bind::<Timestamp, _>(at)
+                    .sql(" AND updates.image > ")
+                    .bind::<Text, _>(after.image.clone())
+                    .sql(")"),
+            );
+        }
+        let groups: Vec<GroupRow> = groups.load(conn).map_err(from_diesel)?;
+        let groups: Vec<ImageCounts> = groups
+            .into_iter()
+            .filter_map(|(image, last, first, counts)| {
+                Some(ImageCounts {
+                    image,
+                    last_seen_at: utc(last?),
+                    first_seen_at: utc(first?),
+                    counts: counts_of(counts),
+                })
+            })
+            .collect();
+        let images: Vec<String> = groups.iter().map(|group| group.image.clone()).collect();
+        let rows: Vec<(String, String, String, NaiveDateTime, i64)> = filtered!(
+            updates::table
+                .select((updates::image, updates::hostname, updates::digest, updates::last_seen_at, updates::id))
+                .into_boxed(),
+            filter,
+            &search
+        )
+        .filter(updates::image.eq_any(images.clone()))
+        .load(conn)
+        .map_err(from_diesel)?;
+        let rows = rows
+            .into_iter()
+            .map(|(image, hostname, digest, last_seen_at, id)| ImageHostRow {
+                image,
+                hostname,
+                digest,
+                last_seen_at: utc(last_seen_at),
+                id,
+            })
+            .collect();
+        let tags: HashMap<String, TagRef> = image_tags::table
+            .inner_join(tags::table)
+            .filter(image_tags::image.eq_any(images))
+            .select((image_tags::image, tags::id, tags::name))
+            .load::<(String, i64, String)>(conn)
+            .map_err(from_diesel)?
+            .into_iter()
+            .map(|(image, id, name)| (image, TagRef { id, name }))
+            .collect();
+        Ok(assemble_image_page(groups, rows, &tags, page))
+    })
+}
