@@ -44,6 +44,12 @@ async fn feed_lists_pending_updates_newest_first_with_links_into_the_dashboard()
     let newer = notify(s.store.as_ref(), "pi", "grafana/grafana:11 <beta> & \"more\"", 5);
     let handled = notify(s.store.as_ref(), "pi", "redis:7", 1);
     s.store.set_acknowledged(handled.id, true, Utc::now()).unwrap();
+    // Snoozed and muted updates are not pending: not in the feed.
+    let snoozed = notify(s.store.as_ref(), "pi", "snoozed/app:1", 2);
+    s.store.snooze(&diun_core::AckSelector::Ids(vec![snoozed.id]), Utc::now() + chrono::Duration::days(1)).unwrap();
+    let rule = diun_core::NewMuteRule::new("muted/*", None, None, "").unwrap();
+    s.store.create_mute_rule(&rule, Utc::now()).unwrap();
+    notify(s.store.as_ref(), "pi", "muted/app:1", 3);
     let mut state = AppState::new(s.store.clone());
     state.links = DashboardLinks::new(Some("https://diun.example/dash/".into()));
     let app = test::init_service(app(state)).await;

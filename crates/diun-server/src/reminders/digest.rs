@@ -49,15 +49,6 @@ pub struct DigestItem {
     pub url: Option<String>,
 }
 
-/// When `update` became pending.
-///
-/// The store does not record that yet, so the first notification's time
-/// stands in: an update that was acknowledged and then got a new digest
-/// counts from its first sighting, and may be reminded of a little early.
-fn pending_since(update: &Update) -> DateTime<Utc> {
-    update.first_seen_at
-}
-
 impl Digest {
     /// The digest as of `now`, or `None` when no update has been pending
     /// for longer than `after_days` days (then nothing is sent).
@@ -68,22 +59,21 @@ impl Digest {
         links: &DashboardLinks,
     ) -> StoreResult<Option<Digest>> {
         let cutoff = now - Duration::days(i64::from(after_days));
-        let pending = UpdateFilter::pending();
-        let mut due: Vec<Update> = diun_core::page::all_updates(store, &pending)?
-            .into_iter()
-            .filter(|update| pending_since(update) < cutoff)
-            .collect();
+        // Pending (not acknowledged, muted or snoozed) since before the cutoff:
+        // the store filters; a few hundred rows at most are read.
+        let filter = UpdateFilter { pending_before: Some(cutoff), ..UpdateFilter::pending() };
+        let mut due: Vec<Update> = diun_core::page::all_updates(store, &filter)?;
         if due.is_empty() {
             return Ok(None);
         }
-        due.sort_by(|a, b| pending_since(a).cmp(&pending_since(b)).then(a.id.cmp(&b.id)));
+        due.sort_by(|a, b| a.pending_since.cmp(&b.pending_since).then(a.id.cmp(&b.id)));
         let total = due.len();
         let updates = due
             .into_iter()
             .take(MAX_LISTED)
             .map(|update| DigestItem {
-                pending_days: (now - pending_since(&update)).num_days(),
-                pending_since: pending_since(&update),
+                pending_days: (now - update.pending_since).num_days(),
+                pending_since: update.pending_since,
                 url: links.update(update.id),
                 id: update.id,
                 hostname: update.hostname,
@@ -154,13 +144,17 @@ impl Digest {
 
 #[cfg(all(test, feature = "sqlite"))]
 mod tests {
-    use diun_core::{Notification, StoreOptions};
+    use diun_core::{AckSelector, NewMuteRule, Notification, StoreOptions};
     use diun_store_sqlite::SqliteStore;
 
     use super::*;
 
     fn notify(store: &dyn Store, host: &str, image: &str, at: DateTime<Utc>) -> Update {
-        let body = format!(r#"{{"hostname":"{host}","image":"{image}","digest":"sha256:1","status":"update"}}"#);
+        notify_digest(store, host, image, "sha256:1", at)
+    }
+
+    fn notify_digest(store: &dyn Store, host: &str, image: &str, digest: &str, at: DateTime<Utc>) -> Update {
+        let body = format!(r#"{{"hostname":"{host}","image":"{image}","digest":"{digest}","status":"update"}}"#);
         store.record_notification(&Notification::from_json(body.as_bytes()).unwrap(), at).unwrap()
     }
 
@@ -171,12 +165,29 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-12-02T09:00:00Z").unwrap().with_timezone(&Utc);
         let links = DashboardLinks::new(Some("https://diun.example/dash".into()));
         assert_eq!(Digest::build(&store, 3, now, &links).unwrap(), None, "nothing at all: no digest");
+        // Re-pending: acknowledged, then a new digest 5 days ago, first seen 40 days ago.
+        let repending = notify_digest(&store, "nas", "caddy:2", "sha256:a", now - Duration::days(40));
+        store.set_acknowledged(repending.id, true, now - Duration::days(39)).unwrap();
+        notify_digest(&store, "nas", "caddy:2", "sha256:b", now - Duration::days(5));
+        let digest = Digest::build(&store, 3, now, &links).unwrap().expect("caddy is pending for 5 days");
+        assert_eq!((digest.total, digest.updates[0].pending_days), (1, 5));
+        store.set_acknowledged(repending.id, true, now).unwrap();
+        assert_eq!(Digest::build(&store, 3, now, &links).unwrap(), None);
         notify(&store, "nas", "redis:7", now - Duration::days(2));
         assert_eq!(Digest::build(&store, 3, now, &links).unwrap(), None, "nothing old enough: no digest");
         let old = notify(&store, "nas", "nginx:1.27", now - Duration::days(4));
         let older = notify(&store, "pi", "grafana:11", now - Duration::days(10));
         let acknowledged = notify(&store, "pi", "postgres:17", now - Duration::days(20));
         store.set_acknowledged(acknowledged.id, true, now).unwrap();
+        // Snoozed and muted updates are not pending: no reminder of them.
+        let snoozed = notify(&store, "pi", "snoozed/app:1", now - Duration::days(20));
+        store.snooze(&AckSelector::Ids(vec![snoozed.id]), now + Duration::days(1)).unwrap();
+        store.create_mute_rule(&NewMuteRule::new("muted/*", None, None, "").unwrap(), now).unwrap();
+        notify(&store, "pi", "muted/app:1", now - Duration::days(20));
+        // Acknowledged long ago, then a new digest: pending since that digest, not since its first sighting.
+        let again = notify_digest(&store, "nas", "traefik:3", "sha256:a", now - Duration::days(30));
+        store.set_acknowledged(again.id, true, now - Duration::days(29)).unwrap();
+        notify_digest(&store, "nas", "traefik:3", "sha256:b", now - Duration::days(1));
 
         let digest = Digest::build(&store, 3, now, &links).unwrap().expect("two qualify");
         assert_eq!(digest.total, 2);
@@ -192,7 +203,9 @@ mod tests {
         let text = digest.text();
         assert!(text.starts_with("- grafana:11 on pi (update, pending 10 days, since 2026-11-22)"), "{text}");
         assert!(text.contains("Triage them at https://diun.example/dash/"), "{text}");
-        assert!(!text.contains("postgres"), "{text}");
+        for absent in ["postgres", "snoozed", "muted", "traefik"] {
+            assert!(!text.contains(absent), "{absent}: {text}");
+        }
         let json = digest.json();
         assert_eq!(json["total"], 2);
         assert_eq!(json["updates"][1]["image"], "nginx:1.27");
