@@ -249,6 +249,11 @@ pub struct HostCount {
 /// did change: the [`Change`] named in each method's docs.
 /// Identical changes committed together (notifications for one image
 /// arriving at once and committed in one transaction) may be announced once.
+///
+/// Times are kept to the microsecond, as PostgreSQL keeps them: a store cuts
+/// every time it is given ([`crate::export::truncate_to_micros`]), so that
+/// `Utc::now()`, with its nanoseconds, comes back as the same instant from
+/// every backend, and comparisons (`delete_acknowledged_before`) use it.
 pub trait Store: Send + Sync {
     /// Records a notification received at `received_at` and returns the update it produced.
     ///

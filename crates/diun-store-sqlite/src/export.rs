@@ -11,7 +11,7 @@ use diun_core::export::{
 use diun_core::{search_text, Change, StoreError, StoreResult, TagName, UpdateEvent};
 
 use crate::errors::from_diesel;
-use crate::models::{metadata_json, utc, EventRow, TagRow, UpdateRow};
+use crate::models::{db_time, metadata_json, utc, EventRow, TagRow, UpdateRow};
 use crate::schema::{image_tags, tags, update_events, updates};
 use crate::store::SqliteStore;
 
@@ -151,7 +151,7 @@ pub(crate) fn import(
                         .values((
                             tags::name.eq(&tag.name),
                             tags::name_key.eq(&key),
-                            tags::created_at.eq(tag.created_at.naive_utc()),
+                            tags::created_at.eq(db_time(tag.created_at)),
                         ))
                         .returning(tags::id)
                         .get_result(conn)
@@ -213,10 +213,10 @@ pub(crate) fn import(
                     };
                     events.push(NewEvent {
                         update_id,
-                        received_at: event.received_at.naive_utc(),
+                        received_at: db_time(event.received_at),
                         status: event.status.as_str(),
                         digest: event.digest.clone(),
-                        created: event.created.map(|t| t.naive_utc()),
+                        created: event.created.map(db_time),
                         diun_version: event.diun_version.clone(),
                         metadata: metadata_json(&event.metadata),
                         revision,
@@ -254,17 +254,17 @@ fn new_update(update: &UpdateRecord, revision: i64) -> NewUpdate<'_> {
         hub_link: &update.hub_link,
         mime_type: &update.mime_type,
         digest: &update.digest,
-        created: update.created.map(|t| t.naive_utc()),
+        created: update.created.map(db_time),
         platform: &update.platform,
         diun_version: &update.diun_version,
         metadata: metadata_json(&update.metadata),
-        first_seen_at: update.first_seen_at.naive_utc(),
-        last_seen_at: update.last_seen_at.naive_utc(),
-        acknowledged_at: update.acknowledged_at.map(|t| t.naive_utc()),
+        first_seen_at: db_time(update.first_seen_at),
+        last_seen_at: db_time(update.last_seen_at),
+        acknowledged_at: update.acknowledged_at.map(db_time),
         event_count: update.event_count,
         search_text: search_text(&update.image, &update.hostname, &update.metadata),
         seen_revision: revision,
-        pending_since: update.first_seen_at.naive_utc(),
+        pending_since: db_time(update.first_seen_at),
     }
 }
 

@@ -87,7 +87,7 @@ impl<'a> NotificationFields<'a> {
             hub_link: &n.hub_link,
             mime_type: &n.mime_type,
             digest: &n.digest,
-            created: n.created.map(|t| t.naive_utc()),
+            created: n.created.map(db_time),
             platform: &n.platform,
             diun_version: &n.diun_version,
             metadata: metadata_json(&n.metadata),
@@ -151,6 +151,12 @@ impl TagRow {
     pub fn into_tag(self, image_count: i64) -> Tag {
         Tag { id: self.id, name: self.name, created_at: utc(self.created_at), image_count }
     }
+}
+
+/// A time as stored: cut to microseconds, as PostgreSQL keeps it, so that
+/// both backends give back the same instant for whatever the caller passes.
+pub(crate) fn db_time(time: DateTime<Utc>) -> NaiveDateTime {
+    diun_core::export::truncate_to_micros(time).naive_utc()
 }
 
 pub(crate) fn utc(time: NaiveDateTime) -> DateTime<Utc> {

@@ -23,7 +23,7 @@ use diun_core::{
 use crate::connection::{create_parent_folder, database_path, ConnectionSettings, Synchronous};
 use crate::errors::{from_diesel, from_pool, TxError};
 use crate::models::{
-    compile_rules, metadata_json, EventRow, MuteRuleRow, NewEvent, NotificationFields, TagRow, UpdateRow,
+    compile_rules, db_time, metadata_json, EventRow, MuteRuleRow, NewEvent, NotificationFields, TagRow, UpdateRow,
 };
 use crate::schema::{data_revision, image_tags, mute_rules, reminder_runs, tags, update_events, updates};
 use crate::writer_lock::WriterLock;
@@ -375,7 +375,7 @@ macro_rules! filtered {
             None => {}
         }
         if let Some(before) = filter.pending_before {
-            query = query.filter(pending_now!()).filter(updates::pending_since.lt(before.naive_utc()));
+            query = query.filter(pending_now!()).filter(updates::pending_since.lt(db_time(before)));
         }
         if let Some(image) = &filter.image {
             query = query.filter(updates::image.eq(image.clone()));
@@ -488,7 +488,7 @@ fn acknowledge_where(
 ) -> StoreResult<Vec<i64>> {
     // UPDATE … WHERE id IN (SELECT …): the selection runs inside SQLite, so its size binds no variables.
     diesel::update(updates::table.filter(updates::id.eq_any(targets.select(updates::id))))
-        .set(updates::acknowledged_at.eq(at.naive_utc()))
+        .set(updates::acknowledged_at.eq(db_time(at)))
         .returning(updates::id)
         .load(conn)
         .map_err(from_diesel)
@@ -530,7 +530,7 @@ fn record_in(
     n: &Notification,
     received_at: DateTime<Utc>,
 ) -> StoreResult<i64> {
-    let at = received_at.naive_utc();
+    let at = db_time(received_at);
     let revision = changes.revision(conn)?;
     let existing: Option<Before> = updates::table
         .filter(updates::hostname.eq(&n.hostname))
@@ -610,7 +610,7 @@ fn record_in(
             received_at: at,
             status: n.status.as_str(),
             digest: &n.digest,
-            created: n.created.map(|t| t.naive_utc()),
+            created: n.created.map(db_time),
             diun_version: &n.diun_version,
             metadata: metadata_json(&n.metadata),
             revision,
@@ -672,7 +672,7 @@ impl Store for SqliteStore {
                 .order((updates::last_seen_at.desc(), updates::id.desc()))
                 .limit(i64::from(page.limit()) + 1);
             if let Some(after) = page.after {
-                let at = after.last_seen_at.naive_utc();
+                let at = db_time(after.last_seen_at);
                 stable = stable.filter(
                     updates::last_seen_at.lt(at).or(updates::last_seen_at.eq(at).and(updates::id.lt(after.id))),
                 );
@@ -799,7 +799,7 @@ impl Store for SqliteStore {
             let changed = if acknowledged {
                 // Only a pending update takes the time: the first acknowledgment counts.
                 diesel::update(target.filter(updates::acknowledged_at.is_null()))
-                    .set(updates::acknowledged_at.eq(at.naive_utc()))
+                    .set(updates::acknowledged_at.eq(db_time(at)))
                     .execute(conn)
             } else {
                 diesel::update(target.filter(updates::acknowledged_at.is_not_null()))
@@ -847,7 +847,7 @@ impl Store for SqliteStore {
                     }
                 }
                 UnackSelector::AcknowledgedAt(at) => {
-                    changed = diesel::update(acknowledged().filter(updates::acknowledged_at.eq(at.naive_utc())))
+                    changed = diesel::update(acknowledged().filter(updates::acknowledged_at.eq(db_time(*at))))
                         .set(updates::acknowledged_at.eq(None::<chrono::NaiveDateTime>))
                         .returning(updates::id)
                         .load(conn)
@@ -905,11 +905,10 @@ impl Store for SqliteStore {
 
     fn delete_acknowledged_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64> {
         self.write(|conn, changes| {
-            let deleted: Vec<i64> =
-                diesel::delete(updates::table.filter(updates::acknowledged_at.lt(cutoff.naive_utc())))
-                    .returning(updates::id)
-                    .load(conn)
-                    .map_err(from_diesel)?;
+            let deleted: Vec<i64> = diesel::delete(updates::table.filter(updates::acknowledged_at.lt(db_time(cutoff))))
+                .returning(updates::id)
+                .load(conn)
+                .map_err(from_diesel)?;
             let count = deleted.len() as u64;
             if !deleted.is_empty() {
                 changes.push(Change::UpdatesDeleted { ids: deleted });
@@ -934,11 +933,7 @@ impl Store for SqliteStore {
     fn create_tag(&self, name: &TagName, at: DateTime<Utc>) -> StoreResult<Tag> {
         self.write(|conn, changes| {
             let row: TagRow = diesel::insert_into(tags::table)
-                .values((
-                    tags::name.eq(name.as_str()),
-                    tags::name_key.eq(name.key()),
-                    tags::created_at.eq(at.naive_utc()),
-                ))
+                .values((tags::name.eq(name.as_str()), tags::name_key.eq(name.key()), tags::created_at.eq(db_time(at))))
                 .returning(TagRow::as_returning())
                 .get_result(conn)
                 .map_err(|err| name_conflict(err, name))?;
@@ -1082,15 +1077,15 @@ impl Store for SqliteStore {
         // Not a change of data: nothing is announced, the revision stays.
         self.write(|conn, _| {
             let forget_before = claimed_at - chrono::Duration::days(diun_core::REMINDER_CLAIMS_KEPT_DAYS);
-            diesel::delete(reminder_runs::table.filter(reminder_runs::slot_time.lt(forget_before.naive_utc())))
+            diesel::delete(reminder_runs::table.filter(reminder_runs::slot_time.lt(db_time(forget_before))))
                 .execute(conn)
                 .map_err(from_diesel)?;
             // Of simultaneous inserts of one slot, the key lets one through.
             let inserted = diesel::insert_into(reminder_runs::table)
                 .values((
                     reminder_runs::slot_key.eq(slot_key),
-                    reminder_runs::slot_time.eq(slot_time.naive_utc()),
-                    reminder_runs::claimed_at.eq(claimed_at.naive_utc()),
+                    reminder_runs::slot_time.eq(db_time(slot_time)),
+                    reminder_runs::claimed_at.eq(db_time(claimed_at)),
                 ))
                 .on_conflict_do_nothing()
                 .execute(conn)

@@ -12,7 +12,7 @@ use diun_core::{
 };
 
 use crate::errors::from_diesel;
-use crate::models::{compile_rules, utc, MuteRuleRow};
+use crate::models::{compile_rules, db_time, utc, MuteRuleRow};
 use crate::schema::{image_tags, mute_rules, tags, updates};
 use crate::store::{
     contains_pattern, counts_of, filtered, not_found, pending_now, plan_search, selection, state_counts, CountColumns,
@@ -30,7 +30,7 @@ fn announce(changes: &mut Tx, mut ids: Vec<i64>, make: impl FnOnce(Vec<i64>) -> 
 }
 
 pub(crate) fn snooze(store: &SqliteStore, selector: &AckSelector, until: DateTime<Utc>) -> StoreResult<u64> {
-    let until_at = until.naive_utc();
+    let until_at = db_time(until);
     store.write(|conn, changes| {
         let mut changed: Vec<i64> = Vec::new();
         for targets in selection(conn, selector)? {
@@ -68,7 +68,7 @@ pub(crate) fn unsnooze(store: &SqliteStore, ids: &[i64]) -> StoreResult<u64> {
 
 pub(crate) fn wake_snoozed(store: &SqliteStore, now: DateTime<Utc>) -> StoreResult<u64> {
     store.write(|conn, changes| {
-        let woken: Vec<i64> = diesel::update(updates::table.filter(updates::snoozed_until.le(now.naive_utc())))
+        let woken: Vec<i64> = diesel::update(updates::table.filter(updates::snoozed_until.le(db_time(now))))
             .set(updates::snoozed_until.eq(None::<NaiveDateTime>))
             .returning(updates::id)
             .load(conn)
@@ -130,7 +130,7 @@ pub(crate) fn create_mute_rule(store: &SqliteStore, rule: &NewMuteRule, at: Date
                 mute_rules::hostname.eq(rule.hostname.as_deref()),
                 mute_rules::status.eq(rule.status.map(UpdateStatus::as_str)),
                 mute_rules::comment.eq(&rule.comment),
-                mute_rules::created_at.eq(at.naive_utc()),
+                mute_rules::created_at.eq(db_time(at)),
             ))
             .returning(MuteRuleRow::as_returning())
             .get_result(conn)
@@ -233,7 +233,7 @@ pub(crate) fn list_images(
         .order((latest.desc(), updates::image.asc()))
         .limit(i64::from(page.limit()) + 1);
         if let Some(after) = &page.after {
-            let at = after.last_seen_at.naive_utc();
+            let at = db_time(after.last_seen_at);
             // After the position in (latest desc, image asc) order.
             groups = groups.having(
                 sql::<Bool>("MAX(updates.last_seen_at) < ")

@@ -118,6 +118,7 @@ macro_rules! conformance_suite {
             feed_announces_one_creation_under_concurrency,
             feed_crosses_store_instances,
             feed_bounds_a_subscriber_that_does_not_read,
+            times_come_back_cut_to_microseconds,
             pages_are_bounded_and_ordered,
             paging_sees_each_update_once_while_webhooks_arrive,
             a_walk_keeps_its_order_and_shows_current_fields,

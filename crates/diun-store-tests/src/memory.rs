@@ -3,9 +3,8 @@
 //!
 //! It passes the whole conformance suite (`tests/memory.rs`), so it behaves
 //! as the database-backed stores do, with two differences that follow from
-//! keeping no database: its data is gone when the last clone is dropped, and
-//! times are kept exactly as given (SQLite and PostgreSQL keep what their
-//! column types hold).
+//! keeping no database: its data is gone when the last clone is dropped.
+//! Times are cut to microseconds on the way in, as every store does.
 //!
 //! Clones share one store, as two stores opened on one database would: a
 //! change made through one is seen, and announced on the change feed, by all.
@@ -26,6 +25,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
+use diun_core::export::truncate_to_micros;
 use diun_core::{
     assemble_image_page, assemble_page, search_text, AckSelector, Change, ChangeBroadcaster, ChangeSubscription,
     ImageCounts, ImageHostRow, ImagePage, ImagePageRequest, MuteRule, MuteRules, NewMuteRule, Notification,
@@ -141,7 +141,10 @@ impl State {
         if filter.state.is_some_and(|state| state != update.state()) {
             return false;
         }
-        if filter.pending_before.is_some_and(|before| !(update.is_pending() && update.pending_since < before)) {
+        if filter
+            .pending_before
+            .is_some_and(|before| !(update.is_pending() && update.pending_since < truncate_to_micros(before)))
+        {
             return false;
         }
         if filter.image.as_ref().is_some_and(|image| *image != update.image) {
@@ -236,6 +239,7 @@ impl State {
         history_limit: usize,
         changes: &mut Vec<Change>,
     ) -> i64 {
+        let at = truncate_to_micros(at);
         let identity = (n.hostname.clone(), n.image.clone());
         let existing = self.by_identity.get(&identity).copied();
         let id = existing.unwrap_or_else(|| {
@@ -252,7 +256,7 @@ impl State {
             hub_link: n.hub_link.clone(),
             mime_type: n.mime_type.clone(),
             digest: n.digest.clone(),
-            created: n.created,
+            created: n.created.map(truncate_to_micros),
             platform: n.platform.clone(),
             diun_version: n.diun_version.clone(),
             metadata: n.metadata.clone(),
@@ -319,7 +323,7 @@ impl State {
                 received_at: at,
                 status: n.status,
                 digest: n.digest.clone(),
-                created: n.created,
+                created: n.created.map(truncate_to_micros),
                 diun_version: n.diun_version.clone(),
                 metadata: n.metadata.clone(),
             },
@@ -337,6 +341,7 @@ impl State {
         at: DateTime<Utc>,
         changes: &mut Vec<Change>,
     ) -> u64 {
+        let at = truncate_to_micros(at);
         let mut changed: Vec<i64> = Vec::new();
         for id in ids {
             if let Some(row) = self.updates.get_mut(&id) {
@@ -464,6 +469,7 @@ impl Store for MemoryStore {
     }
 
     fn set_acknowledged(&self, id: i64, acknowledged: bool, at: DateTime<Utc>) -> StoreResult<Update> {
+        let at = truncate_to_micros(at);
         self.write(|state, changes| {
             state.get(id)?;
             if acknowledged {
@@ -509,6 +515,7 @@ impl Store for MemoryStore {
     }
 
     fn snooze(&self, selector: &AckSelector, until: DateTime<Utc>) -> StoreResult<u64> {
+        let until = truncate_to_micros(until);
         self.write(|state, changes| {
             let mut changed = Vec::new();
             for id in state.selection(selector)? {
@@ -537,6 +544,7 @@ impl Store for MemoryStore {
     }
 
     fn wake_snoozed(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let now = truncate_to_micros(now);
         self.write(|state, changes| {
             let mut woken = Vec::new();
             for row in state.updates.values_mut() {
@@ -555,6 +563,7 @@ impl Store for MemoryStore {
     }
 
     fn create_mute_rule(&self, rule: &NewMuteRule, at: DateTime<Utc>) -> StoreResult<MuteRule> {
+        let at = truncate_to_micros(at);
         self.write(|state, changes| {
             state.last_rule_id += 1;
             let created = MuteRule {
@@ -660,6 +669,7 @@ impl Store for MemoryStore {
     }
 
     fn delete_acknowledged_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64> {
+        let cutoff = truncate_to_micros(cutoff);
         self.write(|state, changes| {
             let old: Vec<i64> = state
                 .updates
@@ -682,6 +692,7 @@ impl Store for MemoryStore {
     }
 
     fn create_tag(&self, name: &TagName, at: DateTime<Utc>) -> StoreResult<Tag> {
+        let at = truncate_to_micros(at);
         self.write(|state, changes| {
             state.name_taken(name, None)?;
             state.last_tag_id += 1;
@@ -759,6 +770,7 @@ impl Store for MemoryStore {
         slot_time: DateTime<Utc>,
         claimed_at: DateTime<Utc>,
     ) -> StoreResult<bool> {
+        let (slot_time, claimed_at) = (truncate_to_micros(slot_time), truncate_to_micros(claimed_at));
         let mut state = self.lock();
         let forget_before = claimed_at - chrono::Duration::days(diun_core::REMINDER_CLAIMS_KEPT_DAYS);
         state.reminder_claims.retain(|(_, time)| *time >= forget_before);

@@ -735,3 +735,41 @@ pub fn feed_crosses_store_instances(make: Make<'_>) {
     expect_all_quiet(store, &[&mine, &theirs], "a change already delivered");
     expect_all_quiet(other, &[&mine, &theirs], "a change already delivered");
 }
+
+/// Whatever precision the caller's times have (`Utc::now()` carries
+/// nanoseconds), every store keeps and gives back the same instant: cut to
+/// whole microseconds, as PostgreSQL keeps them. Comparisons use that instant.
+pub fn times_come_back_cut_to_microseconds(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let fine = Utc.timestamp_opt(1_795_000_000, 123_456_789).unwrap();
+    let cut = Utc.timestamp_opt(1_795_000_000, 123_456_000).unwrap();
+    let body = r#"{"hostname": "nas", "image": "nginx:1.27", "digest": "sha256:1",
+                   "created": "2026-11-20T08:15:00.987654321Z"}"#;
+    let created = Utc.with_ymd_and_hms(2026, 11, 20, 8, 15, 0).unwrap() + Duration::microseconds(987_654);
+    let recorded = store.record_notification(&Notification::from_json(body.as_bytes()).unwrap(), fine).unwrap();
+    let stored = store.get_update(recorded.id).unwrap();
+    for update in [&recorded, &stored] {
+        assert_eq!((update.first_seen_at, update.last_seen_at, update.created), (cut, cut, Some(created)));
+    }
+    let events = store.list_events(recorded.id).unwrap();
+    assert_eq!((events[0].received_at, events[0].created), (cut, Some(created)));
+
+    let acknowledged = store.set_acknowledged(recorded.id, true, fine).unwrap();
+    assert_eq!(acknowledged.acknowledged_at, Some(cut));
+    assert_eq!(store.get_update(recorded.id).unwrap().acknowledged_at, Some(cut));
+    let tag = store.create_tag(&TagName::parse("precise").unwrap(), fine).unwrap();
+    assert_eq!(tag.created_at, cut);
+    assert_eq!(store.list_tags().unwrap()[0].created_at, cut);
+
+    // The clock's own time, as a program passes it.
+    let now = Utc::now();
+    let again = store.record_notification(&notification("pi", "redis", "sha256:2"), now).unwrap();
+    let micros = DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap();
+    assert_eq!(again.last_seen_at, micros);
+    assert_eq!(store.get_update(again.id).unwrap().last_seen_at, micros);
+
+    // A cutoff is cut too: 500 ns after the acknowledgment is the same microsecond.
+    assert_eq!(store.delete_acknowledged_before(cut + Duration::nanoseconds(500)).unwrap(), 0);
+    assert_eq!(store.delete_acknowledged_before(cut + Duration::microseconds(1)).unwrap(), 1);
+}
