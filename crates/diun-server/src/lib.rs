@@ -130,3 +130,10 @@ use handlers::not_found as fallback;
 /// What answers a path no route knows: the dashboard for pages, else a JSON 404.
 #[cfg(feature = "ui")]
 use ui::serve as fallback;
+
+/// The README, whose Rust snippets (the "Embedding the crates" section) run
+/// as this crate's doc tests. Only under `cfg(doctest)`: a packaged crate
+/// builds without the file. Blocks marked `sh`, `toml` and the like are not Rust and are skipped.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
