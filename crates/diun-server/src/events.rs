@@ -274,7 +274,8 @@ fn forward(
         status = 200,
         description = "Server-Sent Events, one per change: `event:` is the change's `type` (`update.created`, \
                        `update.changed`, `update.acknowledged`, `update.unacknowledged`, `update.deleted`, \
-                       `tag.created`, `tag.renamed`, `tag.deleted`, `assignment.changed`, `resync`) and `data:` \
+                       `tag.created`, `tag.renamed`, `tag.deleted`, `assignment.changed`, `snoozed`, `unsnoozed`, \
+                       `muted`, `unmuted`, `mute_rules`, `resync`) and `data:` \
                        its JSON. `resync` asks the client to refetch everything. A `: heartbeat` comment comes \
                        every 15 seconds.",
         content_type = "text/event-stream",

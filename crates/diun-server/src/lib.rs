@@ -63,6 +63,8 @@ pub mod routes;
 mod security_headers;
 #[doc(hidden)]
 pub mod settings;
+#[doc(hidden)]
+pub mod snooze_waker;
 mod state;
 mod store_call;
 #[doc(hidden)]

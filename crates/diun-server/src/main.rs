@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 use diun_server::settings::{Settings, SettingsError};
-use diun_server::{app, auth, backend, events, healthcheck, reminders, retention, transfer, AppState};
+use diun_server::{app, auth, backend, events, healthcheck, reminders, retention, snooze_waker, transfer, AppState};
 
 /// Receives Diun's webhook notifications and serves a dashboard to triage them.
 #[derive(Debug, Parser)]
@@ -146,6 +146,7 @@ fn run(cli: &Cli) -> Result<(), SettingsError> {
         log::warn!("DIUN_DASHBOARD_WEBHOOK_SECRET is not set: anyone who can reach this server can post notifications");
     }
     reminders::run::spawn(store.clone(), settings.reminders()?);
+    snooze_waker::spawn(store.clone(), snooze_waker::WAKE_INTERVAL);
     if settings.retention_days > 0 {
         let every = Duration::from_secs(settings.retention_interval_minutes * 60);
         retention::spawn(store.clone(), settings.retention_days, every);

@@ -13,7 +13,7 @@ use utoipa::openapi::{OpenApi as Document, Ref, Server};
 use utoipa::{Modify, OpenApi, ToResponse};
 
 use crate::error::ErrorBody;
-use crate::handlers::{docs, health, tags, updates, webhook};
+use crate::handlers::{docs, health, images, mute_rules, snooze, tags, updates, webhook};
 use crate::telemetry;
 
 /// Every documented route, schema and reusable response.
@@ -37,11 +37,17 @@ use crate::telemetry;
         updates::summary,
         updates::acknowledge,
         updates::unacknowledge,
+        snooze::snooze,
+        snooze::unsnooze,
         updates::get,
         updates::patch,
         updates::delete,
         updates::events,
         crate::events::stream,
+        images::list,
+        mute_rules::list,
+        mute_rules::create,
+        mute_rules::delete,
         tags::list,
         tags::create,
         tags::rename,
@@ -59,6 +65,7 @@ use crate::telemetry;
         (name = "webhook", description = "Where Diun sends its notifications"),
         (name = "updates", description = "One update per image and Diun host, and its history"),
         (name = "tags", description = "User-made groups of images"),
+        (name = "mute rules", description = "Rules that keep matching notifications from ever becoming pending"),
         (name = "health", description = "Liveness, readiness, metrics and facts about this server"),
         (name = "docs", description = "This document"),
     )

@@ -6,7 +6,7 @@ use actix_web::{web, FromRequest, Handler, Responder, Route};
 
 use crate::events;
 use crate::feed;
-use crate::handlers::{self, docs, health, tags, updates, webhook};
+use crate::handlers::{self, docs, health, images, mute_rules, snooze, tags, updates, webhook};
 use crate::limits;
 use crate::telemetry;
 
@@ -28,11 +28,17 @@ fn table() -> RouteTable {
         .add(Method::GET, "/api/updates/summary", updates::summary)
         .add(Method::POST, "/api/updates/acknowledge", updates::acknowledge)
         .add(Method::POST, "/api/updates/unacknowledge", updates::unacknowledge)
+        .add(Method::POST, "/api/updates/snooze", snooze::snooze)
+        .add(Method::POST, "/api/updates/unsnooze", snooze::unsnooze)
         .add(Method::GET, "/api/updates/{id}", updates::get)
         .add(Method::PATCH, "/api/updates/{id}", updates::patch)
         .add(Method::DELETE, "/api/updates/{id}", updates::delete)
         .add(Method::GET, "/api/updates/{id}/events", updates::events)
         .add(Method::GET, "/api/events", events::stream)
+        .add(Method::GET, "/api/images", images::list)
+        .add(Method::GET, "/api/mute-rules", mute_rules::list)
+        .add(Method::POST, "/api/mute-rules", mute_rules::create)
+        .add(Method::DELETE, "/api/mute-rules/{id}", mute_rules::delete)
         .add(Method::GET, "/api/tags", tags::list)
         .add(Method::POST, "/api/tags", tags::create)
         .add(Method::PATCH, "/api/tags/{id}", tags::rename)

@@ -1,5 +1,6 @@
 //! The queries behind the list, the pending list, paging, host filters,
-//! history, retention and undo use an index: SQLite's plan for each statement
+//! history, retention, undo, and triage (the state filters, the grouping by
+//! image, snoozes and mute rules) use an index: SQLite's plan for each statement
 //! the store runs is read with `EXPLAIN QUERY PLAN`, and a full scan of
 //! `updates` or `update_events` fails the test. (The summary and free-text
 //! search count or match every row by nature; their plans are printed.)
@@ -10,7 +11,10 @@ use chrono::{Duration, TimeZone, Utc};
 use diesel::connection::{set_default_instrumentation, Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use diun_core::{AckSelector, Notification, PageRequest, Store, StoreOptions, TagFilter, UnackSelector, UpdateFilter};
+use diun_core::{
+    AckSelector, ImagePageRequest, NewMuteRule, Notification, PageRequest, Store, StoreOptions, TagFilter,
+    UnackSelector, UpdateFilter, UpdateState,
+};
 use diun_store_sqlite::SqliteStore;
 
 /// Every statement the store sends, as diesel shows it (`SQL -- binds: [...]`).
@@ -53,6 +57,12 @@ fn listing_paging_history_retention_and_undo_use_indexes() {
     let batch: Vec<_> = (0..2_000).map(|n| (notification(n), start + Duration::seconds(n as i64))).collect();
     let updates = store.record_notifications(&batch).unwrap();
     store.acknowledge(&AckSelector::Ids(updates.iter().step_by(2).map(|u| u.id).collect()), start).unwrap();
+    // Some snoozed, some muted: the triage filters have rows to find.
+    let later = start + Duration::days(30);
+    store.snooze(&AckSelector::Ids(updates.iter().skip(1).step_by(10).map(|u| u.id).collect()), later).unwrap();
+    let rule = NewMuteRule::new("registry.example/app-1??:1", None, None, "").unwrap();
+    let rule = store.create_mute_rule(&rule, start).unwrap();
+    assert!(rule.held > 0);
     let mut plans = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
     plans.batch_execute("ANALYZE").unwrap();
 
@@ -62,6 +72,14 @@ fn listing_paging_history_retention_and_undo_use_indexes() {
     let host = UpdateFilter { host: Some("host-3".into()), ..UpdateFilter::default() };
     let untagged = UpdateFilter { tag: Some(TagFilter::Untagged), ..UpdateFilter::default() };
     let id = updates[10].id;
+    // Neither acknowledged nor snoozed nor muted.
+    let open = updates[13].id;
+    let state = |state| UpdateFilter { state: Some(state), ..UpdateFilter::default() };
+    let (snoozed, muted) = (state(UpdateState::Snoozed), state(UpdateState::Muted));
+    let waiting = UpdateFilter { pending_before: Some(start + Duration::minutes(5)), ..UpdateFilter::default() };
+    let image = UpdateFilter { image: Some("registry.example/app-7:1".into()), ..UpdateFilter::default() };
+    let first_images = store.list_images(&UpdateFilter::default(), &ImagePageRequest::first(50).unwrap()).unwrap();
+    let next_images = ImagePageRequest::after(50, first_images.next.unwrap()).unwrap();
     let indexed: Vec<(&str, Operation)> = vec![
         ("first page", Box::new(|s| drop(s.list_updates(&UpdateFilter::default(), &PageRequest::default()).unwrap()))),
         ("next page", Box::new(move |s| drop(s.list_updates(&UpdateFilter::default(), &next).unwrap()))),
@@ -80,6 +98,36 @@ fn listing_paging_history_retention_and_undo_use_indexes() {
             Box::new(|s| assert_eq!(s.unacknowledge(&UnackSelector::AcknowledgedAt(Utc::now())).unwrap(), 0)),
         ),
         ("revision", Box::new(|s| assert!(s.revision().unwrap() > 0))),
+        ("snoozed list", Box::new(move |s| drop(s.list_updates(&snoozed, &PageRequest::default()).unwrap()))),
+        ("muted list", Box::new(move |s| drop(s.list_updates(&muted, &PageRequest::default()).unwrap()))),
+        ("pending for long", Box::new(move |s| drop(s.list_updates(&waiting, &PageRequest::default()).unwrap()))),
+        ("one image", Box::new(move |s| drop(s.list_updates(&image, &PageRequest::default()).unwrap()))),
+        (
+            "first page of images",
+            Box::new(|s| drop(s.list_images(&UpdateFilter::default(), &ImagePageRequest::default()).unwrap())),
+        ),
+        (
+            "next page of images",
+            Box::new(move |s| drop(s.list_images(&UpdateFilter::default(), &next_images).unwrap())),
+        ),
+        (
+            "pending images",
+            Box::new(|s| drop(s.list_images(&UpdateFilter::pending(), &ImagePageRequest::default()).unwrap())),
+        ),
+        (
+            "acknowledge an image",
+            Box::new(|s| {
+                assert_eq!(
+                    s.acknowledge(&AckSelector::Image("registry.example/app-9:1".into()), Utc::now()).unwrap(),
+                    1
+                )
+            }),
+        ),
+        ("snooze by ids", Box::new(move |s| assert_eq!(s.snooze(&AckSelector::Ids(vec![open]), later).unwrap(), 1))),
+        ("unsnooze", Box::new(move |s| assert_eq!(s.unsnooze(&[open]).unwrap(), 1))),
+        ("the waker", Box::new(move |s| assert_eq!(s.wake_snoozed(start).unwrap(), 0))),
+        ("mute rules and what they hold", Box::new(|s| assert_eq!(s.list_mute_rules().unwrap().len(), 1))),
+        ("deleting a mute rule", Box::new(move |s| s.delete_mute_rule(rule.id).unwrap())),
     ];
     let mut failures = Vec::new();
     for (operation, run) in &indexed {
@@ -92,7 +140,11 @@ fn listing_paging_history_retention_and_undo_use_indexes() {
             }
         }
     }
-    // Whole-table by nature: printed for the record.
+    // Whole-table by nature: printed for the record (a new mute rule sweeps the open updates once).
+    let new_rule = NewMuteRule::new("registry.example/app-5*", None, None, "").unwrap();
+    for (sql, plan) in plans_of(&mut plans, || drop(store.create_mute_rule(&new_rule, start).unwrap())) {
+        println!("a new mute rule: {sql}\n    {}", plan.join("\n    "));
+    }
     let search = UpdateFilter { query: Some("app-12".into()), ..UpdateFilter::default() };
     for (sql, plan) in plans_of(&mut plans, || drop(store.summary(&UpdateFilter::default()).unwrap()))
         .into_iter()

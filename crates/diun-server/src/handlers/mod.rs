@@ -3,9 +3,12 @@
 
 pub mod docs;
 pub mod health;
+pub mod images;
+pub mod mute_rules;
 pub(crate) mod representation;
 
 pub use representation::RevisionCache as SummaryCache;
+pub mod snooze;
 pub mod tags;
 pub mod updates;
 pub mod webhook;

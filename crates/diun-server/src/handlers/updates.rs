@@ -61,7 +61,7 @@ pub struct SummaryQuery {
     q: Option<String>,
 }
 
-fn bad_query(field: &str, message: String) -> ApiError {
+pub(crate) fn bad_query(field: &str, message: String) -> ApiError {
     ApiError::BadRequest { code: "invalid_query", message, field: Some(field.into()) }
 }
 
@@ -114,16 +114,21 @@ pub(crate) fn filter_of(
     })
 }
 
+/// The page size a `limit` parameter asks for.
+pub(crate) fn limit_of(limit: Option<&str>) -> Result<u32, ApiError> {
+    match limit.map(str::trim) {
+        None | Some("") => Ok(DEFAULT_PAGE_SIZE),
+        Some(text) => text.parse().ok().filter(|n| (1..=MAX_PAGE_SIZE).contains(n)).ok_or_else(|| {
+            bad_query("limit", format!("`limit` must be a whole number from 1 to {MAX_PAGE_SIZE}, not {text:?}"))
+        }),
+    }
+}
+
 impl ListQuery {
     fn into_request(self) -> Result<(UpdateFilter, PageRequest), ApiError> {
         let state = state_of(self.state.as_deref(), self.acknowledged.as_deref())?;
         let filter = filter_of(state, self.tag.as_deref(), self.host, self.q, self.image)?;
-        let limit = match self.limit.as_deref().map(str::trim) {
-            None | Some("") => DEFAULT_PAGE_SIZE,
-            Some(text) => text.parse().ok().filter(|n| (1..=MAX_PAGE_SIZE).contains(n)).ok_or_else(|| {
-                bad_query("limit", format!("`limit` must be a whole number from 1 to {MAX_PAGE_SIZE}, not {text:?}"))
-            })?,
-        };
+        let limit = limit_of(self.limit.as_deref())?;
         let page = match self.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             None => PageRequest::first(limit),
             Some(text) => PageRequest::after(
@@ -281,10 +286,10 @@ pub async fn patch(
     ))
 }
 
-/// The body of `POST /api/updates/acknowledge`: exactly one of the four.
+/// The body of `POST /api/updates/acknowledge`: exactly one of the five.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"ids": [1, 2]}))]
+#[schema(example = json!({"image": "docker.io/library/nginx:1.27"}))]
 pub struct AcknowledgeBody {
     /// These updates.
     ids: Option<Vec<i64>>,
@@ -294,6 +299,8 @@ pub struct AcknowledgeBody {
     all: Option<bool>,
     /// Every update these filters match, as in `GET /api/updates`.
     filter: Option<BodyFilter>,
+    /// Every update of this image reference, on every host.
+    image: Option<String>,
 }
 
 /// The filters of `GET /api/updates`, in a body.
@@ -307,43 +314,59 @@ pub struct BodyFilter {
     host: Option<String>,
     /// Free text, as in the list.
     q: Option<String>,
+    /// Only updates in this state: `pending`, `snoozed` or `muted` (others
+    /// mean every state not acknowledged).
+    #[schema(example = "pending")]
+    state: Option<String>,
+    /// Only updates of this image reference (exact match).
+    image: Option<String>,
+}
+
+impl BodyFilter {
+    /// The filter, its errors naming `filter.<field>`.
+    pub(crate) fn into_filter(self) -> Result<UpdateFilter, ApiError> {
+        let tag = match &self.tag {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                return Err(ApiError::BadRequest {
+                    code: "invalid_field",
+                    message: "`filter.tag` must be a tag id or \"none\"".into(),
+                    field: Some("filter.tag".into()),
+                })
+            }
+        };
+        let in_body = |err| match err {
+            ApiError::BadRequest { message, field, .. } => {
+                ApiError::BadRequest { code: "invalid_field", message, field: field.map(|f| format!("filter.{f}")) }
+            }
+            other => other,
+        };
+        let state = state_of(self.state.as_deref(), None).map_err(in_body)?;
+        filter_of(state, tag.as_deref(), self.host, self.q, self.image).map_err(in_body)
+    }
+}
+
+/// The image reference a body names, checked as a webhook's would be.
+pub(crate) fn image_of(image: &str) -> Result<String, ApiError> {
+    diun_core::image_reference(image).map_err(ApiError::from)
 }
 
 impl AcknowledgeBody {
     fn into_selector(self) -> Result<AckSelector, ApiError> {
-        match (self.ids, self.tag_id, self.all, self.filter) {
-            (Some(ids), None, None, None) => Ok(AckSelector::Ids(ids)),
-            (None, Some(tag_id), None, None) => Ok(AckSelector::Tag(tag_id)),
-            (None, None, Some(true), None) => Ok(AckSelector::All),
-            (None, None, Some(false), None) => {
+        match (self.ids, self.tag_id, self.all, self.filter, self.image) {
+            (Some(ids), None, None, None, None) => Ok(AckSelector::Ids(ids)),
+            (None, Some(tag_id), None, None, None) => Ok(AckSelector::Tag(tag_id)),
+            (None, None, Some(true), None, None) => Ok(AckSelector::All),
+            (None, None, Some(false), None, None) => {
                 Err(ApiError::bad_request("invalid_request", "`all` must be true when it is the selector"))
             }
-            (None, None, None, Some(filter)) => {
-                let tag = match &filter.tag {
-                    None | Some(serde_json::Value::Null) => None,
-                    Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-                    Some(serde_json::Value::String(s)) => Some(s.clone()),
-                    Some(_) => {
-                        return Err(ApiError::BadRequest {
-                            code: "invalid_field",
-                            message: "`filter.tag` must be a tag id or \"none\"".into(),
-                            field: Some("filter.tag".into()),
-                        })
-                    }
-                };
-                let filter = filter_of(None, tag.as_deref(), filter.host, filter.q, None).map_err(|err| match err {
-                    ApiError::BadRequest { message, field, .. } => ApiError::BadRequest {
-                        code: "invalid_field",
-                        message,
-                        field: field.map(|f| format!("filter.{f}")),
-                    },
-                    other => other,
-                })?;
-                Ok(AckSelector::Filter(filter))
-            }
+            (None, None, None, Some(filter), None) => Ok(AckSelector::Filter(filter.into_filter()?)),
+            (None, None, None, None, Some(image)) => Ok(AckSelector::Image(image_of(&image)?)),
             _ => Err(ApiError::bad_request(
                 "invalid_request",
-                "give exactly one of `ids` (a list of update ids), `tag_id`, `all: true` or `filter`",
+                "give exactly one of `ids` (a list of update ids), `tag_id`, `all: true`, `filter` or `image`",
             )),
         }
     }
@@ -364,7 +387,10 @@ pub struct Acknowledged {
     post,
     path = "/api/updates/acknowledge",
     operation_id = "acknowledge_updates",
-    summary = "Acknowledge updates by ids, by tag, by filter, or all",
+    summary = "Acknowledge updates by ids, by tag, by filter, by image on every host, or all",
+    description = "Pending, snoozed and muted updates alike become acknowledged, all at one instant: the \
+        `acknowledged_at` of the answer, which `POST /api/updates/unacknowledge` takes to undo it (each update \
+        comes back as it was, snoozed or muted included).",
     tag = "updates",
     request_body = AcknowledgeBody,
     responses(
