@@ -10,7 +10,10 @@ use diun_core::{StoreError, StoreResult};
 
 use crate::errors::{from_connection, from_diesel};
 
-const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations-postgres");
+/// `migrations` is a symbolic link to the repository's `migrations-postgres/` (where the
+/// diesel CLI and the schema-drift check work); `cargo package` copies the
+/// files it points at, so that a packaged crate carries its own migrations.
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// The advisory lock that serialises migrations between replicas starting at
 /// once; the bytes spell "diunmigr". Any fixed number works, as long as no

@@ -28,7 +28,10 @@ use crate::models::{
 use crate::schema::{data_revision, image_tags, mute_rules, reminder_runs, tags, update_events, updates};
 use crate::writer_lock::WriterLock;
 
-const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations-sqlite");
+/// `migrations` is a symbolic link to the repository's `migrations-sqlite/` (where the
+/// diesel CLI and the schema-drift check work); `cargo package` copies the
+/// files it points at, so that a packaged crate carries its own migrations.
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// How long migrations wait for the database lock held by another process.
 const MIGRATION_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
