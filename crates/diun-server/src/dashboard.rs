@@ -33,7 +33,9 @@
 //!
 //! Everything under the base path answers as the `diun-dashboard` binary
 //! does under the same base path: same routes, same errors, same access
-//! control and security headers. Paths outside it are the host's.
+//! control and security headers. Paths outside it are the host's. A host
+//! that registers the dashboard inside a scope of its own says which with
+//! [`DashboardBuilder::host_scope`] (see [`Dashboard`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -86,14 +88,55 @@ impl std::fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// The dashboard, ready to mount; cheap to clone (one per actix worker).
+///
+/// # Inside a scope of the host's own
+///
+/// The base path is always the full path from the root of the site, because
+/// the dashboard writes it into what it sends: the page's `<base href>` (and
+/// with it every asset, API and live events URL the page uses), the OpenAPI
+/// document's server, the API docs' and the feed's links. A host that
+/// registers the dashboard inside its own [`web::scope`] says which one with
+/// [`DashboardBuilder::host_scope`]; [`Dashboard::scope`] is then the part
+/// of the base path below it. The host's scope must be a fixed path (no
+/// `{name}` segments), and its middleware runs around the dashboard's.
+///
+/// ```
+/// use std::sync::Arc;
+/// use actix_web::{test, web, App};
+/// use diun_server::Dashboard;
+/// # let store: Arc<dyn diun_core::Store> =
+/// #     Arc::new(diun_store_tests::memory::MemoryStore::new(&Default::default()));
+///
+/// // Served at /tools/diun; registered inside the host's /tools scope.
+/// let dashboard = Dashboard::builder(store).base_path("/tools/diun").host_scope("/tools").build().unwrap();
+/// # actix_web::rt::System::new().block_on(async {
+/// let app = test::init_service(
+///     App::new().service(
+///         web::scope("/tools")
+///             .route("/clock", web::get().to(|| async { "the host's own tool" }))
+///             .service(dashboard.scope()),
+///     ),
+/// )
+/// .await;
+/// let updates = test::TestRequest::get().uri("/tools/diun/api/updates").to_request();
+/// assert_eq!(test::call_service(&app, updates).await.status(), 200);
+/// let clock = test::TestRequest::get().uri("/tools/clock").to_request();
+/// assert_eq!(test::call_and_read_body(&app, clock).await, "the host's own tool");
+/// # });
+/// ```
 #[derive(Clone)]
 pub struct Dashboard {
     state: AppState,
+    /// The path [`Dashboard::scope`] answers at: the base path below the host's scope.
+    scope_path: String,
 }
 
 impl std::fmt::Debug for Dashboard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dashboard").field("base_path", &self.state.base_path).finish_non_exhaustive()
+        f.debug_struct("Dashboard")
+            .field("base_path", &self.state.base_path)
+            .field("scope_path", &self.scope_path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -101,6 +144,7 @@ impl std::fmt::Debug for Dashboard {
 pub struct DashboardBuilder {
     store: Arc<dyn Store>,
     base_path: String,
+    host_scope: String,
     webhook_secret: Option<Secret>,
     access: AccessControl,
     metrics: MetricsAccess,
@@ -113,6 +157,7 @@ impl std::fmt::Debug for DashboardBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DashboardBuilder")
             .field("base_path", &self.base_path)
+            .field("host_scope", &self.host_scope)
             .field("metrics", &self.metrics)
             .field("recorder", &self.recorder)
             .finish_non_exhaustive()
@@ -126,6 +171,7 @@ impl Dashboard {
         DashboardBuilder {
             store,
             base_path: "/diun".to_owned(),
+            host_scope: String::new(),
             webhook_secret: None,
             access: AccessControl::default(),
             metrics: MetricsAccess::Public,
@@ -140,8 +186,10 @@ impl Dashboard {
         &self.state.base_path
     }
 
-    /// Every route of the dashboard under its base path, to register at the
-    /// root of the host's [`App`](actix_web::App) with `.service(..)`.
+    /// Every route of the dashboard under its base path, to register with
+    /// `.service(..)` at the root of the host's [`App`](actix_web::App), or
+    /// inside the host's scope named by [`DashboardBuilder::host_scope`]
+    /// (anywhere else its links would lead astray).
     ///
     /// Register it before any host service whose path it would shadow; the
     /// scope answers every path under the base path (unknown ones with a
@@ -157,7 +205,7 @@ impl Dashboard {
             InitError = (),
         >,
     > {
-        web::scope(&self.state.base_path)
+        web::scope(&self.scope_path)
             .app_data(web::Data::new(self.state.clone()))
             .app_data(extractors::path_config())
             .app_data(extractors::query_config())
@@ -172,7 +220,8 @@ impl Dashboard {
     }
 
     /// Registers [`Dashboard::scope`] on `cfg`, for
-    /// [`App::configure`](actix_web::App::configure).
+    /// [`App::configure`](actix_web::App::configure) or
+    /// [`Scope::configure`] (the scope named by [`DashboardBuilder::host_scope`]).
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
         cfg.service(self.scope());
     }
@@ -186,10 +235,21 @@ impl Dashboard {
 
 impl DashboardBuilder {
     /// The path prefix to serve under, from the root of the host's site:
-    /// `/diun` or `/apps/diun`. Must not be empty: the dashboard would
-    /// answer every path.
+    /// `/diun` or `/apps/diun`, also when the dashboard is registered inside
+    /// a scope of the host's (see [`DashboardBuilder::host_scope`]). Must not
+    /// be empty: the dashboard would answer every path.
     pub fn base_path(mut self, path: impl Into<String>) -> Self {
         self.base_path = path.into();
+        self
+    }
+
+    /// The path of the host's own [`web::scope`] that [`Dashboard::scope`]
+    /// will be registered in, such as `/tools` for a base path of
+    /// `/tools/diun`; the default, `""`, is the root of the host's
+    /// [`App`](actix_web::App). The base path must lie below it, with at
+    /// least one segment of its own.
+    pub fn host_scope(mut self, path: impl Into<String>) -> Self {
+        self.host_scope = path.into();
         self
     }
 
@@ -245,6 +305,19 @@ impl DashboardBuilder {
                 reason: "an embedded dashboard needs a path of its own, such as /diun".into(),
             });
         }
+        let host_scope = crate::settings::normalise_base_path(&self.host_scope).map_err(|_| ConfigError {
+            field: "host_scope",
+            reason: format!("{:?} is not a path such as /tools", self.host_scope),
+        })?;
+        let scope_path = match crate::paths::below_base(&base_path, &host_scope) {
+            Some(below) if !below.is_empty() => below.to_owned(),
+            _ => {
+                return Err(ConfigError {
+                    field: "host_scope",
+                    reason: format!("the base path {base_path} is not below the host's scope {host_scope:?}"),
+                })
+            }
+        };
         let metrics = match self.recorder {
             MetricsRecorder::Install => {
                 telemetry::install_recorder();
@@ -261,6 +334,6 @@ impl DashboardBuilder {
         state.access = Arc::new(self.access);
         state.metrics = metrics;
         state.events.set_max_streams(self.max_event_streams);
-        Ok(Dashboard { state })
+        Ok(Dashboard { state, scope_path })
     }
 }

@@ -25,10 +25,14 @@
 //! ```
 //!
 //! `examples/embed.rs` is a whole program: its own routes and metrics, the
-//! dashboard under `/diun` with a token.
+//! dashboard under `/diun` with a token. Inside a scope of the host's own,
+//! [`DashboardBuilder::host_scope`] names it (see [`Dashboard`]).
 //!
 //! Cargo features: `sqlite` and `postgres` (the binary's backends), `ui`
-//! (the dashboard's pages, built from `frontend/` and embedded).
+//! (the dashboard's pages, built from `frontend/` and embedded). A copy of
+//! this crate from crates.io has no `frontend/`: with `ui`, point
+//! `DIUN_DASHBOARD_UI_DIST` at a built dashboard (the build stops and says
+//! so otherwise), or leave `ui` out for the API alone.
 //!
 //! The modules hidden from these docs exist for the `diun-dashboard` binary
 //! and this crate's tests; they are not part of the library's interface and
