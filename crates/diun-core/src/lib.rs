@@ -16,12 +16,34 @@
 //!     "metadata": null
 //! }"#;
 //! let notification = Notification::from_json(body).unwrap();
-//! assert_eq!(notification.image, "docker.io/library/nginx:1.27");
-//! assert!(notification.metadata.is_empty());
+//! assert_eq!(notification.image(), "docker.io/library/nginx:1.27");
+//! assert!(notification.metadata().is_empty());
 //!
 //! // A body without an image is refused, and the error names the field.
 //! let err = Notification::from_json(br#"{"hostname": "nas"}"#).unwrap_err();
 //! assert_eq!(err.field(), "image");
+//! ```
+//!
+//! Every value that has rules is made only by a constructor that checks
+//! them, and every check fails with the one [`ValidationError`], which names
+//! the field at fault: [`Notification`] (from a webhook body, or
+//! [`Notification::builder`] in a program), [`TagName`], [`MutePattern`],
+//! [`NewMuteRule`], [`PageRequest`] and [`ImagePageRequest`]. A store
+//! therefore takes them as they are; `?` turns a [`ValidationError`] into
+//! [`StoreError::Invalid`].
+//!
+//! ```
+//! use diun_core::{Notification, TagName, UpdateStatus};
+//!
+//! let notification = Notification::builder("ghcr.io/acme/api:2.1")
+//!     .hostname("build-runner")
+//!     .status(UpdateStatus::New)
+//!     .digest("sha256:b2b2")
+//!     .build()?;
+//! assert_eq!(notification.hostname(), "build-runner");
+//!
+//! assert_eq!(TagName::parse("").unwrap_err().field(), "name");
+//! # Ok::<(), diun_core::ValidationError>(())
 //! ```
 #![warn(missing_docs)]
 
@@ -50,7 +72,8 @@ pub use image_group::{
 };
 pub use mute::{MutePattern, MuteRule, MuteRules, NewMuteRule};
 pub use notification::{
-    image_reference, Metadata, Notification, UpdateStatus, ValidationError, ValidationErrorKind, FIELD_LIMITS,
+    image_reference, Metadata, Notification, NotificationBuilder, UpdateStatus, ValidationError, ValidationErrorKind,
+    FIELD_LIMITS,
 };
 pub use page::{assemble_page, PageRequest, Position, UpdatePage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use store::{

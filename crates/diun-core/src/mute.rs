@@ -187,17 +187,38 @@ impl fmt::Display for MutePattern {
     }
 }
 
-/// A mute rule as a user asks for it, checked.
+/// A mute rule as a user asks for it, checked: made only by [`NewMuteRule::new`].
+///
+/// ```
+/// use diun_core::{NewMuteRule, UpdateStatus};
+///
+/// let rule = NewMuteRule::new("ghcr.io/acme/*:nightly", Some(" nas "), Some(UpdateStatus::Update), "nightly builds")?;
+/// assert_eq!(rule.pattern().as_str(), "ghcr.io/acme/*:nightly");
+/// assert_eq!(rule.hostname(), Some("nas"));
+/// assert_eq!(rule.status(), Some(UpdateStatus::Update));
+/// assert_eq!(rule.comment(), "nightly builds");
+/// assert_eq!(NewMuteRule::new("nginx:*", Some(""), None, "").unwrap_err().field(), "hostname");
+/// # Ok::<(), diun_core::ValidationError>(())
+/// ```
+///
+/// Its parts are private, so a rule cannot skip the checks:
+///
+/// ```compile_fail,E0451
+/// use diun_core::{MutePattern, NewMuteRule};
+///
+/// let rule = NewMuteRule {
+///     pattern: MutePattern::parse("nginx:*").unwrap(),
+///     hostname: Some("nas\n".into()),
+///     status: None,
+///     comment: String::new(),
+/// };
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMuteRule {
-    /// Which image references it covers.
-    pub pattern: MutePattern,
-    /// Only updates from this Diun host; every host when `None`.
-    pub hostname: Option<String>,
-    /// Only notifications of this status; both when `None`.
-    pub status: Option<UpdateStatus>,
-    /// Why the rule exists, for the people who read it later; may be empty.
-    pub comment: String,
+    pattern: MutePattern,
+    hostname: Option<String>,
+    status: Option<UpdateStatus>,
+    comment: String,
 }
 
 impl NewMuteRule {
@@ -241,6 +262,26 @@ impl NewMuteRule {
             return Err(ValidationError::invalid("comment", "must not contain control characters".into()));
         }
         Ok(NewMuteRule { pattern, hostname, status, comment: comment.to_owned() })
+    }
+
+    /// Which image references it covers.
+    pub fn pattern(&self) -> &MutePattern {
+        &self.pattern
+    }
+
+    /// Only updates from this Diun host (trimmed); every host when `None`.
+    pub fn hostname(&self) -> Option<&str> {
+        self.hostname.as_deref()
+    }
+
+    /// Only notifications of this status; both when `None`.
+    pub fn status(&self) -> Option<UpdateStatus> {
+        self.status
+    }
+
+    /// Why the rule exists, for the people who read it later (trimmed); may be empty.
+    pub fn comment(&self) -> &str {
+        &self.comment
     }
 }
 
@@ -386,7 +427,7 @@ mod tests {
         assert_eq!(NewMuteRule::new("nginx", Some(" "), None, "").unwrap_err().field(), "hostname");
         assert_eq!(NewMuteRule::new("nginx", None, None, &"c".repeat(501)).unwrap_err().field(), "comment");
         let rule = NewMuteRule::new("nginx", Some(" nas "), Some(UpdateStatus::New), " why ").unwrap();
-        assert_eq!((rule.hostname.as_deref(), rule.comment.as_str()), (Some("nas"), "why"));
+        assert_eq!((rule.hostname(), rule.comment()), (Some("nas"), "why"));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The webhook body Diun sends, and the checks that turn it into a [`Notification`].
+//! The webhook body Diun sends, the builder programs use instead, and the
+//! checks that both pass through to make a [`Notification`].
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -62,31 +63,232 @@ impl fmt::Display for UpdateStatus {
     }
 }
 
-/// One validated webhook notification: what Diun said about one image on one host.
+/// One validated notification: what Diun said about one image on one host.
+///
+/// Every value of this type has passed the checks, because there are only two
+/// ways to make one: [`Notification::from_json`] for a webhook body, and
+/// [`Notification::builder`] for a program. Both apply the same checks, so a
+/// store can take any `Notification` as it is: the image is not blank, no
+/// field holds a NUL (which PostgreSQL refuses) or is longer than its limit
+/// ([`FIELD_LIMITS`]), and no field but a metadata value holds a control character.
+///
+/// The fields are private so that nothing skips those checks:
+///
+/// ```compile_fail,E0451
+/// use diun_core::{Metadata, Notification, UpdateStatus};
+///
+/// let notification = Notification {
+///     hostname: "nas".into(),
+///     image: "".into(),
+///     status: UpdateStatus::Update,
+///     provider: String::new(),
+///     hub_link: String::new(),
+///     mime_type: String::new(),
+///     digest: String::new(),
+///     created: None,
+///     platform: String::new(),
+///     diun_version: String::new(),
+///     metadata: Metadata::new(),
+/// };
+/// ```
+///
+/// ```compile_fail,E0616
+/// use diun_core::Notification;
+///
+/// let mut notification = Notification::builder("nginx:1.27").build().unwrap();
+/// notification.image = "nginx\0:1.27".into();
+/// ```
+///
+/// What was checked is read through its accessors:
+///
+/// ```
+/// use diun_core::{Notification, UpdateStatus};
+///
+/// let notification = Notification::from_json(br#"{"image": " nginx:1.27 ", "hostname": "nas"}"#).unwrap();
+/// assert_eq!(notification.image(), "nginx:1.27");
+/// assert_eq!(notification.hostname(), "nas");
+/// // Diun always sends a status; a sender that leaves it out reports an update.
+/// assert_eq!(notification.status(), UpdateStatus::Update);
+/// assert_eq!(notification.created(), None);
+/// assert!(notification.metadata().is_empty());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notification {
-    /// The Diun host that watched the image; with `image`, the identity of an update.
-    pub hostname: String,
-    /// The full image reference, for example `docker.io/library/nginx:1.27`.
-    pub image: String,
+    hostname: String,
+    image: String,
+    status: UpdateStatus,
+    provider: String,
+    hub_link: String,
+    mime_type: String,
+    digest: String,
+    created: Option<DateTime<Utc>>,
+    platform: String,
+    diun_version: String,
+    metadata: Metadata,
+}
+
+impl Notification {
+    /// Starts a notification about `image`; see [`NotificationBuilder`].
+    pub fn builder(image: impl Into<String>) -> NotificationBuilder {
+        NotificationBuilder {
+            draft: Notification {
+                hostname: String::new(),
+                image: image.into(),
+                status: UpdateStatus::Update,
+                provider: String::new(),
+                hub_link: String::new(),
+                mime_type: String::new(),
+                digest: String::new(),
+                created: None,
+                platform: String::new(),
+                diun_version: String::new(),
+                metadata: Metadata::new(),
+            },
+        }
+    }
+
+    /// The Diun host that watched the image (trimmed); with the image, the
+    /// identity of an update. Empty when the sender named none.
+    pub fn hostname(&self) -> &str {
+        &self.hostname
+    }
+
+    /// The full image reference (trimmed, never blank), for example `docker.io/library/nginx:1.27`.
+    pub fn image(&self) -> &str {
+        &self.image
+    }
+
     /// New image or new digest.
-    pub status: UpdateStatus,
+    pub fn status(&self) -> UpdateStatus {
+        self.status
+    }
+
     /// The Diun provider that found the image (`docker`, `kubernetes`, `file`…).
-    pub provider: String,
+    pub fn provider(&self) -> &str {
+        &self.provider
+    }
+
     /// A link to the image's registry page; empty when Diun has none.
-    pub hub_link: String,
+    pub fn hub_link(&self) -> &str {
+        &self.hub_link
+    }
+
     /// The manifest's media type.
-    pub mime_type: String,
+    pub fn mime_type(&self) -> &str {
+        &self.mime_type
+    }
+
     /// The manifest digest, `sha256:…`.
-    pub digest: String,
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
     /// When the image was built, when the registry says so.
-    pub created: Option<DateTime<Utc>>,
+    pub fn created(&self) -> Option<DateTime<Utc>> {
+        self.created
+    }
+
     /// `os/arch[/variant]`.
-    pub platform: String,
+    pub fn platform(&self) -> &str {
+        &self.platform
+    }
+
     /// The version of the Diun that sent the notification.
-    pub diun_version: String,
+    pub fn diun_version(&self) -> &str {
+        &self.diun_version
+    }
+
     /// Provider and user labels; empty when Diun sent `null`.
-    pub metadata: Metadata,
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+}
+
+/// Makes a [`Notification`] in a program: set what is known, then
+/// [`build`](NotificationBuilder::build) checks it all as a webhook body is checked.
+///
+/// Text fields left unset are empty, the status is [`UpdateStatus::Update`],
+/// `created` is unknown and the metadata empty: what a webhook body that
+/// leaves them out gives.
+///
+/// ```
+/// use diun_core::{Notification, UpdateStatus};
+///
+/// let notification = Notification::builder("docker.io/library/nginx:1.27")
+///     .hostname("nas")
+///     .status(UpdateStatus::New)
+///     .provider("docker")
+///     .digest("sha256:a1a1")
+///     .metadata_entry("ctn_names", "web")
+///     .build()?;
+/// assert_eq!(notification.image(), "docker.io/library/nginx:1.27");
+/// assert_eq!(notification.metadata()["ctn_names"], "web");
+///
+/// // The checks of the webhook apply, and the error names the field.
+/// let err = Notification::builder("nginx:1.27").hostname("nas\0").build().unwrap_err();
+/// assert_eq!(err.field(), "hostname");
+/// assert_eq!(Notification::builder("  ").build().unwrap_err().field(), "image");
+/// # Ok::<(), diun_core::ValidationError>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct NotificationBuilder {
+    // Unchecked until `build`, which is the only way out.
+    draft: Notification,
+}
+
+/// The builder's setters: each keeps its value as given, for `build` to check.
+macro_rules! setters {
+    ($($(#[doc = $doc:literal])* $field:ident: $type:ty;)*) => {$(
+        $(#[doc = $doc])*
+        pub fn $field(mut self, $field: $type) -> Self {
+            self.draft.$field = $field.into();
+            self
+        }
+    )*};
+}
+
+impl NotificationBuilder {
+    setters! {
+        /// The Diun host that watched the image; trimmed by `build`.
+        hostname: impl Into<String>;
+        /// New image or new digest; [`UpdateStatus::Update`] unless set.
+        status: UpdateStatus;
+        /// The Diun provider that found the image.
+        provider: impl Into<String>;
+        /// A link to the image's registry page.
+        hub_link: impl Into<String>;
+        /// The manifest's media type.
+        mime_type: impl Into<String>;
+        /// The manifest digest, `sha256:…`.
+        digest: impl Into<String>;
+        /// When the image was built; `None` (the default) when unknown.
+        created: impl Into<Option<DateTime<Utc>>>;
+        /// `os/arch[/variant]`.
+        platform: impl Into<String>;
+        /// The version of the Diun that sent the notification.
+        diun_version: impl Into<String>;
+        /// Every label at once, replacing any set before.
+        metadata: Metadata;
+    }
+
+    /// One label, replacing the value of a key set before.
+    pub fn metadata_entry(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.draft.metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// Checks the notification as [`Notification::from_json`] checks a body
+    /// (the image and host trimmed, the image not blank, every field within
+    /// its limit, no NUL, no control character outside metadata values);
+    /// the error names the field at fault.
+    pub fn build(self) -> Result<Notification, ValidationError> {
+        let mut notification = self.draft;
+        notification.image = image_reference(&notification.image)?;
+        notification.hostname = notification.hostname.trim().to_owned();
+        notification.check_lengths()?;
+        Ok(notification)
+    }
 }
 
 /// The body exactly as sent; every field optional so that the checks below,
@@ -105,6 +307,24 @@ struct WebhookBody {
     platform: Option<String>,
     #[serde(default, deserialize_with = "metadata_without_repeats")]
     metadata: Option<Metadata>,
+}
+
+/// Reads a notification as [`Notification::from_json`] reads a webhook body,
+/// with the same checks: what [`Serialize`] wrote reads back, and nothing
+/// unchecked gets in.
+///
+/// ```
+/// use diun_core::Notification;
+///
+/// let sent = Notification::builder("nginx:1.27").hostname("nas").build().unwrap();
+/// let read: Notification = serde_json::from_str(&serde_json::to_string(&sent).unwrap()).unwrap();
+/// assert_eq!(read, sent);
+/// assert!(serde_json::from_str::<Notification>(r#"{"image": "a\u0000"}"#).is_err());
+/// ```
+impl<'de> Deserialize<'de> for Notification {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Notification::from_body(WebhookBody::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+    }
 }
 
 /// `metadata` as a map whose keys are each given once: with a key repeated,
@@ -171,6 +391,8 @@ impl Notification {
     }
 
     fn from_body(raw: WebhookBody) -> Result<Self, ValidationError> {
+        // The image first, so that a body wrong in several ways names its
+        // image; `build` checks it again with everything else.
         let image = image_reference(raw.image.as_deref().unwrap_or_default())?;
         let status = match raw.status.as_deref().map(str::trim) {
             // A sender other than Diun may leave it out; Diun always sends it.
@@ -189,21 +411,18 @@ impl Notification {
                     .with_timezone(&Utc),
             ),
         };
-        let notification = Notification {
-            hostname: raw.hostname.map(|s| s.trim().to_owned()).unwrap_or_default(),
-            image,
-            status,
-            provider: raw.provider.unwrap_or_default(),
-            hub_link: raw.hub_link.unwrap_or_default(),
-            mime_type: raw.mime_type.unwrap_or_default(),
-            digest: raw.digest.unwrap_or_default(),
-            created,
-            platform: raw.platform.unwrap_or_default(),
-            diun_version: raw.diun_version.unwrap_or_default(),
-            metadata: raw.metadata.unwrap_or_default(),
-        };
-        notification.check_lengths()?;
-        Ok(notification)
+        Notification::builder(image)
+            .hostname(raw.hostname.unwrap_or_default())
+            .status(status)
+            .provider(raw.provider.unwrap_or_default())
+            .hub_link(raw.hub_link.unwrap_or_default())
+            .mime_type(raw.mime_type.unwrap_or_default())
+            .digest(raw.digest.unwrap_or_default())
+            .created(created)
+            .platform(raw.platform.unwrap_or_default())
+            .diun_version(raw.diun_version.unwrap_or_default())
+            .metadata(raw.metadata.unwrap_or_default())
+            .build()
     }
 
     fn check_lengths(&self) -> Result<(), ValidationError> {
@@ -276,7 +495,9 @@ fn check_text(field: &str, value: &str, limit: usize) -> Result<(), ValidationEr
     Ok(())
 }
 
-/// Why a webhook body was refused.
+/// Why a value was refused: a webhook body, a notification being built, a
+/// tag name, a mute rule, a page size or cursor. The one error type of every
+/// check in this crate; [`ValidationError::field`] names the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct ValidationError {
@@ -366,15 +587,15 @@ mod tests {
     #[test]
     fn null_metadata_and_created_become_empty() {
         let n = Notification::from_json(br#"{"image":"a:1","created":null,"metadata":null}"#).unwrap();
-        assert!(n.metadata.is_empty());
-        assert_eq!(n.created, None);
-        assert_eq!(n.status, UpdateStatus::Update);
+        assert!(n.metadata().is_empty());
+        assert_eq!(n.created(), None);
+        assert_eq!(n.status(), UpdateStatus::Update);
     }
 
     #[test]
     fn unknown_fields_are_ignored() {
         let n = Notification::from_json(br#"{"image":"a:1","status":"new","future":[1,2]}"#).unwrap();
-        assert_eq!(n.status, UpdateStatus::New);
+        assert_eq!(n.status(), UpdateStatus::New);
     }
 
     #[test]
@@ -409,7 +630,7 @@ mod tests {
     #[test]
     fn metadata_values_may_span_lines() {
         let n = Notification::from_json(br#"{"image":"a","metadata":{"ctn_command":"sh -c 'a\n\tb'"}}"#).unwrap();
-        assert_eq!(n.metadata["ctn_command"], "sh -c 'a\n\tb'");
+        assert_eq!(n.metadata()["ctn_command"], "sh -c 'a\n\tb'");
         assert!(image_reference("a\tb").is_err());
     }
 
@@ -425,6 +646,73 @@ mod tests {
     #[test]
     fn created_keeps_the_instant_in_utc() {
         let n = Notification::from_json(br#"{"image":"a","created":"2026-11-27T06:16:48+01:00"}"#).unwrap();
-        assert_eq!(n.created.unwrap().to_rfc3339(), "2026-11-27T05:16:48+00:00");
+        assert_eq!(n.created().unwrap().to_rfc3339(), "2026-11-27T05:16:48+00:00");
+    }
+
+    #[test]
+    fn the_builder_makes_what_the_webhook_makes() {
+        let body = br#"{"diun_version":"4.33.0","hostname":" nas ","status":"new","provider":"docker",
+            "image":" nginx:1.27 ","hub_link":"https://hub.docker.com/_/nginx","mime_type":"application/json",
+            "digest":"sha256:a1","created":"2026-11-27T05:16:48Z","platform":"linux/amd64",
+            "metadata":{"ctn_names":"web","ctn_command":"sh -c 'a\nb'"}}"#;
+        let built = Notification::builder(" nginx:1.27 ")
+            .diun_version("4.33.0")
+            .hostname(" nas ")
+            .status(UpdateStatus::New)
+            .provider("docker")
+            .hub_link("https://hub.docker.com/_/nginx")
+            .mime_type("application/json")
+            .digest("sha256:a1")
+            .created("2026-11-27T05:16:48Z".parse::<DateTime<Utc>>().unwrap())
+            .platform("linux/amd64")
+            .metadata_entry("ctn_names", "web")
+            .metadata_entry("ctn_command", "sh -c 'a\nb'")
+            .build()
+            .unwrap();
+        assert_eq!(built, Notification::from_json(body).unwrap());
+        assert_eq!((built.image(), built.hostname()), ("nginx:1.27", "nas"));
+    }
+
+    #[test]
+    fn the_builder_refuses_what_the_webhook_refuses() {
+        let builder = || Notification::builder("nginx:1.27");
+        let cases = [
+            (Notification::builder(" ").build(), "image", ValidationErrorKind::Missing),
+            (Notification::builder("a\0b").build(), "image", ValidationErrorKind::Invalid),
+            (Notification::builder("a".repeat(513)).build(), "image", ValidationErrorKind::TooLong),
+            (builder().hostname("na\ns").build(), "hostname", ValidationErrorKind::Invalid),
+            (builder().hostname("h".repeat(256)).build(), "hostname", ValidationErrorKind::TooLong),
+            (builder().provider("\0").build(), "provider", ValidationErrorKind::Invalid),
+            (builder().hub_link("h".repeat(2049)).build(), "hub_link", ValidationErrorKind::TooLong),
+            (builder().mime_type("a\u{85}").build(), "mime_type", ValidationErrorKind::Invalid),
+            (builder().digest("sha256:\u{7f}").build(), "digest", ValidationErrorKind::Invalid),
+            (builder().platform("p".repeat(129)).build(), "platform", ValidationErrorKind::TooLong),
+            (builder().diun_version("4\t").build(), "diun_version", ValidationErrorKind::Invalid),
+            (builder().metadata_entry("k\tx", "v").build(), "metadata.k\\tx", ValidationErrorKind::Invalid),
+            (builder().metadata_entry("k", "v\0").build(), "metadata.k", ValidationErrorKind::Invalid),
+            (builder().metadata_entry("k", "v".repeat(8193)).build(), "metadata.k", ValidationErrorKind::TooLong),
+        ];
+        for (result, field, kind) in cases {
+            let err = result.unwrap_err();
+            assert_eq!((err.field(), err.kind()), (field, kind), "{err}");
+        }
+        // A later entry of the same key replaces the earlier one.
+        let n = builder().metadata_entry("k", "1").metadata_entry("k", "2").build().unwrap();
+        assert_eq!(n.metadata()["k"], "2");
+    }
+
+    #[test]
+    fn deserializing_checks_as_the_webhook_does() {
+        let n = Notification::builder("nginx:1.27")
+            .hostname("nas")
+            .created("2026-11-27T05:16:48.5Z".parse::<DateTime<Utc>>().unwrap())
+            .metadata_entry("ctn_names", "web")
+            .build()
+            .unwrap();
+        let json = serde_json::to_string(&n).unwrap();
+        assert_eq!(serde_json::from_str::<Notification>(&json).unwrap(), n);
+        let err = serde_json::from_str::<Notification>(r#"{"image":"a","hostname":"x\u0000"}"#).unwrap_err();
+        assert!(err.to_string().contains("`hostname`"), "{err}");
+        assert!(serde_json::from_str::<Notification>(r#"{"hostname":"nas"}"#).is_err());
     }
 }

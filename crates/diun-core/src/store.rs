@@ -52,6 +52,23 @@ impl StoreError {
     }
 }
 
+/// A value refused by its checks is invalid input: [`StoreError::Invalid`]
+/// with the error's text, which names the field at fault.
+///
+/// ```
+/// use diun_core::{StoreError, StoreResult, TagName};
+///
+/// fn tag_key(raw: &str) -> StoreResult<String> {
+///     Ok(TagName::parse(raw)?.key())
+/// }
+/// assert!(matches!(tag_key(" "), Err(StoreError::Invalid(why)) if why.contains("`name`")));
+/// ```
+impl From<crate::ValidationError> for StoreError {
+    fn from(err: crate::ValidationError) -> Self {
+        StoreError::Invalid(err.to_string())
+    }
+}
+
 /// How long a claimed reminder slot is remembered ([`Store::claim_reminder_slot`]):
 /// far longer than any replica could be late to claim one.
 pub const REMINDER_CLAIMS_KEPT_DAYS: i64 = 90;

@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::StoreError;
+use crate::ValidationError;
 
 /// A user-made group of images, such as "media" or "critical".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,6 +35,12 @@ pub struct TagRef {
 ///
 /// Two names that differ only in case are the same tag; [`TagName::key`] is
 /// the form stores keep unique.
+///
+/// [`TagName::parse`] is the only way to make one:
+///
+/// ```compile_fail,E0423
+/// let name = diun_core::TagName(String::from(" "));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagName(String);
 
@@ -42,21 +48,27 @@ impl TagName {
     /// The longest name, in characters.
     pub const MAX_CHARS: usize = 64;
 
-    /// Trims and checks a name.
-    pub fn parse(raw: &str) -> Result<Self, StoreError> {
+    /// Trims and checks a name; errors name the field `name`.
+    ///
+    /// ```
+    /// use diun_core::TagName;
+    ///
+    /// assert_eq!(TagName::parse("  Media ")?.as_str(), "Media");
+    /// assert_eq!(TagName::parse("   ").unwrap_err().field(), "name");
+    /// # Ok::<(), diun_core::ValidationError>(())
+    /// ```
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let invalid = |why: String| ValidationError::invalid("name", why);
         let name = raw.trim();
         let chars = name.chars().count();
         if chars == 0 {
-            return Err(StoreError::Invalid("a tag name must not be blank".into()));
+            return Err(invalid("must not be blank".into()));
         }
         if chars > Self::MAX_CHARS {
-            return Err(StoreError::Invalid(format!(
-                "a tag name has at most {} characters; this one has {chars}",
-                Self::MAX_CHARS
-            )));
+            return Err(invalid(format!("has at most {} characters; this one has {chars}", Self::MAX_CHARS)));
         }
         if name.chars().any(char::is_control) {
-            return Err(StoreError::Invalid("a tag name must not contain control characters".into()));
+            return Err(invalid("must not contain control characters".into()));
         }
         Ok(TagName(name.to_owned()))
     }
@@ -88,10 +100,10 @@ mod tests {
     #[test]
     fn names_are_trimmed_and_bounded() {
         assert_eq!(TagName::parse("  media ").unwrap().as_str(), "media");
-        assert!(TagName::parse("   ").is_err());
+        assert_eq!(TagName::parse("   ").unwrap_err().field(), "name");
         assert!(TagName::parse(&"é".repeat(64)).is_ok());
-        assert!(TagName::parse(&"é".repeat(65)).is_err());
-        assert!(TagName::parse("a\nb").is_err());
+        assert_eq!(TagName::parse(&"é".repeat(65)).unwrap_err().field(), "name");
+        assert_eq!(TagName::parse("a\nb").unwrap_err().field(), "name");
     }
 
     #[test]

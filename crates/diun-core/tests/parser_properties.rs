@@ -182,13 +182,13 @@ proptest! {
         let parsed = Notification::from_json(value.to_string().as_bytes());
         prop_assert_eq!(parsed.is_ok(), model_accepts(&value), "{} gave {:?}", value, parsed);
         if let Ok(notification) = parsed {
-            prop_assert_eq!(&notification.image, value["image"].as_str().unwrap().trim());
+            prop_assert_eq!(notification.image(), value["image"].as_str().unwrap().trim());
             let status = value["status"].as_str().map(str::trim).unwrap_or_default();
             let expected = if status == "new" { UpdateStatus::New } else { UpdateStatus::Update };
-            prop_assert_eq!(notification.status, expected);
-            prop_assert_eq!(&notification.digest, value["digest"].as_str().unwrap_or_default());
+            prop_assert_eq!(notification.status(), expected);
+            prop_assert_eq!(notification.digest(), value["digest"].as_str().unwrap_or_default());
             let labels = value["metadata"].as_object().map(Map::len).unwrap_or_default();
-            prop_assert_eq!(notification.metadata.len(), labels);
+            prop_assert_eq!(notification.metadata().len(), labels);
         }
     }
 }

@@ -132,7 +132,7 @@ fn durability() {
         let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
         let stats = drive(SENDERS, &|i| {
             let n = notification(i, 0);
-            let body = serde_json::json!({"hostname": n.hostname, "image": n.image, "digest": n.digest});
+            let body = serde_json::json!({"hostname": n.hostname(), "image": n.image(), "digest": n.digest()});
             agent.post(&server.url("/webhook")).send_json(body).expect("webhook");
         });
         let ratio = stats.per_second / *normal.get_or_insert(stats.per_second);
@@ -264,8 +264,8 @@ fn run(store: Arc<dyn Store>, url: &str, size: usize, ingest_threads: usize) -> 
     };
     let post = |n: &Notification| {
         let body = serde_json::to_vec(&serde_json::json!({
-            "hostname": n.hostname, "image": n.image, "digest": n.digest, "status": "update", "provider": "docker",
-            "metadata": n.metadata
+            "hostname": n.hostname(), "image": n.image(), "digest": n.digest(), "status": "update", "provider": "docker",
+            "metadata": n.metadata()
         }))
         .unwrap();
         // Whether the webhook was answered 2xx.

@@ -19,18 +19,18 @@ fn sqlite(dir: &tempfile::TempDir, name: &str) -> SqliteStore {
 }
 
 fn notification(host: &str, image: &str, digest: &str, metadata: &[(&str, &str)]) -> Notification {
-    let mut n = Notification::from_json(
+    let metadata: std::collections::BTreeMap<_, _> = metadata.iter().copied().collect();
+    Notification::from_json(
         serde_json::json!({
             "hostname": host, "image": image, "digest": digest, "status": "update", "provider": "docker",
             "created": "2026-11-30T10:11:12.123456789Z", "platform": "linux/arm64/v8", "diun_version": "4.28.0",
             "hub_link": "https://hub.docker.com/_/x", "mime_type": "application/vnd.oci.image.index.v1+json",
+            "metadata": metadata,
         })
         .to_string()
         .as_bytes(),
     )
-    .unwrap();
-    n.metadata = metadata.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    n
+    .unwrap()
 }
 
 /// A dashboard with every kind of data: several hosts, history with a new

@@ -519,14 +519,14 @@ fn record_in(
     // What the row was, locked until the commit so that the upsert below
     // changes exactly that: the triage changes to announce follow from it.
     let before: Option<Before> = updates::table
-        .filter(updates::hostname.eq(&n.hostname))
-        .filter(updates::image.eq(&n.image))
+        .filter(updates::hostname.eq(n.hostname()))
+        .filter(updates::image.eq(n.image()))
         .select((updates::digest, updates::acknowledged_at, updates::snoozed_until, updates::muted_by))
         .for_update()
         .first(conn)
         .optional()
         .map_err(from_diesel)?;
-    let muted_by = rules.first_match(&n.hostname, &n.image, n.status);
+    let muted_by = rules.first_match(n.hostname(), n.image(), n.status());
     // One statement for the three rules, so that concurrent notifications
     // for one (hostname, image) serialise on its row:
     // - unknown pair: the row as inserted, pending;
@@ -535,8 +535,8 @@ fn record_in(
     // - new digest: the notification's fields, pending again.
     let (id, event_count): (i64, i64) = diesel::insert_into(updates::table)
         .values((
-            updates::hostname.eq(&n.hostname),
-            updates::image.eq(&n.image),
+            updates::hostname.eq(n.hostname()),
+            updates::image.eq(n.image()),
             NotificationFields::new(n),
             updates::first_seen_at.eq(received_at),
             updates::last_seen_at.eq(received_at),
@@ -582,11 +582,11 @@ fn record_in(
         .values(NewEvent {
             update_id: id,
             received_at,
-            status: n.status.as_str(),
-            digest: &n.digest,
-            created: n.created,
-            diun_version: &n.diun_version,
-            metadata: metadata_json(&n.metadata),
+            status: n.status().as_str(),
+            digest: n.digest(),
+            created: n.created(),
+            diun_version: n.diun_version(),
+            metadata: metadata_json(n.metadata()),
             revision,
         })
         .execute(conn)
@@ -598,7 +598,7 @@ fn record_in(
     let mut followups = Vec::new();
     match &before {
         None if event_count == 1 => followups.extend(muted_by.map(|rule| Change::Muted { ids: vec![id], rule })),
-        Some((digest, _, snoozed_until, muted_before)) if *digest != n.digest => {
+        Some((digest, _, snoozed_until, muted_before)) if *digest != n.digest() => {
             if snoozed_until.is_some() {
                 followups.push(Change::Unsnoozed { ids: vec![id] });
             }

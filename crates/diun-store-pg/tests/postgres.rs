@@ -14,9 +14,7 @@ use diun_store_pg::testing::{TcpProxy, TestDatabase};
 use diun_store_pg::PgStore;
 
 fn notification(host: &str, image: &str) -> Notification {
-    let mut notification = Notification::from_json(br#"{"image":"placeholder","digest":"sha256:1"}"#).unwrap();
-    (notification.hostname, notification.image) = (host.to_owned(), image.to_owned());
-    notification
+    Notification::builder(image).hostname(host).digest("sha256:1").build().unwrap()
 }
 
 fn now() -> chrono::DateTime<Utc> {

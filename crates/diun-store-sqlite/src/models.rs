@@ -82,16 +82,16 @@ pub(crate) struct NotificationFields<'a> {
 impl<'a> NotificationFields<'a> {
     pub fn new(n: &'a Notification) -> Self {
         NotificationFields {
-            status: n.status.as_str(),
-            provider: &n.provider,
-            hub_link: &n.hub_link,
-            mime_type: &n.mime_type,
-            digest: &n.digest,
-            created: n.created.map(db_time),
-            platform: &n.platform,
-            diun_version: &n.diun_version,
-            metadata: metadata_json(&n.metadata),
-            search_text: diun_core::search_text(&n.image, &n.hostname, &n.metadata),
+            status: n.status().as_str(),
+            provider: n.provider(),
+            hub_link: n.hub_link(),
+            mime_type: n.mime_type(),
+            digest: n.digest(),
+            created: n.created().map(db_time),
+            platform: n.platform(),
+            diun_version: n.diun_version(),
+            metadata: metadata_json(n.metadata()),
+            search_text: diun_core::search_text(n.image(), n.hostname(), n.metadata()),
         }
     }
 }

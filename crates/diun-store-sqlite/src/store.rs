@@ -536,21 +536,21 @@ fn record_in(
     let at = db_time(received_at);
     let revision = changes.revision(conn)?;
     let existing: Option<Before> = updates::table
-        .filter(updates::hostname.eq(&n.hostname))
-        .filter(updates::image.eq(&n.image))
+        .filter(updates::hostname.eq(n.hostname()))
+        .filter(updates::image.eq(n.image()))
         .select((updates::id, updates::digest, updates::acknowledged_at, updates::snoozed_until, updates::muted_by))
         .first(conn)
         .optional()
         .map_err(from_diesel)?;
     let created = existing.is_none();
-    let muted_by = rules.first_match(&n.hostname, &n.image, n.status);
+    let muted_by = rules.first_match(n.hostname(), n.image(), n.status());
     let mut followups = Vec::new();
     let id = match existing {
         None => {
             let id = diesel::insert_into(updates::table)
                 .values((
-                    updates::hostname.eq(&n.hostname),
-                    updates::image.eq(&n.image),
+                    updates::hostname.eq(n.hostname()),
+                    updates::image.eq(n.image()),
                     NotificationFields::new(n),
                     updates::first_seen_at.eq(at),
                     updates::last_seen_at.eq(at),
@@ -574,7 +574,7 @@ fn record_in(
                 updates::event_count.eq(updates::event_count + 1),
                 updates::seen_revision.eq(revision),
             );
-            if digest == n.digest {
+            if digest == n.digest() {
                 // Same image as before: a re-sent notification must not
                 // bring back an update the user acknowledged, snoozed or muted.
                 diesel::update(target).set(seen).execute(conn)
@@ -611,11 +611,11 @@ fn record_in(
         .values(NewEvent {
             update_id: id,
             received_at: at,
-            status: n.status.as_str(),
-            digest: &n.digest,
-            created: n.created.map(db_time),
-            diun_version: &n.diun_version,
-            metadata: metadata_json(&n.metadata),
+            status: n.status().as_str(),
+            digest: n.digest(),
+            created: n.created().map(db_time),
+            diun_version: n.diun_version(),
+            metadata: metadata_json(n.metadata()),
             revision,
         })
         .execute(conn)

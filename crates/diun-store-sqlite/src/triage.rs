@@ -126,10 +126,10 @@ pub(crate) fn create_mute_rule(store: &SqliteStore, rule: &NewMuteRule, at: Date
     store.write(|conn, changes| {
         let row: MuteRuleRow = diesel::insert_into(mute_rules::table)
             .values((
-                mute_rules::pattern.eq(rule.pattern.as_str()),
-                mute_rules::hostname.eq(rule.hostname.as_deref()),
-                mute_rules::status.eq(rule.status.map(UpdateStatus::as_str)),
-                mute_rules::comment.eq(&rule.comment),
+                mute_rules::pattern.eq(rule.pattern().as_str()),
+                mute_rules::hostname.eq(rule.hostname()),
+                mute_rules::status.eq(rule.status().map(UpdateStatus::as_str)),
+                mute_rules::comment.eq(rule.comment()),
                 mute_rules::created_at.eq(db_time(at)),
             ))
             .returning(MuteRuleRow::as_returning())
@@ -144,17 +144,17 @@ pub(crate) fn create_mute_rule(store: &SqliteStore, rule: &NewMuteRule, at: Date
             .filter(updates::muted_by.is_null())
             .select((updates::id, updates::hostname, updates::image, updates::status))
             .into_boxed();
-        let prefix = rule.pattern.literal_prefix();
+        let prefix = rule.pattern().literal_prefix();
         let prefix = prefix.as_str();
         if !prefix.is_empty() {
             // LIKE ignores ASCII case in SQLite: a superset, which the glob then narrows.
             let pattern = contains_pattern(prefix);
             candidates = candidates.filter(updates::image.like(pattern[1..].to_owned()).escape('\\'));
         }
-        if let Some(host) = &rule.hostname {
-            candidates = candidates.filter(updates::hostname.eq(host.clone()));
+        if let Some(host) = rule.hostname() {
+            candidates = candidates.filter(updates::hostname.eq(host.to_owned()));
         }
-        if let Some(status) = rule.status {
+        if let Some(status) = rule.status() {
             candidates = candidates.filter(updates::status.eq(status.as_str()));
         }
         let candidates: Vec<Candidate> = candidates.load(conn).map_err(from_diesel)?;

@@ -240,26 +240,26 @@ impl State {
         changes: &mut Vec<Change>,
     ) -> i64 {
         let at = truncate_to_micros(at);
-        let identity = (n.hostname.clone(), n.image.clone());
+        let identity = (n.hostname().to_owned(), n.image().to_owned());
         let existing = self.by_identity.get(&identity).copied();
         let id = existing.unwrap_or_else(|| {
             self.last_update_id += 1;
             self.last_update_id
         });
-        let muted_by = self.rules().first_match(&n.hostname, &n.image, n.status);
+        let muted_by = self.rules().first_match(n.hostname(), n.image(), n.status());
         let fresh = |first_seen_at, event_count, acknowledged_at, pending_since| Update {
             id,
-            hostname: n.hostname.clone(),
-            image: n.image.clone(),
-            status: n.status,
-            provider: n.provider.clone(),
-            hub_link: n.hub_link.clone(),
-            mime_type: n.mime_type.clone(),
-            digest: n.digest.clone(),
-            created: n.created.map(truncate_to_micros),
-            platform: n.platform.clone(),
-            diun_version: n.diun_version.clone(),
-            metadata: n.metadata.clone(),
+            hostname: n.hostname().to_owned(),
+            image: n.image().to_owned(),
+            status: n.status(),
+            provider: n.provider().to_owned(),
+            hub_link: n.hub_link().to_owned(),
+            mime_type: n.mime_type().to_owned(),
+            digest: n.digest().to_owned(),
+            created: n.created().map(truncate_to_micros),
+            platform: n.platform().to_owned(),
+            diun_version: n.diun_version().to_owned(),
+            metadata: n.metadata().clone(),
             first_seen_at,
             last_seen_at: at,
             acknowledged_at,
@@ -276,7 +276,7 @@ impl State {
                     id,
                     Row {
                         update: fresh(at, 1, None, at),
-                        search_text: search_text(&n.image, &n.hostname, &n.metadata),
+                        search_text: search_text(n.image(), n.hostname(), n.metadata()),
                         seen_revision: revision,
                         events: VecDeque::new(),
                     },
@@ -290,7 +290,7 @@ impl State {
             Some(row) => {
                 let before = row.update.clone();
                 let mut followups = Vec::new();
-                if before.digest == n.digest {
+                if before.digest == n.digest() {
                     // Same image as before: a re-sent notification keeps the acknowledgment, snooze and mute.
                     row.update.last_seen_at = at;
                     row.update.event_count += 1;
@@ -298,7 +298,7 @@ impl State {
                     // Back to pending: since now when it was acknowledged.
                     let since = if before.acknowledged_at.is_some() { at } else { before.pending_since };
                     row.update = fresh(before.first_seen_at, before.event_count + 1, None, since);
-                    row.search_text = search_text(&n.image, &n.hostname, &n.metadata);
+                    row.search_text = search_text(n.image(), n.hostname(), n.metadata());
                     if before.snoozed_until.is_some() {
                         followups.push(Change::Unsnoozed { ids: vec![id] });
                     }
@@ -321,11 +321,11 @@ impl State {
                 id: self.last_event_id,
                 update_id: id,
                 received_at: at,
-                status: n.status,
-                digest: n.digest.clone(),
-                created: n.created.map(truncate_to_micros),
-                diun_version: n.diun_version.clone(),
-                metadata: n.metadata.clone(),
+                status: n.status(),
+                digest: n.digest().to_owned(),
+                created: n.created().map(truncate_to_micros),
+                diun_version: n.diun_version().to_owned(),
+                metadata: n.metadata().clone(),
             },
         ));
         while row.events.len() > history_limit {
@@ -568,10 +568,10 @@ impl Store for MemoryStore {
             state.last_rule_id += 1;
             let created = MuteRule {
                 id: state.last_rule_id,
-                pattern: rule.pattern.as_str().to_owned(),
-                hostname: rule.hostname.clone(),
-                status: rule.status,
-                comment: rule.comment.clone(),
+                pattern: rule.pattern().as_str().to_owned(),
+                hostname: rule.hostname().map(str::to_owned),
+                status: rule.status(),
+                comment: rule.comment().to_owned(),
                 created_at: at,
                 held: 0,
             };

@@ -1,7 +1,7 @@
 //! `/api/mute-rules`: rules that keep matching notifications from ever becoming pending.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use diun_core::{MuteRule, NewMuteRule, UpdateStatus};
+use diun_core::{MuteRule, NewMuteRule, UpdateStatus, ValidationError};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -32,14 +32,13 @@ pub struct MuteRuleBody {
 
 impl MuteRuleBody {
     fn into_rule(self) -> Result<NewMuteRule, ApiError> {
-        let status = match self.status.as_deref().map(str::trim) {
-            None => None,
-            Some(text) => Some(UpdateStatus::parse(text).ok_or_else(|| ApiError::BadRequest {
-                code: "invalid_field",
-                message: format!("`status` must be new or update, not {text:?}"),
-                field: Some("status".into()),
-            })?),
-        };
+        let status =
+            match self.status.as_deref().map(str::trim) {
+                None => None,
+                Some(text) => Some(UpdateStatus::parse(text).ok_or_else(|| {
+                    ValidationError::invalid("status", format!("must be new or update, not {text:?}"))
+                })?),
+            };
         Ok(NewMuteRule::new(&self.pattern, self.hostname.as_deref(), status, &self.comment)?)
     }
 }

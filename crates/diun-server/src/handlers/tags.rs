@@ -22,11 +22,8 @@ pub struct TagBody {
 }
 
 fn tag_name(body: &TagBody) -> Result<TagName, ApiError> {
-    TagName::parse(&body.name).map_err(|err| ApiError::BadRequest {
-        code: "invalid_field",
-        message: err.to_string(),
-        field: Some("name".into()),
-    })
+    // The error names the field `name`, as this body calls it.
+    Ok(TagName::parse(&body.name)?)
 }
 
 /// `GET /api/tags`.
