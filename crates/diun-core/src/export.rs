@@ -1,19 +1,21 @@
 //! The export format: a whole dashboard as a versioned JSON Lines stream.
 //!
 //! ```text
-//! {"format":"diun-dashboard-export","version":1,"generator":"diun-dashboard 0.1.0"}
+//! {"format":"diun-dashboard-export","version":2,"generator":"diun-dashboard 0.1.0"}
 //! {"type":"tag","name":"media","created_at":"2026-12-01T10:00:00.000000Z"}
 //! {"type":"assignment","image":"docker.io/library/nginx:1.27","tag":"media"}
-//! {"type":"update","hostname":"nas","image":"docker.io/library/nginx:1.27",…,"acknowledged_at":null,"event_count":2}
+//! {"type":"mute_rule","number":1,"pattern":"ghcr.io/acme/*:nightly","hostname":null,"status":null,"comment":"CI builds","created_at":"…"}
+//! {"type":"update","hostname":"nas","image":"docker.io/library/nginx:1.27",…,"acknowledged_at":null,"event_count":2,"snoozed_until":null,"muted_by":null,"pending_since":"…"}
 //! {"type":"event","hostname":"nas","image":"docker.io/library/nginx:1.27","received_at":"…",…}
-//! {"type":"end","tags":1,"assignments":1,"updates":1,"events":2}
+//! {"type":"end","tags":1,"assignments":1,"mute_rules":1,"updates":1,"events":2}
 //! ```
 //!
 //! - The first line is the [`Header`]; a reader refuses any other format or
-//!   a version it does not know ([`VERSION`]).
+//!   a version it does not know ([`VERSION`], [`OLDEST_VERSION`]).
 //! - Then one [`Record`] per line, each an object with a `type`: every tag,
 //!   then every assignment (an image reference under a tag, on every host),
-//!   then every update, each followed by its history, oldest event first.
+//!   then every mute rule, then every update, each followed by its history,
+//!   oldest event first.
 //! - The last line is the `end` record with the count of each type, so that a
 //!   cut stream is refused instead of imported in part.
 //!
@@ -21,8 +23,38 @@
 //! a tag by its name (unique ignoring case), as the databases themselves keep
 //! them unique. Ids are each database's own counters and differ after a move.
 //!
+//! A mute rule has no such natural key: nothing keeps two rules from having
+//! the same pattern, host and status (they may differ only in their comment).
+//! So each rule gets a `number` of its own in the stream, 1, 2, … in the
+//! order the source made them, and an update's `muted_by` names its rule by
+//! that number. The numbers mean nothing outside the stream: an import gives
+//! each rule a new id of the target's, in stream order, so that "the oldest
+//! matching rule mutes" ([`crate::MuteRules::first_match`]) still picks the
+//! same rule.
+//!
 //! Times are RFC 3339 in UTC with exactly six decimals (microseconds, what
 //! PostgreSQL keeps), so that a stream reads back the same from either backend.
+//!
+//! # Versions
+//!
+//! - **2** (written now) adds triage: the `mute_rule` records, and per update
+//!   `snoozed_until`, `muted_by` and `pending_since`; the `end` line counts
+//!   `mute_rules`.
+//! - **1** (the first) had none of them. It is still read, as the triage
+//!   migration read the rows before it: no rule, no update snoozed or muted,
+//!   each update pending since its first notification (`first_seen_at`). A
+//!   version 1 stream with any of the fields or records of version 2 is
+//!   refused, as it is not one that any program wrote.
+//!
+//! # What a stream does not carry
+//!
+//! What each database derives or counts for itself: ids, the search text,
+//! the data revision and the revisions of rows and events (paging
+//! bookkeeping: an import writes at the target's next revision), how many
+//! updates a rule holds. Nor the claimed reminder slots (`reminder_runs`):
+//! they only keep replicas running at the same time from sending one slot
+//! twice, and a server never sends a slot that passed before it started, so
+//! a moved dashboard has no use for the old claims.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
@@ -30,20 +62,24 @@ use std::io::{self, Write};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{Metadata, StoreError, StoreResult, TagName, Update, UpdateEvent, UpdateStatus};
+use crate::{Metadata, MuteRule, NewMuteRule, StoreError, StoreResult, TagName, Update, UpdateEvent, UpdateStatus};
 
 /// The `format` of the header line.
 pub const FORMAT: &str = "diun-dashboard-export";
 
-/// The version of the format this code writes and reads.
-pub const VERSION: u32 = 1;
+/// The version of the format this code writes; it reads it and every
+/// version since [`OLDEST_VERSION`].
+pub const VERSION: u32 = 2;
+
+/// The oldest version this code reads.
+pub const OLDEST_VERSION: u32 = 1;
 
 /// The first line of a stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {
     /// Always [`FORMAT`].
     pub format: String,
-    /// The format's version: [`VERSION`].
+    /// The format's version: [`VERSION`] when written by this code.
     pub version: u32,
     /// The program that wrote the stream, for people; readers ignore it.
     #[serde(default)]
@@ -58,7 +94,9 @@ pub enum Record {
     Tag(TagRecord),
     /// An image reference under a tag.
     Assignment(AssignmentRecord),
-    /// An update with its acknowledgment state; its events follow it.
+    /// A mute rule, named by its number in the stream.
+    MuteRule(MuteRuleRecord),
+    /// An update with its triage state; its events follow it.
     Update(UpdateRecord),
     /// One event of an update's history.
     Event(EventRecord),
@@ -83,6 +121,26 @@ pub struct AssignmentRecord {
     pub image: String,
     /// The tag's name, as in its [`TagRecord`].
     pub tag: String,
+}
+
+/// A mute rule: every field a store keeps, but its id, which its `number` stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MuteRuleRecord {
+    /// The rule's name in this stream, for [`UpdateRecord::muted_by`]: 1, 2, …
+    /// as written, in the order the source made the rules; unique in a stream.
+    pub number: u64,
+    /// The glob over image references ([`crate::MutePattern`]).
+    pub pattern: String,
+    /// Only updates from this host; every host when `None`.
+    pub hostname: Option<String>,
+    /// Only notifications of this status; both when `None`.
+    pub status: Option<UpdateStatus>,
+    /// Why the rule exists.
+    pub comment: String,
+    /// When it was made.
+    #[serde(with = "micros")]
+    pub created_at: DateTime<Utc>,
 }
 
 /// An update: every field a store keeps, but its id and tag.
@@ -110,6 +168,15 @@ pub struct UpdateRecord {
     #[serde(with = "micros_option")]
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub event_count: i64,
+    /// `null` when not snoozed. Kept whatever the state, like the others:
+    /// an acknowledgment keeps the snooze and mute that its undo restores.
+    #[serde(with = "micros_option")]
+    pub snoozed_until: Option<DateTime<Utc>>,
+    /// The [`MuteRuleRecord::number`] of the rule muting it, declared
+    /// earlier in the stream; `null` when not muted.
+    pub muted_by: Option<u64>,
+    #[serde(with = "micros")]
+    pub pending_since: DateTime<Utc>,
 }
 
 /// One received notification of an update's history.
@@ -132,8 +199,10 @@ pub struct EventRecord {
 }
 
 impl UpdateRecord {
-    /// The record of `update`, its times cut to microseconds.
-    pub fn from_update(update: &Update) -> Self {
+    /// The record of `update`, muted by the rule numbered `muted_by` in the
+    /// stream, its times cut to microseconds. [`ExportedRules::update`] finds
+    /// the number.
+    pub fn from_update(update: &Update, muted_by: Option<u64>) -> Self {
         UpdateRecord {
             hostname: update.hostname.clone(),
             image: update.image.clone(),
@@ -150,6 +219,38 @@ impl UpdateRecord {
             last_seen_at: truncate_to_micros(update.last_seen_at),
             acknowledged_at: update.acknowledged_at.map(truncate_to_micros),
             event_count: update.event_count,
+            snoozed_until: update.snoozed_until.map(truncate_to_micros),
+            muted_by,
+            pending_since: truncate_to_micros(update.pending_since),
+        }
+    }
+}
+
+impl UpdateRecord {
+    /// The update this record gives, with the id `id` and muted by the rule
+    /// `muted_by` of the store taking it in; no tag (a store adds its image's).
+    pub fn to_update(&self, id: i64, muted_by: Option<i64>) -> Update {
+        Update {
+            id,
+            hostname: self.hostname.clone(),
+            image: self.image.clone(),
+            status: self.status,
+            provider: self.provider.clone(),
+            hub_link: self.hub_link.clone(),
+            mime_type: self.mime_type.clone(),
+            digest: self.digest.clone(),
+            created: self.created,
+            platform: self.platform.clone(),
+            diun_version: self.diun_version.clone(),
+            metadata: self.metadata.clone(),
+            first_seen_at: self.first_seen_at,
+            last_seen_at: self.last_seen_at,
+            acknowledged_at: self.acknowledged_at,
+            event_count: self.event_count,
+            tag: None,
+            snoozed_until: self.snoozed_until,
+            muted_by,
+            pending_since: self.pending_since,
         }
     }
 }
@@ -170,6 +271,127 @@ impl EventRecord {
     }
 }
 
+/// Numbers the mute rules of an export and names them in its updates: for
+/// [`crate::Store::export`] implementations, which give every rule to
+/// [`ExportedRules::rule`], oldest first, before any update.
+#[derive(Debug, Default)]
+pub struct ExportedRules {
+    /// The store's rule id → its number in the stream.
+    numbers: HashMap<i64, u64>,
+}
+
+impl ExportedRules {
+    /// The record of `rule`, numbered after the rules before it.
+    pub fn rule(&mut self, rule: &MuteRule) -> MuteRuleRecord {
+        let number = self.numbers.len() as u64 + 1;
+        self.numbers.insert(rule.id, number);
+        MuteRuleRecord {
+            number,
+            pattern: rule.pattern.clone(),
+            hostname: rule.hostname.clone(),
+            status: rule.status,
+            comment: rule.comment.clone(),
+            created_at: truncate_to_micros(rule.created_at),
+        }
+    }
+
+    /// The record of `update`, its rule named by number; [`StoreError::NotFound`]
+    /// when its rule was not given before.
+    pub fn update(&self, update: &Update) -> StoreResult<UpdateRecord> {
+        let muted_by = match update.muted_by {
+            None => None,
+            Some(id) => Some(*self.numbers.get(&id).ok_or_else(|| StoreError::NotFound(format!("mute rule {id}")))?),
+        };
+        Ok(UpdateRecord::from_update(update, muted_by))
+    }
+}
+
+/// What a mute rule mutes: two rules alike in these are the same rule to a
+/// merging import (their comments and times aside).
+type RuleContent = (String, Option<String>, Option<UpdateStatus>);
+
+/// Maps the rule numbers of a stream to the target's rule ids, for
+/// [`crate::Store::import`] implementations.
+///
+/// A merging import writes no rule that the target has already: a rule of
+/// the stream with the pattern, host and status of one of the target's rules
+/// (the oldest, if several) is that rule, and the stream's updates muted by
+/// it are muted by the target's.
+#[derive(Debug, Default)]
+pub struct ImportedRules {
+    /// The target's rules before the import, by content: the oldest of each.
+    existing: HashMap<RuleContent, i64>,
+    /// Each rule number of the stream → the target's rule id.
+    ids: HashMap<u64, i64>,
+}
+
+impl ImportedRules {
+    /// Starts from the target's rules before the import.
+    pub fn new(existing: &[MuteRule]) -> Self {
+        let mut by_content = HashMap::new();
+        for rule in existing {
+            let key = (rule.pattern.clone(), rule.hostname.clone(), rule.status);
+            let oldest = by_content.entry(key).or_insert(rule.id);
+            *oldest = (*oldest).min(rule.id);
+        }
+        ImportedRules { existing: by_content, ids: HashMap::new() }
+    }
+
+    /// The target's rule that `rule` is, if it has one alike: then the
+    /// import writes none and names it with [`ImportedRules::insert`].
+    pub fn existing(&self, rule: &MuteRuleRecord) -> Option<i64> {
+        self.existing.get(&(rule.pattern.clone(), rule.hostname.clone(), rule.status)).copied()
+    }
+
+    /// Records that the stream's `rule` is the target's rule `id`.
+    pub fn insert(&mut self, rule: &MuteRuleRecord, id: i64) {
+        self.ids.insert(rule.number, id);
+    }
+
+    /// The target's id of the rule muting `update`; [`StoreError::Invalid`]
+    /// for a number no rule before it had.
+    pub fn muted_by(&self, update: &UpdateRecord) -> StoreResult<Option<i64>> {
+        match update.muted_by {
+            None => Ok(None),
+            Some(number) => self.ids.get(&number).copied().map(Some).ok_or_else(|| {
+                StoreError::Invalid(format!(
+                    "the update of {} on {} is muted by rule {number}, which is not in the stream before it",
+                    update.image, update.hostname
+                ))
+            }),
+        }
+    }
+}
+
+/// Which update of the target each update of a stream went to, for
+/// [`crate::Store::import`] implementations to place the events that follow it.
+#[derive(Debug, Default)]
+pub struct ImportedUpdates {
+    /// `(hostname, image)` → the id written, or `None` when merging kept the target's own.
+    ids: HashMap<(String, String), Option<i64>>,
+}
+
+impl ImportedUpdates {
+    /// Records that `update` was written with the id `id`.
+    pub fn written(&mut self, update: &UpdateRecord, id: i64) {
+        self.ids.insert((update.hostname.clone(), update.image.clone()), Some(id));
+    }
+
+    /// Records that merging kept the target's own update instead of `update`.
+    pub fn kept(&mut self, update: &UpdateRecord) {
+        self.ids.insert((update.hostname.clone(), update.image.clone()), None);
+    }
+
+    /// The id of the update `event` belongs to; `None` when the target kept
+    /// its own (the event is left out); [`StoreError::Invalid`] when its
+    /// update did not come before it.
+    pub fn of_event(&self, event: &EventRecord) -> StoreResult<Option<i64>> {
+        self.ids.get(&(event.hostname.clone(), event.image.clone())).copied().ok_or_else(|| {
+            StoreError::Invalid(format!("an event of {} on {} comes before its update", event.image, event.hostname))
+        })
+    }
+}
+
 /// How many records of each type a stream holds, or an import wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -178,6 +400,8 @@ pub struct Counts {
     pub tags: u64,
     /// Assignments.
     pub assignments: u64,
+    /// Mute rules.
+    pub mute_rules: u64,
     /// Updates.
     pub updates: u64,
     /// Events.
@@ -190,6 +414,7 @@ impl Counts {
         match record {
             Record::Tag(_) => self.tags += 1,
             Record::Assignment(_) => self.assignments += 1,
+            Record::MuteRule(_) => self.mute_rules += 1,
             Record::Update(_) => self.updates += 1,
             Record::Event(_) => self.events += 1,
         }
@@ -197,7 +422,7 @@ impl Counts {
 
     /// All records.
     pub fn total(&self) -> u64 {
-        self.tags + self.assignments + self.updates + self.events
+        self.tags + self.assignments + self.mute_rules + self.updates + self.events
     }
 }
 
@@ -208,9 +433,24 @@ pub struct ImportReport {
     pub written: Counts,
     /// What it left out when merging, the target's own data winning: tags
     /// whose name existed (their assignments then point at the target's
-    /// tag), assignments of images the target had under a tag, updates the
+    /// tag), assignments of images the target had under a tag, mute rules
+    /// alike to one of the target's (see [`ImportedRules`]), updates the
     /// target had (with their events).
     pub skipped: Counts,
+}
+
+/// Refuses an import that does not merge into a store already holding
+/// `held` (its updates, tags, assignments and mute rules; events aside):
+/// [`StoreError::Conflict`] unless all are 0.
+pub fn refuse_unless_empty(held: Counts) -> StoreResult<()> {
+    if held.total() == 0 {
+        return Ok(());
+    }
+    let Counts { tags, assignments, mute_rules, updates, .. } = held;
+    Err(StoreError::Conflict(format!(
+        "the database is not empty ({updates} updates, {tags} tags, {assignments} tagged images, {mute_rules} mute \
+         rules): import into an empty database, or merge into this one"
+    )))
 }
 
 /// The time as the format writes it: six decimals, `Z`.
@@ -263,6 +503,7 @@ struct End {
     kind: EndType,
     tags: u64,
     assignments: u64,
+    mute_rules: u64,
     updates: u64,
     events: u64,
 }
@@ -280,13 +521,20 @@ impl End {
             kind: EndType::End,
             tags: counts.tags,
             assignments: counts.assignments,
+            mute_rules: counts.mute_rules,
             updates: counts.updates,
             events: counts.events,
         }
     }
 
     fn counts(&self) -> Counts {
-        Counts { tags: self.tags, assignments: self.assignments, updates: self.updates, events: self.events }
+        Counts {
+            tags: self.tags,
+            assignments: self.assignments,
+            mute_rules: self.mute_rules,
+            updates: self.updates,
+            events: self.events,
+        }
     }
 }
 
@@ -341,20 +589,29 @@ fn write_line(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
 /// Reads a stream line by line, checking it as it goes: an iterator of its
 /// records for [`crate::Store::import`].
 ///
+/// It reads every version from [`OLDEST_VERSION`] to [`VERSION`], and
+/// yields the records of the newest: a version 1 update comes with the
+/// triage state that the triage migration gave the rows before it.
+///
 /// It fails with [`StoreError::Invalid`] naming the line for a header of
-/// another format or an unknown version, a line that is not a record, a tag
-/// named twice, an assignment to a tag not declared before it, an update
-/// given twice, an event before its update, anything after the end line, or
-/// a stream that stops before it (a cut stream). After a failure it yields
-/// nothing more.
+/// another format or an unknown version, a line that is not a record (or not
+/// one of its version), a tag named twice, an assignment to a tag not
+/// declared before it, a mute rule that is not valid or whose number was
+/// given before, an update given twice or muted by a rule not declared before
+/// it, an event before its update, anything after the end line, or a stream
+/// that stops before it (a cut stream). After a failure it yields nothing
+/// more.
 pub struct ExportReader<I> {
     lines: I,
     line: u64,
+    /// The header's version, once read.
+    version: u32,
     started: bool,
     finished: bool,
     failed: bool,
     counts: Counts,
     tags: HashSet<String>,
+    rules: HashSet<u64>,
     updates: HashSet<(String, String)>,
     /// Each update's newest event so far: history comes oldest first.
     last_event: HashMap<(String, String), DateTime<Utc>>,
@@ -366,11 +623,13 @@ impl<I: Iterator<Item = io::Result<String>>> ExportReader<I> {
         ExportReader {
             lines,
             line: 0,
+            version: VERSION,
             started: false,
             finished: false,
             failed: false,
             counts: Counts::default(),
             tags: HashSet::new(),
+            rules: HashSet::new(),
             updates: HashSet::new(),
             last_event: HashMap::new(),
         }
@@ -402,10 +661,13 @@ impl<I: Iterator<Item = io::Result<String>>> ExportReader<I> {
             return Err(self.fail(format!("not a Diun Dashboard export (no \"format\":\"{FORMAT}\" header)")));
         }
         let header: Header = serde_json::from_value(value).map_err(|err| self.fail(format!("bad header: {err}")))?;
-        if header.version != VERSION {
-            return Err(self
-                .fail(format!("the export is version {}, this program reads version {VERSION} only", header.version)));
+        if !(OLDEST_VERSION..=VERSION).contains(&header.version) {
+            return Err(self.fail(format!(
+                "the export is version {}, this program reads versions {OLDEST_VERSION} to {VERSION}",
+                header.version
+            )));
         }
+        self.version = header.version;
         Ok(())
     }
 
@@ -426,9 +688,29 @@ impl<I: Iterator<Item = io::Result<String>>> ExportReader<I> {
                     return Err(self.fail(format!("the tag {:?} is not declared before it", assignment.tag)));
                 }
             }
+            Record::MuteRule(rule) => {
+                let checked = NewMuteRule::new(&rule.pattern, rule.hostname.as_deref(), rule.status, &rule.comment)
+                    .map_err(|err| self.fail(format!("the mute rule {}: {err}", rule.number)))?;
+                let as_kept = (checked.pattern().as_str(), checked.hostname(), checked.comment());
+                if as_kept != (rule.pattern.as_str(), rule.hostname.as_deref(), rule.comment.as_str()) {
+                    return Err(self.fail(format!(
+                        "the mute rule {} has spaces around its pattern, host or comment",
+                        rule.number
+                    )));
+                }
+                if !self.rules.insert(rule.number) {
+                    return Err(self.fail(format!("the mute rule number {} is given twice", rule.number)));
+                }
+            }
             Record::Update(update) => {
                 if update.event_count < 0 {
                     return Err(self.fail("event_count is negative"));
+                }
+                if let Some(number) = update.muted_by.filter(|number| !self.rules.contains(number)) {
+                    return Err(self.fail(format!(
+                        "the update of {} on {} is muted by rule {number}, not declared before it",
+                        update.image, update.hostname
+                    )));
                 }
                 if !self.updates.insert((update.hostname.clone(), update.image.clone())) {
                     return Err(
@@ -474,10 +756,16 @@ impl<I: Iterator<Item = io::Result<String>>> ExportReader<I> {
             if self.finished {
                 return Some(Err(self.fail("there is more after the end line")));
             }
-            let parsed = match serde_json::from_str::<Line>(&line) {
-                Ok(parsed) => parsed,
-                Err(_) => return Some(Err(self.explain(&line))),
+            let parsed = if self.version == VERSION {
+                serde_json::from_str::<Line>(&line).ok()
+            } else {
+                // Older versions are rare (old backups): worth a detour through a `Value`.
+                serde_json::from_str(&line)
+                    .ok()
+                    .and_then(|value| upgrade(self.version, value).ok())
+                    .and_then(|value| serde_json::from_value::<Line>(value).ok())
             };
+            let Some(parsed) = parsed else { return Some(Err(self.explain(&line))) };
             match parsed {
                 Line::End(end) => {
                     let counts = end.counts();
@@ -499,16 +787,21 @@ impl<I: Iterator<Item = io::Result<String>>> ExportReader<I> {
         }
     }
 
-    /// Says why a line is neither a record nor the end line.
+    /// Says why a line is neither a record nor the end line (of its version).
     fn explain(&self, line: &str) -> StoreError {
         let value: serde_json::Value = match serde_json::from_str(line) {
             Ok(value) => value,
             Err(err) => return self.fail(format!("not valid JSON: {err}")),
         };
+        let value = match upgrade(self.version, value) {
+            Ok(value) => value,
+            Err(why) => return self.fail(why),
+        };
         let kind = value.get("type").and_then(|t| t.as_str()).unwrap_or_default().to_owned();
         let err = match kind.as_str() {
             "tag" => serde_json::from_value::<TagRecord>(strip_type(value)).err(),
             "assignment" => serde_json::from_value::<AssignmentRecord>(strip_type(value)).err(),
+            "mute_rule" => serde_json::from_value::<MuteRuleRecord>(strip_type(value)).err(),
             "update" => serde_json::from_value::<UpdateRecord>(strip_type(value)).err(),
             "event" => serde_json::from_value::<EventRecord>(strip_type(value)).err(),
             "end" => serde_json::from_value::<End>(value).err(),
@@ -520,6 +813,47 @@ impl<I: Iterator<Item = io::Result<String>>> ExportReader<I> {
             None => self.fail(format!("a bad {kind} record")),
         }
     }
+}
+
+/// What version 2 added to the lines of version 1: per record type, its new
+/// fields. Version 1 had no `mute_rule` record.
+const ADDED_IN_VERSION_2: [(&str, &[&str]); 2] =
+    [("update", &["snoozed_until", "muted_by", "pending_since"]), ("end", &["mute_rules"])];
+
+/// A line of a stream of `version` as the line of the current version that
+/// means the same, or why it is not a line of its version.
+///
+/// A version 1 update gets the values the triage migration gave the rows
+/// before it: not snoozed, not muted, pending since its first notification.
+/// A version 1 end line counts no mute rule.
+fn upgrade(version: u32, mut value: serde_json::Value) -> Result<serde_json::Value, String> {
+    if version >= 2 {
+        return Ok(value);
+    }
+    let Some(object) = value.as_object_mut() else { return Ok(value) };
+    let kind = object.get("type").and_then(|t| t.as_str()).unwrap_or_default().to_owned();
+    if kind == "mute_rule" {
+        return Err(format!("a mute_rule record in a version {version} stream: mute rules came with version 2"));
+    }
+    let added = ADDED_IN_VERSION_2.iter().find(|(added_to, _)| *added_to == kind).map_or(&[][..], |(_, f)| *f);
+    if let Some(field) = added.iter().find(|field| object.contains_key(**field)) {
+        return Err(format!("{field:?} in a version {version} stream: the field came with version 2"));
+    }
+    match kind.as_str() {
+        "update" => {
+            object.insert("snoozed_until".into(), serde_json::Value::Null);
+            object.insert("muted_by".into(), serde_json::Value::Null);
+            // Without a first_seen_at, the record is refused for want of it.
+            if let Some(first_seen_at) = object.get("first_seen_at").cloned() {
+                object.insert("pending_since".into(), first_seen_at);
+            }
+        }
+        "end" => {
+            object.insert("mute_rules".into(), 0.into());
+        }
+        _ => {}
+    }
+    Ok(value)
 }
 
 fn strip_type(mut value: serde_json::Value) -> serde_json::Value {
@@ -581,6 +915,17 @@ mod tests {
             last_seen_at: time("2026-01-02T00:00:00Z"),
             acknowledged_at: Some(time("2026-01-03T00:00:00Z")),
             event_count: 1,
+            snoozed_until: Some(time("2026-02-01T00:00:00Z")),
+            muted_by: Some(7),
+            pending_since: time("2026-01-02T00:00:00Z"),
+        };
+        let rule = MuteRuleRecord {
+            number: 7,
+            pattern: "nginx:*".into(),
+            hostname: Some("nas".into()),
+            status: None,
+            comment: "two\nlines".into(),
+            created_at: time("2025-12-01T00:00:00Z"),
         };
         let event = EventRecord {
             hostname: "nas".into(),
@@ -595,6 +940,7 @@ mod tests {
         vec![
             Record::Tag(TagRecord { name: "Media".into(), created_at: time("2026-01-01T00:00:00Z") }),
             Record::Assignment(AssignmentRecord { image: "nginx:1".into(), tag: "media".into() }),
+            Record::MuteRule(rule),
             Record::Update(update),
             Record::Event(event),
         ]
@@ -604,11 +950,66 @@ mod tests {
     fn a_stream_reads_back_as_written() {
         let text = stream(&sample());
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 6, "{text}");
-        assert_eq!(lines[0], r#"{"format":"diun-dashboard-export","version":1,"generator":"test"}"#);
-        assert_eq!(lines[5], r#"{"type":"end","tags":1,"assignments":1,"updates":1,"events":1}"#);
-        assert!(lines[3].contains(r#""first_seen_at":"2026-01-01T00:00:00.123456Z""#), "{}", lines[3]);
+        assert_eq!(lines.len(), 7, "{text}");
+        assert_eq!(lines[0], r#"{"format":"diun-dashboard-export","version":2,"generator":"test"}"#);
+        assert_eq!(
+            lines[3],
+            r#"{"type":"mute_rule","number":7,"pattern":"nginx:*","hostname":"nas","status":null,"comment":"two\nlines","created_at":"2025-12-01T00:00:00.000000Z"}"#
+        );
+        assert!(lines[4].contains(r#""first_seen_at":"2026-01-01T00:00:00.123456Z""#), "{}", lines[4]);
+        assert!(
+            lines[4].ends_with(
+                r#""snoozed_until":"2026-02-01T00:00:00.000000Z","muted_by":7,"pending_since":"2026-01-02T00:00:00.000000Z"}"#
+            ),
+            "{}",
+            lines[4]
+        );
+        assert_eq!(lines[6], r#"{"type":"end","tags":1,"assignments":1,"mute_rules":1,"updates":1,"events":1}"#);
         assert_eq!(read(&text).unwrap(), sample());
+    }
+
+    /// A stream as version 1 wrote it: no rules, no triage fields.
+    fn version_1() -> String {
+        let mut records = sample();
+        records.remove(2);
+        let mut text = stream(&records).replacen(r#""version":2"#, r#""version":1"#, 1);
+        for field in [
+            r#","snoozed_until":"2026-02-01T00:00:00.000000Z""#,
+            r#","muted_by":7"#,
+            r#","pending_since":"2026-01-02T00:00:00.000000Z""#,
+            r#","mute_rules":0"#,
+        ] {
+            assert_eq!(text.matches(field).count(), 1, "{field} in {text}");
+            text = text.replacen(field, "", 1);
+        }
+        text
+    }
+
+    #[test]
+    fn a_version_1_stream_reads_with_the_migrations_defaults() {
+        let records = read(&version_1()).unwrap();
+        assert_eq!(records.len(), 4);
+        let Record::Update(update) = &records[2] else { panic!("{records:?}") };
+        assert_eq!((update.snoozed_until, update.muted_by), (None, None));
+        assert_eq!(update.pending_since, update.first_seen_at, "the triage migration's backfill");
+        assert_eq!(update.acknowledged_at, Some(time("2026-01-03T00:00:00Z")));
+        assert!(matches!(records[3], Record::Event(_)));
+
+        // What came with version 2 is not part of version 1.
+        let rule = r#"{"type":"mute_rule","number":1,"pattern":"x","hostname":null,"status":null,"comment":"","created_at":"2026-01-01T00:00:00Z"}"#;
+        let mut lines: Vec<String> = version_1().lines().map(str::to_owned).collect();
+        lines.insert(3, rule.to_owned());
+        let err = read(&lines.join("\n")).unwrap_err().to_string();
+        assert!(err.starts_with("line 4: a mute_rule record in a version 1 stream"), "{err}");
+        let muted = version_1().replacen(r#""event_count":1"#, r#""event_count":1,"muted_by":1"#, 1);
+        let err = read(&muted).unwrap_err().to_string();
+        assert!(err.starts_with(r#"line 4: "muted_by" in a version 1 stream"#), "{err}");
+        let counted = version_1().replacen(r#""assignments":1,"#, r#""assignments":1,"mute_rules":0,"#, 1);
+        let err = read(&counted).unwrap_err().to_string();
+        assert!(err.starts_with(r#"line 6: "mute_rules" in a version 1 stream"#), "{err}");
+        // A bad version 1 update still says what is wrong with it.
+        let err = read(&version_1().replacen(r#""first_seen_at""#, r#""first_seen""#, 1)).unwrap_err().to_string();
+        assert!(err.starts_with("line 4: a bad update record: unknown field `first_seen`"), "{err}");
     }
 
     #[test]
@@ -616,7 +1017,7 @@ mod tests {
         let fine = time("2026-01-01T00:00:00.123456789+02:00");
         assert_eq!(format_time(&truncate_to_micros(fine)), "2025-12-31T22:00:00.123456Z");
         let text = stream(&sample()).replace(".123456Z", ".123456789Z");
-        let Record::Update(update) = &read(&text).unwrap()[2] else { panic!() };
+        let Record::Update(update) = &read(&text).unwrap()[3] else { panic!() };
         assert_eq!(update.first_seen_at, time("2026-01-01T00:00:00.123456Z"));
     }
 
@@ -629,15 +1030,50 @@ mod tests {
             lines.join("\n")
         };
         let cases = [
-            (with_line(1, r#"{"format":"diun-dashboard-export","version":2}"#), "line 1: the export is version 2"),
+            (
+                with_line(1, r#"{"format":"diun-dashboard-export","version":3}"#),
+                "line 1: the export is version 3, this program reads versions 1 to 2",
+            ),
+            (with_line(1, r#"{"format":"diun-dashboard-export","version":0}"#), "line 1: the export is version 0"),
             (with_line(1, r#"{"hello":1}"#), "line 1: not a Diun Dashboard export"),
             (with_line(3, r#"{"type":"assignment","image":"x""#), "line 3: not valid JSON"),
             (with_line(3, r#"{"type":"assignment","image":"x","tag":"other"}"#), "line 3: the tag \"other\""),
-            (with_line(4, r#"{"type":"update"}"#), "line 4: a bad update record: missing field"),
-            (with_line(4, r#"{"type":"mystery"}"#), "line 4: unknown record type \"mystery\""),
-            (with_line(6, r#"{"type":"end","tags":1,"assignments":1,"updates":1,"events":7}"#), "line 6: the end"),
-            (good.lines().take(5).collect::<Vec<_>>().join("\n"), "stops after line 5 without its end line"),
-            (format!("{good}{{}}\n"), "line 7: there is more after the end line"),
+            (with_line(4, r#"{"type":"mute_rule","number":1}"#), "line 4: a bad mute_rule record: missing field"),
+            (
+                with_line(4, &good.lines().nth(3).unwrap().replace(r#""nginx:*""#, r#""nginx:[""#)),
+                "line 4: the mute rule 7: `pattern` opens a `[` set",
+            ),
+            (
+                with_line(4, &good.lines().nth(3).unwrap().replace(r#""nginx:*""#, r#"" nginx:*""#)),
+                "line 4: the mute rule 7 has spaces around its pattern",
+            ),
+            (
+                with_line(4, &good.lines().nth(3).unwrap().replace(r#""number":7"#, r#""number":8"#)),
+                "line 5: the update of nginx:1 on nas is muted by rule 7, not declared before it",
+            ),
+            (with_line(5, r#"{"type":"update"}"#), "line 5: a bad update record: missing field"),
+            (
+                with_line(
+                    5,
+                    &good.lines().nth(4).unwrap().replace(r#","pending_since":"2026-01-02T00:00:00.000000Z""#, ""),
+                ),
+                "line 5: a bad update record: missing field `pending_since`",
+            ),
+            (with_line(5, r#"{"type":"mystery"}"#), "line 5: unknown record type \"mystery\""),
+            (
+                with_line(7, r#"{"type":"end","tags":1,"assignments":1,"mute_rules":1,"updates":1,"events":7}"#),
+                "line 7: the end",
+            ),
+            (
+                with_line(7, r#"{"type":"end","tags":1,"assignments":1,"mute_rules":0,"updates":1,"events":1}"#),
+                "line 7: the end",
+            ),
+            (
+                with_line(7, r#"{"type":"end","tags":1,"assignments":1,"updates":1,"events":1}"#),
+                "line 7: a bad end record: missing field `mute_rules`",
+            ),
+            (good.lines().take(6).collect::<Vec<_>>().join("\n"), "stops after line 6 without its end line"),
+            (format!("{good}{{}}\n"), "line 8: there is more after the end line"),
             (String::new(), "the stream is empty"),
         ];
         for (text, expected) in cases {
@@ -646,9 +1082,14 @@ mod tests {
         }
         // An event before its update.
         let mut records = sample();
-        records.swap(2, 3);
+        records.swap(3, 4);
         let err = read(&stream(&records)).unwrap_err().to_string();
-        assert!(err.starts_with("line 4: an event of nginx:1 on nas comes before its update"), "{err}");
+        assert!(err.starts_with("line 5: an event of nginx:1 on nas comes before its update"), "{err}");
+        // A rule number given twice.
+        let mut records = sample();
+        records.insert(2, records[2].clone());
+        let err = read(&stream(&records)).unwrap_err().to_string();
+        assert!(err.starts_with("line 5: the mute rule number 7 is given twice"), "{err}");
         // A tag named twice, ignoring case.
         let mut records = sample();
         records.insert(1, Record::Tag(TagRecord { name: "MEDIA".into(), created_at: Utc::now() }));

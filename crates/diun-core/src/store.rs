@@ -475,11 +475,13 @@ pub trait Store: Send + Sync {
         claimed_at: DateTime<Utc>,
     ) -> StoreResult<bool>;
 
-    /// Gives every tag, assignment, update and event to `sink`, from one
-    /// snapshot, in the order of the export format ([`crate::export`]): tags,
-    /// assignments, then each update followed by its history, oldest event
-    /// first. Stops at the first error of `sink` and returns it. Times are
-    /// cut to microseconds. Returns how many records it gave.
+    /// Gives every tag, assignment, mute rule, update and event to `sink`,
+    /// from one snapshot, in the order of the export format
+    /// ([`crate::export`]): tags, assignments, mute rules oldest first
+    /// (numbered by [`crate::export::ExportedRules`]), then each update with
+    /// its triage state, followed by its history, oldest event first. Stops
+    /// at the first error of `sink` and returns it. Times are cut to
+    /// microseconds. Returns how many records it gave.
     ///
     /// The default fails with [`StoreError::Invalid`]: export is not supported.
     fn export(&self, sink: &mut dyn FnMut(Record) -> StoreResult<()>) -> StoreResult<Counts> {
@@ -491,11 +493,15 @@ pub trait Store: Send + Sync {
     /// [`crate::export::ExportReader`] reads them) in one transaction: all of
     /// them, or nothing when any fails (the first error of `records` too).
     ///
-    /// Unless `merge`, the database must hold no update, tag or assignment:
-    /// [`StoreError::Conflict`] otherwise. With `merge`, what the database
-    /// has wins: see [`ImportReport::skipped`]. Updates keep every field
-    /// and all the events given, even beyond
-    /// [`StoreOptions::history_limit`] (the next notification trims).
+    /// Unless `merge`, the database must hold no update, tag, assignment or
+    /// mute rule: [`StoreError::Conflict`] otherwise. With `merge`, what the
+    /// database has wins: see [`ImportReport::skipped`]. Updates keep every
+    /// field, their snooze, mute and `pending_since` as given (no rule is
+    /// applied afresh, to them or to the database's own updates), and all
+    /// the events given, even beyond [`StoreOptions::history_limit`] (the
+    /// next notification trims). Mute rules are made in stream order, so
+    /// that the oldest of them is still the oldest; an update's `muted_by`
+    /// becomes the id of its rule here ([`crate::export::ImportedRules`]).
     ///
     /// Announces [`Change::Resync`] when it wrote anything.
     ///

@@ -348,8 +348,8 @@ fn report_import(progress: &transfer::Progress, report: &diun_core::export::Impo
     if report.skipped.total() > 0 {
         let skipped = report.skipped;
         eprintln!(
-            "kept the database's own {} tags, {} tagged images, {} updates and {} history events",
-            skipped.tags, skipped.assignments, skipped.updates, skipped.events
+            "kept the database's own {} tags, {} tagged images, {} mute rules, {} updates and {} history events",
+            skipped.tags, skipped.assignments, skipped.mute_rules, skipped.updates, skipped.events
         );
     }
 }

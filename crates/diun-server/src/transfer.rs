@@ -54,10 +54,11 @@ impl Progress {
     /// The closing line: what was done, how long it took.
     pub fn summary(&self, counts: &Counts) -> String {
         format!(
-            "{} {} tags, {} tagged images, {} updates and {} history events in {:.1} s ({} records/s)",
+            "{} {} tags, {} tagged images, {} mute rules, {} updates and {} history events in {:.1} s ({} records/s)",
             self.verb,
             counts.tags,
             counts.assignments,
+            counts.mute_rules,
             counts.updates,
             counts.events,
             self.started.elapsed().as_secs_f64(),

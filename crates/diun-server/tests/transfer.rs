@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use chrono::{Duration, TimeZone, Utc};
 use diun_core::export::{ExportReader, ImportReport};
-use diun_core::{Notification, Store, StoreOptions, TagName, UpdateFilter};
+use diun_core::{AckSelector, NewMuteRule, Notification, Store, StoreOptions, TagName, UpdateFilter, UpdateStatus};
 use diun_server::transfer::{self, Progress};
 use diun_store_sqlite::SqliteStore;
 
@@ -36,7 +36,9 @@ fn notification(host: &str, image: &str, digest: &str, metadata: &[(&str, &str)]
 /// A dashboard with every kind of data: several hosts, history with a new
 /// digest, acknowledged and pending updates, tags (one unused, one with a
 /// name beyond ASCII), an assignment of an image no update has, times with
-/// nanoseconds.
+/// nanoseconds; and triage: two mute rules (one for a host and a status),
+/// snoozed updates, an update acknowledged while muted and snoozed, one
+/// pending again since later than its first notification.
 fn fill(store: &dyn Store) {
     let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap() + Duration::nanoseconds(123_456_789);
     let meta = [("ctn_names", "web"), ("ctn_command", "nginx -g 'daemon off;'\nsecond line"), ("ключ", "значение ✓")];
@@ -65,6 +67,57 @@ fn fill(store: &dyn Store) {
     store.assign_tag("docker.io/library/app0:latest", media.id).unwrap();
     store.assign_tag("docker.io/library/app5:latest", critical.id).unwrap();
     store.assign_tag("ghcr.io/gone/image:1", critical.id).unwrap();
+
+    let later = t0 + Duration::days(2) + Duration::nanoseconds(5);
+    let find = |host: &str, image: &str| {
+        let image = format!("docker.io/library/{image}:latest");
+        diun_core::page::all_updates(store, &UpdateFilter::default())
+            .unwrap()
+            .into_iter()
+            .find(|u| u.hostname == host && u.image == image)
+            .unwrap()
+    };
+    // app20 to app29 on every host; app10, app13, app16, app19 on pi.
+    let noisy = NewMuteRule::new("docker.io/library/app2?:latest", None, None, "noisy\nrebuilt nightly").unwrap();
+    store.create_mute_rule(&noisy, later).unwrap();
+    let pi = NewMuteRule::new("docker.io/**/app1?:*", Some("pi"), Some(UpdateStatus::Update), "").unwrap();
+    store.create_mute_rule(&pi, later).unwrap();
+    let snoozed = [find("nas", "app3").id, find("nas", "app6").id];
+    store.snooze(&AckSelector::Ids(snoozed.to_vec()), later + Duration::days(30)).unwrap();
+    let muted = find("pi", "app22");
+    assert!(muted.muted_by.is_some());
+    store.snooze(&AckSelector::Ids(vec![muted.id]), later + Duration::days(3)).unwrap();
+    store.set_acknowledged(muted.id, true, later + Duration::hours(1)).unwrap();
+    // Acknowledged, then a new digest: pending since then.
+    assert!(find("vps", "app5").acknowledged_at.is_some());
+    let again = notification("vps", "docker.io/library/app5:latest", "sha256:eee", &[]);
+    store.record_notification(&again, later + Duration::hours(2)).unwrap();
+}
+
+/// The triage a store shows, ids aside: its rules, and its counts by state.
+fn triage(store: &dyn Store) -> (Vec<String>, [i64; 4]) {
+    let rules = store.list_mute_rules().unwrap();
+    let rules = rules
+        .iter()
+        .map(|r| {
+            format!("{} {:?} {:?} {:?} {} held {}", r.pattern, r.hostname, r.status, r.comment, r.created_at, r.held)
+        })
+        .collect();
+    let summary = store.summary(&UpdateFilter::default()).unwrap();
+    (rules, [summary.pending, summary.snoozed, summary.muted, summary.acknowledged])
+}
+
+/// What [`fill`] makes: 10 pending, 2 snoozed, 9 muted (5 by the first
+/// rule, 4 by the second), 10 acknowledged.
+fn filled_triage() -> (Vec<String>, [i64; 4]) {
+    let later = "2026-11-03 08:00:00.123456 UTC";
+    (
+        vec![
+            format!("docker.io/library/app2?:latest None None \"noisy\\nrebuilt nightly\" {later} held 5"),
+            format!("docker.io/**/app1?:* Some(\"pi\") Some(Update) \"\" {later} held 4"),
+        ],
+        [10, 2, 9, 10],
+    )
 }
 
 fn export(store: &dyn Store) -> String {
@@ -101,22 +154,25 @@ fn sqlite_round_trip_gives_the_same_stream() {
     let source = sqlite(&dir, "source.db");
     fill(&source);
     let stream = export(&source);
-    let counts = ExportReader::new(stream.lines().map(|l| Ok(l.to_owned()))).fold([0; 4], |mut c, r| {
+    let counts = ExportReader::new(stream.lines().map(|l| Ok(l.to_owned()))).fold([0; 5], |mut c, r| {
         c[match r.unwrap() {
             diun_core::export::Record::Tag(_) => 0,
             diun_core::export::Record::Assignment(_) => 1,
-            diun_core::export::Record::Update(_) => 2,
-            diun_core::export::Record::Event(_) => 3,
+            diun_core::export::Record::MuteRule(_) => 2,
+            diun_core::export::Record::Update(_) => 3,
+            diun_core::export::Record::Event(_) => 4,
         }] += 1;
         c
     });
-    assert_eq!(counts, [3, 3, 31, 30 + 8 * 2 + 1], "{stream}");
+    assert_eq!(counts, [3, 3, 2, 31, 30 + 8 * 2 + 1 + 1], "{stream}");
     assert!(stream.contains(r#""first_seen_at":"2026-11-01T08:00:00.123456Z""#), "times cut to microseconds");
 
     let target = sqlite(&dir, "target.db");
     let report = import(&target, &stream, false).unwrap();
     assert_eq!(report.written.updates, 31);
     assert_eq!(export(&target), stream);
+    assert_eq!(triage(&source), filled_triage());
+    assert_eq!(triage(&target), filled_triage(), "triage survives export → import");
     // What the dashboard shows is the same, but the sub-microsecond part of times.
     let cut = |mut shown: Vec<serde_json::Value>| {
         for update in &mut shown {
@@ -158,11 +214,11 @@ fn refusals_write_nothing() {
 
     // A non-empty target, unless merging.
     let err = import(&source, &stream, false).unwrap_err();
-    assert!(err.contains("not empty (31 updates, 3 tags, 3 tagged images)"), "{err}");
+    assert!(err.contains("not empty (31 updates, 3 tags, 3 tagged images, 2 mute rules)"), "{err}");
     assert_eq!(export(&source), stream);
     let report = import(&source, &stream, true).unwrap();
     assert_eq!(report.written.total(), 0, "{report:?}");
-    assert_eq!(report.skipped.updates, 31);
+    assert_eq!((report.skipped.updates, report.skipped.mute_rules), (31, 2));
     assert_eq!(export(&source), stream, "merging a dashboard into itself changes nothing");
 
     // An unknown version, and damaged lines deep in the stream: nothing written.
@@ -202,6 +258,7 @@ fn sqlite_to_postgres_and_back_gives_the_same_stream() {
     import(pg.store(), &stream, false).unwrap();
     assert_eq!(export(pg.store()), stream, "SQLite → PostgreSQL");
     assert_eq!(shown(pg.store()).len(), 31);
+    assert_eq!(triage(pg.store()), filled_triage(), "SQLite → PostgreSQL keeps triage");
     let filter = UpdateFilter { query: Some("app17".into()), ..UpdateFilter::default() };
     assert_eq!(diun_core::page::all_updates(pg.store(), &filter).unwrap().len(), 1, "search works after import");
     let err = import(pg.store(), &stream, false).unwrap_err();
@@ -212,6 +269,8 @@ fn sqlite_to_postgres_and_back_gives_the_same_stream() {
     transfer::copy(pg.store(), &back, false, &mut progress).unwrap();
     assert_eq!(export(&back), stream, "PostgreSQL → SQLite");
     assert_eq!(shown(&back), shown(pg.store()));
+    assert_eq!(shown(&back), shown(&source), "what the dashboard shows, triage included, made the round trip");
+    assert_eq!(triage(&back), filled_triage());
 
     // A damaged stream into PostgreSQL writes nothing there either.
     let other = diun_store_pg::testing::TestDatabase::create(StoreOptions::default()).unwrap();
@@ -250,7 +309,10 @@ fn the_binary_exports_imports_and_refuses() {
     let (ok, stdout, stderr) = run(&["export"], url, b"");
     assert!(ok, "{stderr}");
     assert_eq!(stdout, expected);
-    assert!(stderr.starts_with("exported 3 tags, 3 tagged images, 31 updates and 47 history events in "), "{stderr}");
+    assert!(
+        stderr.starts_with("exported 3 tags, 3 tagged images, 2 mute rules, 31 updates and 48 history events in "),
+        "{stderr}"
+    );
 
     let file = dir.path().join("dump.jsonl");
     let (ok, stdout, stderr) = run(&["export", "--output", file.to_str().unwrap()], url, b"");
@@ -294,10 +356,14 @@ fn the_binary_copies_sqlite_to_postgres_and_back() {
 
     let (ok, _, stderr) = run(&["copy", "--from", url, "--to", pg.url()], url, b"");
     assert!(ok, "{stderr}");
-    assert!(stderr.starts_with("copied 3 tags, 3 tagged images, 31 updates and 47 history events"), "{stderr}");
+    assert!(
+        stderr.starts_with("copied 3 tags, 3 tagged images, 2 mute rules, 31 updates and 48 history events"),
+        "{stderr}"
+    );
     let (ok, stdout, stderr) = run(&["export", "--from", pg.url()], url, b"");
     assert!(ok, "{stderr}");
     assert_eq!(stdout, expected);
+    assert_eq!(triage(pg.store()), filled_triage(), "the copy into PostgreSQL keeps triage");
     // Copying again is refused: the target holds data now.
     let (ok, _, stderr) = run(&["copy", "--from", url, "--to", pg.url()], url, b"");
     assert!(!ok && stderr.contains("nothing was copied: the database is not empty"), "{stderr}");
@@ -305,5 +371,8 @@ fn the_binary_copies_sqlite_to_postgres_and_back() {
     let back = dir.path().join("back.db");
     let (ok, _, stderr) = run(&["copy", "--from", pg.url(), "--to", back.to_str().unwrap()], url, b"");
     assert!(ok, "{stderr}");
-    assert_eq!(export(&SqliteStore::open(back.to_str().unwrap(), &StoreOptions::default()).unwrap()), expected);
+    let back = SqliteStore::open(back.to_str().unwrap(), &StoreOptions::default()).unwrap();
+    assert_eq!(export(&back), expected);
+    assert_eq!(triage(&back), filled_triage(), "and the copy back into SQLite");
+    assert_eq!(shown(&back), shown(&source));
 }

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diun_core::export::{
-    truncate_to_micros, AssignmentRecord, Counts, EventRecord, ImportReport, Record, TagRecord, UpdateRecord,
+    refuse_unless_empty, truncate_to_micros, AssignmentRecord, Counts, EventRecord, ExportedRules, ImportReport,
+    ImportedRules, ImportedUpdates, MuteRuleRecord, Record, TagRecord, UpdateRecord,
 };
 use diun_core::{search_text, Change, StoreError, StoreResult, TagName, UpdateEvent};
 
 use crate::errors::from_diesel;
-use crate::models::{metadata_json, EventRow, TagRow, UpdateRow};
-use crate::schema::{image_tags, tags, update_events, updates};
+use crate::models::{metadata_json, EventRow, MuteRuleRow, TagRow, UpdateRow};
+use crate::schema::{image_tags, mute_rules, tags, update_events, updates};
 use crate::store::PgStore;
 
 /// Updates read at once (with their events).
@@ -41,6 +42,12 @@ pub(crate) fn export(store: &PgStore, sink: &mut dyn FnMut(Record) -> StoreResul
             let tag = names.get(&tag_id).cloned().ok_or_else(|| StoreError::NotFound(format!("tag {tag_id}")))?;
             give(Record::Assignment(AssignmentRecord { image, tag }))?;
         }
+        // Oldest first, numbered in that order: an import makes them in it, so
+        // that the oldest matching rule is the same rule on the other side.
+        let mut rules = ExportedRules::default();
+        for rule in load_rules(conn)? {
+            give(Record::MuteRule(rules.rule(&rule)))?;
+        }
         // In id order: an import writes in stream order, so ids keep that order on the other side.
         let mut after = 0;
         loop {
@@ -63,7 +70,7 @@ pub(crate) fn export(store: &PgStore, sink: &mut dyn FnMut(Record) -> StoreResul
             let mut events = events.into_iter().peekable();
             for row in rows {
                 let update = row.into_update(None)?;
-                give(Record::Update(UpdateRecord::from_update(&update)))?;
+                give(Record::Update(rules.update(&update)?))?;
                 while let Some(event) = events.next_if(|event| event.update_id == update.id) {
                     give(Record::Event(EventRecord::from_event(&update, &UpdateEvent::try_from(event)?)))?;
                 }
@@ -93,8 +100,8 @@ struct NewUpdate<'a> {
     event_count: i64,
     search_text: String,
     seen_revision: i64,
-    /// The export format has no such field: an imported update counts as
-    /// pending since its first notification, as the migration that made the column did.
+    muted_by: Option<i64>,
+    snoozed_until: Option<DateTime<Utc>>,
     pending_since: DateTime<Utc>,
 }
 
@@ -121,20 +128,23 @@ pub(crate) fn import(
 ) -> StoreResult<ImportReport> {
     store.write(|conn, tx| {
         no_time_limits(conn)?;
-        let held: (i64, i64, i64) = (
-            updates::table.count().get_result(conn).map_err(from_diesel)?,
-            tags::table.count().get_result(conn).map_err(from_diesel)?,
-            image_tags::table.count().get_result(conn).map_err(from_diesel)?,
-        );
-        if !merge && held != (0, 0, 0) {
-            return Err(not_empty(held));
+        let existing_rules = load_rules(conn)?;
+        if !merge {
+            let count = |rows: i64| rows as u64;
+            refuse_unless_empty(Counts {
+                updates: count(updates::table.count().get_result(conn).map_err(from_diesel)?),
+                tags: count(tags::table.count().get_result(conn).map_err(from_diesel)?),
+                assignments: count(image_tags::table.count().get_result(conn).map_err(from_diesel)?),
+                mute_rules: existing_rules.len() as u64,
+                events: 0,
+            })?;
         }
+        let mut rules = ImportedRules::new(&existing_rules);
         let revision = tx.revision(conn)?;
         let mut report = ImportReport::default();
         let mut tag_ids: HashMap<String, i64> =
             tags::table.select((tags::name_key, tags::id)).load(conn).map_err(from_diesel)?.into_iter().collect();
-        // The id of each update given, or None when merging kept the database's own.
-        let mut update_ids: HashMap<(String, String), Option<i64>> = HashMap::new();
+        let mut update_ids = ImportedUpdates::default();
         // Events are written together: one statement for many.
         let mut events: Vec<NewEvent> = Vec::new();
         for record in records {
@@ -176,8 +186,17 @@ pub(crate) fn import(
                         continue;
                     }
                 }
+                Record::MuteRule(rule) => {
+                    if let Some(id) = rules.existing(rule) {
+                        rules.insert(rule, id);
+                        report.skipped.add(&record);
+                        continue;
+                    }
+                    let id = insert_rule(conn, rule)?;
+                    rules.insert(rule, id);
+                }
                 Record::Update(update) => {
-                    let key = (update.hostname.clone(), update.image.clone());
+                    let muted_by = rules.muted_by(update)?;
                     if merge {
                         let exists: bool = diesel::select(diesel::dsl::exists(
                             updates::table
@@ -187,31 +206,22 @@ pub(crate) fn import(
                         .get_result(conn)
                         .map_err(from_diesel)?;
                         if exists {
-                            update_ids.insert(key, None);
+                            update_ids.kept(update);
                             report.skipped.add(&record);
                             continue;
                         }
                     }
                     let id = diesel::insert_into(updates::table)
-                        .values(new_update(update, revision))
+                        .values(new_update(update, revision, muted_by))
                         .returning(updates::id)
                         .get_result(conn)
                         .map_err(from_diesel)?;
-                    update_ids.insert(key, Some(id));
+                    update_ids.written(update, id);
                 }
                 Record::Event(event) => {
-                    let update_id = match update_ids.get(&(event.hostname.clone(), event.image.clone())) {
-                        Some(Some(id)) => *id,
-                        Some(None) => {
-                            report.skipped.add(&record);
-                            continue;
-                        }
-                        None => {
-                            return Err(StoreError::Invalid(format!(
-                                "an event of {} on {} comes before its update",
-                                event.image, event.hostname
-                            )))
-                        }
+                    let Some(update_id) = update_ids.of_event(event)? else {
+                        report.skipped.add(&record);
+                        continue;
                     };
                     events.push(NewEvent {
                         update_id,
@@ -247,7 +257,29 @@ fn write_events(conn: &mut PgConnection, events: &mut Vec<NewEvent>) -> StoreRes
     Ok(())
 }
 
-fn new_update(update: &UpdateRecord, revision: i64) -> NewUpdate<'_> {
+/// Every mute rule, oldest first (its count of held updates left at 0).
+fn load_rules(conn: &mut PgConnection) -> StoreResult<Vec<diun_core::MuteRule>> {
+    let rows: Vec<MuteRuleRow> =
+        mute_rules::table.order(mute_rules::id).select(MuteRuleRow::as_select()).load(conn).map_err(from_diesel)?;
+    rows.into_iter().map(|row| row.into_rule(0)).collect()
+}
+
+/// Makes `rule` as given, muting nothing: the stream says which updates it mutes.
+fn insert_rule(conn: &mut PgConnection, rule: &MuteRuleRecord) -> StoreResult<i64> {
+    diesel::insert_into(mute_rules::table)
+        .values((
+            mute_rules::pattern.eq(&rule.pattern),
+            mute_rules::hostname.eq(rule.hostname.as_deref()),
+            mute_rules::status.eq(rule.status.map(|status| status.as_str())),
+            mute_rules::comment.eq(&rule.comment),
+            mute_rules::created_at.eq(rule.created_at),
+        ))
+        .returning(mute_rules::id)
+        .get_result(conn)
+        .map_err(from_diesel)
+}
+
+fn new_update(update: &UpdateRecord, revision: i64, muted_by: Option<i64>) -> NewUpdate<'_> {
     NewUpdate {
         hostname: &update.hostname,
         image: &update.image,
@@ -266,15 +298,10 @@ fn new_update(update: &UpdateRecord, revision: i64) -> NewUpdate<'_> {
         event_count: update.event_count,
         search_text: search_text(&update.image, &update.hostname, &update.metadata),
         seen_revision: revision,
-        pending_since: update.first_seen_at,
+        muted_by,
+        snoozed_until: update.snoozed_until,
+        pending_since: update.pending_since,
     }
-}
-
-fn not_empty((updates, tags, assignments): (i64, i64, i64)) -> StoreError {
-    StoreError::Conflict(format!(
-        "the database is not empty ({updates} updates, {tags} tags, {assignments} tagged images): \
-         import into an empty database, or merge into this one"
-    ))
 }
 
 /// Lifts the statement and idle time limits for this transaction: an export
