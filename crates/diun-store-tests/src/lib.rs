@@ -141,6 +141,10 @@ macro_rules! conformance_suite {
             acknowledge_by_image_across_hosts,
             images_group_updates_across_hosts,
             pending_since_and_pending_before,
+            export_and_import_keep_triage,
+            a_version_1_stream_still_imports,
+            a_merge_keeps_the_targets_rules_and_updates,
+            an_import_of_rules_is_all_or_nothing,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

@@ -25,13 +25,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
-use diun_core::export::truncate_to_micros;
+use diun_core::export::{truncate_to_micros, Counts, ImportReport, Record};
 use diun_core::{
     assemble_image_page, assemble_page, search_text, AckSelector, Change, ChangeBroadcaster, ChangeSubscription,
     ImageCounts, ImageHostRow, ImagePage, ImagePageRequest, MuteRule, MuteRules, NewMuteRule, Notification,
     PageRequest, StateCounts, Store, StoreError, StoreOptions, StoreResult, StoreStats, Summary, Tag, TagFilter,
     TagName, TagRef, UnackSelector, Update, UpdateEvent, UpdateFilter, UpdatePage,
 };
+
+mod export;
 
 /// An in-memory [`Store`]; clones share the same data and change feed.
 #[derive(Debug, Clone)]
@@ -48,7 +50,7 @@ struct Shared {
 
 /// Everything the store holds. One lock guards it all, so every operation
 /// is atomic and changes are announced in the order they were made.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct State {
     revision: i64,
     last_update_id: i64,
@@ -68,7 +70,7 @@ struct State {
     mute_rules: BTreeMap<i64, MuteRule>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Row {
     update: Update,
     search_text: String,
@@ -78,7 +80,7 @@ struct Row {
     events: VecDeque<(i64, UpdateEvent)>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct TagRow {
     name: String,
     key: String,
@@ -779,5 +781,22 @@ impl Store for MemoryStore {
 
     fn subscribe(&self) -> StoreResult<ChangeSubscription> {
         Ok(self.shared.feed.subscribe())
+    }
+
+    fn export(&self, sink: &mut dyn FnMut(Record) -> StoreResult<()>) -> StoreResult<Counts> {
+        export::export(&self.lock(), sink)
+    }
+
+    fn import(&self, records: &mut dyn Iterator<Item = StoreResult<Record>>, merge: bool) -> StoreResult<ImportReport> {
+        self.write(|state, changes| {
+            // Written into a copy, kept only when every record went in: all or nothing.
+            let mut staged = state.clone();
+            let report = export::import(&mut staged, records, merge, state.revision + 1)?;
+            *state = staged;
+            if report.written.total() > 0 {
+                changes.push(Change::Resync);
+            }
+            Ok(report)
+        })
     }
 }

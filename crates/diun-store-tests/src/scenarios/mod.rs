@@ -13,9 +13,11 @@ use diun_core::{
 
 use crate::Harness;
 
+mod export;
 mod paging;
 mod reminders;
 mod triage;
+pub use export::*;
 pub use paging::*;
 pub use reminders::*;
 pub use triage::*;
