@@ -136,12 +136,7 @@ impl PgStore {
         let record_all = |batch: &[Received]| {
             statements_done.set(false);
             self.write(|conn, changes| {
-                let rules = load_rules(conn)?;
-                let ids = batch
-                    .iter()
-                    .map(|(n, at)| record_in(conn, changes, self.history_limit, &rules, n, *at))
-                    .collect::<StoreResult<Vec<i64>>>()?;
-                let updates = load_updates(conn, &ids)?;
+                let updates = record_batch(conn, changes, self.history_limit, batch)?;
                 statements_done.set(true);
                 Ok(updates)
             })
@@ -501,6 +496,26 @@ fn load_rules(conn: &mut PgConnection) -> StoreResult<MuteRules> {
     compile_rules(&rows)
 }
 
+/// Records notifications inside the caller's write transaction; returns their updates.
+fn record_batch(
+    conn: &mut PgConnection,
+    changes: &mut Tx,
+    history_limit: i64,
+    batch: &[(Notification, DateTime<Utc>)],
+) -> StoreResult<Vec<Update>> {
+    // The revision first: it waits for a mute rule being made or removed to
+    // commit, so the rules read next are the ones that hold at this
+    // transaction's revision. Read before it, a rule made meanwhile would
+    // miss these notifications, and its scan of open updates would too.
+    changes.revision(conn)?;
+    let rules = load_rules(conn)?;
+    let ids = batch
+        .iter()
+        .map(|(n, at)| record_in(conn, changes, history_limit, &rules, n, *at))
+        .collect::<StoreResult<Vec<i64>>>()?;
+    load_updates(conn, &ids)
+}
+
 /// What a known update was before a notification: digest, acknowledged, snoozed, muted.
 type Before = (String, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<i64>);
 
@@ -643,14 +658,7 @@ impl Store for PgStore {
     }
 
     fn record_notifications(&self, batch: &[(Notification, DateTime<Utc>)]) -> StoreResult<Vec<Update>> {
-        self.write(|conn, changes| {
-            let rules = load_rules(conn)?;
-            let ids = batch
-                .iter()
-                .map(|(n, at)| record_in(conn, changes, self.history_limit, &rules, n, *at))
-                .collect::<StoreResult<Vec<i64>>>()?;
-            load_updates(conn, &ids)
-        })
+        self.write(|conn, changes| record_batch(conn, changes, self.history_limit, batch))
     }
 
     fn list_updates(&self, filter: &UpdateFilter, page: &PageRequest) -> StoreResult<UpdatePage> {
@@ -675,24 +683,30 @@ impl Store for PgStore {
                 );
             }
             let stable: Vec<(UpdateRow, Option<(i64, String)>)> = stable.load(conn).map_err(from_diesel)?;
+            let stable = stable.into_iter().map(|(row, tag)| row.into_update(tag)).collect::<StoreResult<_>>()?;
             // Updates seen since then go where they stood at `as_of`: at their
             // newest event of that revision or before (none: made since, not in this walk).
-            let seen_then = sql::<Nullable<Timestamptz>>(
-                "(SELECT e.received_at FROM update_events e WHERE e.update_id = updates.id AND e.revision <= ",
-            )
-            .bind::<BigInt, _>(as_of)
-            .sql(" ORDER BY e.id DESC LIMIT 1)");
-            let moved: Vec<(UpdateRow, TagColumns, Option<DateTime<Utc>>)> =
-                filtered!(updates_with_tags!().select((select.0, select.1, seen_then)).into_boxed(), filter)
-                    .filter(updates::seen_revision.gt(as_of))
-                    .load(conn)
-                    .map_err(from_diesel)?;
-            let stable = stable.into_iter().map(|(row, tag)| row.into_update(tag)).collect::<StoreResult<_>>()?;
-            let moved = moved
-                .into_iter()
-                .filter_map(|(row, tag, at)| Some((at?, row, tag)))
-                .map(|(at, row, tag)| Ok((at, row.into_update(tag)?)))
-                .collect::<StoreResult<_>>()?;
+            // A first page reads `as_of` in its own snapshot, where no update is
+            // newer: the query would find nothing, so it is not sent.
+            let moved = if page.after.is_none() {
+                Vec::new()
+            } else {
+                let seen_then = sql::<Nullable<Timestamptz>>(
+                    "(SELECT e.received_at FROM update_events e WHERE e.update_id = updates.id AND e.revision <= ",
+                )
+                .bind::<BigInt, _>(as_of)
+                .sql(" ORDER BY e.id DESC LIMIT 1)");
+                let moved: Vec<(UpdateRow, TagColumns, Option<DateTime<Utc>>)> =
+                    filtered!(updates_with_tags!().select((select.0, select.1, seen_then)).into_boxed(), filter)
+                        .filter(updates::seen_revision.gt(as_of))
+                        .load(conn)
+                        .map_err(from_diesel)?;
+                moved
+                    .into_iter()
+                    .filter_map(|(row, tag, at)| Some((at?, row, tag)))
+                    .map(|(at, row, tag)| Ok((at, row.into_update(tag)?)))
+                    .collect::<StoreResult<_>>()?
+            };
             Ok(assemble_page(stable, moved, page, as_of))
         })
     }

@@ -114,6 +114,10 @@ fn covered(rule: &MuteRule, candidates: Vec<Candidate>) -> Vec<i64> {
 
 pub(crate) fn create_mute_rule(store: &PgStore, rule: &NewMuteRule, at: DateTime<Utc>) -> StoreResult<MuteRule> {
     store.write(|conn, changes| {
+        // The revision first, as a notification takes it before it reads the
+        // rules: one of the two waits for the other, so either the
+        // notification sees this rule or the scan below sees its update.
+        changes.revision(conn)?;
         let row: MuteRuleRow = diesel::insert_into(mute_rules::table)
             .values((
                 mute_rules::pattern.eq(rule.pattern().as_str()),
@@ -160,6 +164,8 @@ pub(crate) fn create_mute_rule(store: &PgStore, rule: &NewMuteRule, at: DateTime
 
 pub(crate) fn delete_mute_rule(store: &PgStore, id: i64) -> StoreResult<()> {
     store.write(|conn, changes| {
+        // The revision first, for the reason given in `create_mute_rule`.
+        changes.revision(conn)?;
         // Locks the rule first: updates that a concurrent notification mutes
         // with it wait for this transaction, and then see it gone.
         let known: Option<i64> = mute_rules::table

@@ -194,3 +194,40 @@ fn the_change_feed_ends_with_the_last_store() {
     drop(clone);
     assert_eq!(feed.recv_timeout(Duration::from_secs(5)), Err(RecvTimeoutError::Disconnected));
 }
+
+/// A mute rule made while a notification for an image it covers is being
+/// recorded covers that notification, whichever of the two commits first:
+/// either the notification reads the rule, or the rule's scan of open
+/// updates finds the notification's update.
+#[test]
+fn a_rule_made_during_a_notification_covers_it() {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+
+    let Some(db) = TestDatabase::create(StoreOptions::default()) else { return };
+    let store = db.store();
+    // Another writer holds the revision, so that both writers below start
+    // and then wait for it, side by side.
+    let mut holder = PgConnection::establish(db.url()).unwrap();
+    diesel::sql_query("BEGIN").execute(&mut holder).unwrap();
+    diesel::sql_query("UPDATE data_revision SET revision = revision").execute(&mut holder).unwrap();
+    let rule = diun_core::NewMuteRule::new("registry.example.com/app:*", None, None, "").unwrap();
+    let (rule, update) = std::thread::scope(|scope| {
+        let rule = scope.spawn(|| store.create_mute_rule(&rule, now()).unwrap());
+        let update = scope
+            .spawn(|| store.record_notification(&notification("nas", "registry.example.com/app:1"), now()).unwrap());
+        let waiting = format!(
+            "SELECT 1 FROM pg_stat_activity WHERE datname = '{}' AND wait_event_type = 'Lock' HAVING count(*) = 2",
+            db.name()
+        );
+        // From a connection of its own: a transaction sees the activity as it was when it first looked.
+        let mut watcher = PgConnection::establish(db.url()).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while diesel::sql_query(&waiting).execute(&mut watcher).unwrap() == 0 {
+            assert!(Instant::now() < deadline, "the two writers never waited for the revision");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        diesel::sql_query("ROLLBACK").execute(&mut holder).unwrap();
+        (rule.join().unwrap(), update.join().unwrap())
+    });
+    assert_eq!(store.get_update(update.id).unwrap().muted_by, Some(rule.id));
+}

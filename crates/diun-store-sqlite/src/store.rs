@@ -681,24 +681,33 @@ impl Store for SqliteStore {
                 );
             }
             let stable: Vec<(UpdateRow, Option<(i64, String)>)> = stable.load(conn).map_err(from_diesel)?;
+            let stable = stable.into_iter().map(|(row, tag)| row.into_update(tag)).collect::<StoreResult<_>>()?;
             // Updates seen since then go where they stood at `as_of`: at their
             // newest event of that revision or before (none: made since, not in this walk).
-            let seen_then = sql::<Nullable<Timestamp>>(
-                "(SELECT e.received_at FROM update_events e WHERE e.update_id = updates.id AND e.revision <= ",
-            )
-            .bind::<BigInt, _>(as_of)
-            .sql(" ORDER BY e.id DESC LIMIT 1)");
-            let moved: Vec<(UpdateRow, TagColumns, Option<chrono::NaiveDateTime>)> =
-                filtered!(updates_with_tags!().select((select.0, select.1, seen_then)).into_boxed(), filter, &search)
-                    .filter(updates::seen_revision.gt(as_of))
-                    .load(conn)
-                    .map_err(from_diesel)?;
-            let stable = stable.into_iter().map(|(row, tag)| row.into_update(tag)).collect::<StoreResult<_>>()?;
-            let moved = moved
-                .into_iter()
-                .filter_map(|(row, tag, at)| Some((at?.and_utc(), row, tag)))
-                .map(|(at, row, tag)| Ok((at, row.into_update(tag)?)))
-                .collect::<StoreResult<_>>()?;
+            // A first page reads `as_of` in its own snapshot, where no update is
+            // newer: the query would find nothing, so it is not sent.
+            let moved = if page.after.is_none() {
+                Vec::new()
+            } else {
+                let seen_then = sql::<Nullable<Timestamp>>(
+                    "(SELECT e.received_at FROM update_events e WHERE e.update_id = updates.id AND e.revision <= ",
+                )
+                .bind::<BigInt, _>(as_of)
+                .sql(" ORDER BY e.id DESC LIMIT 1)");
+                let moved: Vec<(UpdateRow, TagColumns, Option<chrono::NaiveDateTime>)> = filtered!(
+                    updates_with_tags!().select((select.0, select.1, seen_then)).into_boxed(),
+                    filter,
+                    &search
+                )
+                .filter(updates::seen_revision.gt(as_of))
+                .load(conn)
+                .map_err(from_diesel)?;
+                moved
+                    .into_iter()
+                    .filter_map(|(row, tag, at)| Some((at?.and_utc(), row, tag)))
+                    .map(|(at, row, tag)| Ok((at, row.into_update(tag)?)))
+                    .collect::<StoreResult<_>>()?
+            };
             Ok(assemble_page(stable, moved, page, as_of))
         })
     }
