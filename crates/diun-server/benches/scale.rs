@@ -26,6 +26,9 @@ const READERS: usize = 16;
 const SENDERS: usize = 64;
 /// How long each measured scenario runs.
 const RUN_FOR: Duration = Duration::from_secs(4);
+/// Webhooks per second in the paced scenario: a burst far above what a fleet
+/// of a few hundred hosts sends when Diun's schedules fire together.
+const PACED_RATE: f64 = 200.0;
 /// The search text: one image name in a thousand.
 const SEARCH: &str = "app-1234";
 /// Notifications per update stored, so that history is part of the data.
@@ -123,25 +126,35 @@ fn seed_postgres(db: &TestDatabase, store: &PgStore, size: usize) {
 /// what surviving a power cut costs.
 fn durability() {
     println!("### SQLite: webhooks with `synchronous=NORMAL` and `FULL`\n");
-    println!("| `synchronous` | Webhooks/s ({SENDERS} clients, new images) | p50 | p99 | vs NORMAL |");
-    println!("| --- | ---: | ---: | ---: | ---: |");
-    let mut normal = None;
+    println!(
+        "| `synchronous` | Webhooks/s ({SENDERS} clients, new images) | p50 | p99 | vs NORMAL \
+         | Webhooks/s (1 client) | p50 | p99 | vs NORMAL |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let (mut normal, mut normal_alone) = (None, None);
     for mode in ["normal", "full"] {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let server = Server::start(&format!("sqlite://{}/sync.db?synchronous={mode}", dir.path().display()));
         let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
-        let stats = drive(SENDERS, &|i| {
+        let send = |i: usize| {
             let n = notification(i, 0);
             let body = serde_json::json!({"hostname": n.hostname(), "image": n.image(), "digest": n.digest()});
             agent.post(&server.url("/webhook")).send_json(body).expect("webhook");
-        });
+        };
+        let stats = drive(SENDERS, &send);
+        // One client: each webhook commits alone, nothing to share its sync with.
+        let alone = drive(1, &|i| send(10_000_000 + i));
         let ratio = stats.per_second / *normal.get_or_insert(stats.per_second);
+        let ratio_alone = alone.per_second / *normal_alone.get_or_insert(alone.per_second);
         println!(
-            "| {} | {:.0} | {} | {} | {ratio:.2} |",
+            "| {} | {:.0} | {} | {} | {ratio:.2} | {:.0} | {} | {} | {ratio_alone:.2} |",
             mode.to_uppercase(),
             stats.per_second,
             millis(stats.p50),
-            millis(stats.p99)
+            millis(stats.p99),
+            alone.per_second,
+            millis(alone.p50),
+            millis(alone.p99)
         );
     }
     println!();
@@ -191,6 +204,8 @@ struct Outcome {
     lines: Vec<Line>,
     memory: Vec<(&'static str, u64)>,
     mixed: Option<(Stats, usize)>,
+    /// Paced webhooks alone, then beside [`READERS`] readers paging.
+    paced: Option<(Stats, Stats)>,
 }
 
 /// Runs `threads` threads calling `op(i)` with growing `i` for [`RUN_FOR`].
@@ -207,6 +222,39 @@ fn drive(threads: usize, op: &(dyn Fn(usize) + Sync)) -> Stats {
                         let one = Instant::now();
                         op(i);
                         latencies.push(one.elapsed());
+                    }
+                    latencies
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+    });
+    Stats::of(latencies, started.elapsed())
+}
+
+/// Runs `op(i)` at [`PACED_RATE`] per second from [`SENDERS`] threads for
+/// [`RUN_FOR`], each call at its scheduled time, so that the latencies are
+/// those of the server under a steady load rather than of a closed loop
+/// (where 64 senders wait on each other: latency = senders ÷ throughput).
+fn paced(op: &(dyn Fn(usize) + Sync)) -> Stats {
+    let interval = Duration::from_secs_f64(SENDERS as f64 / PACED_RATE);
+    let started = Instant::now();
+    let latencies = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..SENDERS)
+            .map(|sender| {
+                scope.spawn(move || {
+                    let mut latencies = Vec::new();
+                    // Senders start spread over one interval, not all at once.
+                    let mut due = started + interval.mul_f64(sender as f64 / SENDERS as f64);
+                    for round in 0.. {
+                        if due.duration_since(started) >= RUN_FOR {
+                            break;
+                        }
+                        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+                        op(round * SENDERS + sender);
+                        // From the scheduled time: a late start counts as waiting.
+                        latencies.push(due.elapsed());
+                        due += interval;
                     }
                     latencies
                 })
@@ -302,28 +350,40 @@ fn run(store: Arc<dyn Store>, url: &str, size: usize, ingest_threads: usize) -> 
         .collect();
 
     // Mixed: readers paging while senders post; webhooks must not wait behind readers.
-    let stop = AtomicBool::new(false);
     let failed = AtomicUsize::new(0);
-    let webhooks = std::thread::scope(|scope| {
-        for _ in 0..READERS {
-            scope.spawn(|| {
-                while !stop.load(Ordering::Relaxed) {
-                    get("/api/updates?limit=100");
-                    get("/api/updates?acknowledged=false&limit=100");
-                }
-            });
+    let send = |n: usize| {
+        if !post(&notification(n, 1)) {
+            failed.fetch_add(1, Ordering::Relaxed);
         }
-        let stats = drive(SENDERS, &|i| {
-            if !post(&notification(offset + 10_000_000 + i, 1)) {
-                failed.fetch_add(1, Ordering::Relaxed);
+    };
+    let beside_readers = |senders: &dyn Fn() -> Stats| {
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            for _ in 0..READERS {
+                scope.spawn(|| {
+                    while !stop.load(Ordering::Relaxed) {
+                        get("/api/updates?limit=100");
+                        get("/api/updates?acknowledged=false&limit=100");
+                    }
+                });
             }
-        });
-        stop.store(true, Ordering::Relaxed);
-        stats
-    });
+            let stats = senders();
+            stop.store(true, Ordering::Relaxed);
+            stats
+        })
+    };
+    let webhooks = beside_readers(&|| drive(SENDERS, &|i| send(offset + 10_000_000 + i)));
+    // Paced: the same webhooks at a steady rate, alone and beside readers paging.
+    let paced_alone = paced(&|i| send(offset + 20_000_000 + i));
+    let paced_with_readers = beside_readers(&|| paced(&|i| send(offset + 30_000_000 + i)));
     memory.push(("after the mixed load", server.memory_kib("VmRSS")));
     memory.push(("peak over the run (VmHWM)", server.memory_kib("VmHWM")));
-    Outcome { lines, memory, mixed: Some((webhooks, failed.load(Ordering::Relaxed))) }
+    Outcome {
+        lines,
+        memory,
+        mixed: Some((webhooks, failed.load(Ordering::Relaxed))),
+        paced: Some((paced_alone, paced_with_readers)),
+    }
 }
 
 fn report(title: &str, outcome: Outcome) {
@@ -345,11 +405,24 @@ fn report(title: &str, outcome: Outcome) {
     }
     if let Some((webhooks, failed)) = &outcome.mixed {
         println!(
-            "\nMixed, {READERS} readers paging + {SENDERS} webhook senders: {:.0} webhooks/s, p50 {}, p99 {}, max {}, {failed} failed.\n",
+            "\nMixed, {READERS} readers paging + {SENDERS} webhook senders: {:.0} webhooks/s, p50 {}, p99 {}, max {}; {failed} webhooks failed over this and the paced runs.\n",
             webhooks.per_second,
             millis(webhooks.p50),
             millis(webhooks.p99),
             millis(webhooks.max)
+        );
+    }
+    if let Some((alone, with_readers)) = &outcome.paced {
+        println!(
+            "Paced, {PACED_RATE:.0} webhooks/s from {SENDERS} senders: alone p50 {}, p99 {}, max {}; \
+             beside {READERS} readers paging p50 {}, p99 {}, max {} (p99 with ÷ without readers: {:.2}).\n",
+            millis(alone.p50),
+            millis(alone.p99),
+            millis(alone.max),
+            millis(with_readers.p50),
+            millis(with_readers.p99),
+            millis(with_readers.max),
+            with_readers.p99.as_secs_f64() / alone.p99.as_secs_f64()
         );
     }
     let memory: Vec<String> =
