@@ -93,8 +93,10 @@ pub(crate) struct ConnectionSettings {
 impl CustomizeConnection<SqliteConnection, R2d2Error> for ConnectionSettings {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), R2d2Error> {
         // foreign_keys makes ON DELETE CASCADE work; it is off by default in SQLite.
+        // Checkpoints are the checkpointer's (see `checkpointer`), never a commit's.
         conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = {};",
+            "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = {}; \
+             PRAGMA wal_autocheckpoint = 0;",
             self.busy_timeout.as_millis(),
             self.synchronous.pragma()
         ))

@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 mod backup;
+mod checkpointer;
 mod connection;
 mod errors;
 mod export;

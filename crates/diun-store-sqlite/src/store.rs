@@ -20,6 +20,7 @@ use diun_core::{
     UpdateEvent, UpdateFilter, UpdatePage, UpdateState,
 };
 
+use crate::checkpointer::Checkpointer;
 use crate::connection::{create_parent_folder, database_path, ConnectionSettings, Synchronous};
 use crate::errors::{from_diesel, from_pool, TxError};
 use crate::models::{
@@ -68,10 +69,12 @@ struct SharedFile {
     feed: ChangeBroadcaster,
     /// One writer at a time (other processes still meet SQLite's busy timeout).
     writer: WriterLock,
+    /// Checkpoints the WAL after commits, so that no commit waits for one.
+    checkpointer: Checkpointer,
 }
 
 /// The shared state of `path`, for every store of this process open on it.
-fn shared_file(path: &str) -> Arc<SharedFile> {
+fn shared_file(path: &str) -> StoreResult<Arc<SharedFile>> {
     static FILES: Mutex<Option<HashMap<PathBuf, Weak<SharedFile>>>> = Mutex::new(None);
     // The file exists by now (migrations made it), so its canonical path names it.
     let key = std::fs::canonicalize(path).unwrap_or_else(|_| PathBuf::from(path));
@@ -79,11 +82,13 @@ fn shared_file(path: &str) -> Arc<SharedFile> {
     let files = files.get_or_insert_with(HashMap::new);
     files.retain(|_, file| file.strong_count() > 0);
     if let Some(file) = files.get(&key).and_then(Weak::upgrade) {
-        return file;
+        return Ok(file);
     }
-    let file = Arc::new(SharedFile { feed: ChangeBroadcaster::new(), writer: WriterLock::default() });
+    let checkpointer = Checkpointer::start(path)
+        .map_err(|err| StoreError::Unavailable(format!("cannot start the checkpoint thread: {err}")))?;
+    let file = Arc::new(SharedFile { feed: ChangeBroadcaster::new(), writer: WriterLock::default(), checkpointer });
     files.insert(key, Arc::downgrade(&file));
-    file
+    Ok(file)
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -121,7 +126,7 @@ impl SqliteStore {
         fill_search_text(&mut conn)?;
         drop(conn);
 
-        let file = shared_file(&path);
+        let file = shared_file(&path)?;
         // Waits are bounded by the pool timeout: a write that cannot start in
         // time fails as unavailable (503) instead of answering late.
         let synchronous = Synchronous::from_url(url)?;
@@ -210,6 +215,7 @@ impl SqliteStore {
             })
             .map_err(|TxError(err)| err)
         }?;
+        self.file.checkpointer.committed();
         self.file.feed.send_all(&tx.changes);
         Ok(result)
     }
@@ -1157,5 +1163,34 @@ mod tests {
         store.delete_update(1).unwrap();
         let filter = UpdateFilter { query: Some("jellyfin".into()), ..UpdateFilter::default() };
         assert!(store.list_updates(&filter, &PageRequest::default()).unwrap().updates.is_empty());
+    }
+
+    /// Commits reach the database file soon after, by the checkpointer,
+    /// while the store stays open and no commit made the WAL long.
+    #[test]
+    fn commits_are_checkpointed_into_the_database_file_soon() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wal.db");
+        let store = SqliteStore::open(path.to_str().unwrap(), &StoreOptions::default()).unwrap();
+        let notification = Notification::builder("nginx:1").hostname("nas").build().unwrap();
+        store.record_notification(&notification, Utc::now()).unwrap();
+        // The database file alone (a copy without its WAL) holds the update
+        // once a checkpoint has copied it in.
+        let copy = dir.path().join("copy.db");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            std::fs::copy(&path, &copy).unwrap();
+            let mut conn = SqliteConnection::establish(copy.to_str().unwrap()).unwrap();
+            let count: i64 = updates::table.count().get_result(&mut conn).unwrap_or(0);
+            drop(conn);
+            std::fs::remove_file(&copy).unwrap();
+            let _ = std::fs::remove_file(dir.path().join("copy.db-wal"));
+            if count == 1 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "the update never reached the database file");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(std::fs::metadata(dir.path().join("wal.db-wal")).is_ok(), "the store is still open, in WAL mode");
     }
 }
