@@ -62,7 +62,10 @@ use std::io::{self, Write};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{Metadata, MuteRule, NewMuteRule, StoreError, StoreResult, TagName, Update, UpdateEvent, UpdateStatus};
+use crate::{
+    Metadata, MuteRule, NewMuteRule, Notification, StoreError, StoreResult, TagName, Update, UpdateEvent, UpdateStatus,
+    ValidationError,
+};
 
 /// The `format` of the header line.
 pub const FORMAT: &str = "diun-dashboard-export";
@@ -640,6 +643,22 @@ impl<I: Iterator<Item = io::Result<String>>> ExportReader<I> {
         self.line
     }
 
+    /// Holds an update's or an event's text to the webhook's checks (what the
+    /// stores would otherwise take as given, or refuse with a database
+    /// error), and its host and image to the form a webhook stores them in.
+    fn check_text(
+        &self,
+        hostname: &str,
+        image: &str,
+        as_notification: impl FnOnce() -> Result<Notification, ValidationError>,
+    ) -> StoreResult<()> {
+        let checked = as_notification().map_err(|err| self.fail(format!("{image:?} on {hostname:?}: {err}")))?;
+        if (checked.hostname(), checked.image()) != (hostname, image) {
+            return Err(self.fail(format!("{image:?} on {hostname:?} has spaces around its image or host")));
+        }
+        Ok(())
+    }
+
     fn fail(&self, why: impl std::fmt::Display) -> StoreError {
         StoreError::Invalid(format!("line {}: {why}", self.line))
     }
@@ -703,6 +722,20 @@ impl<I: Iterator<Item = io::Result<String>>> ExportReader<I> {
                 }
             }
             Record::Update(update) => {
+                self.check_text(&update.hostname, &update.image, || {
+                    Notification::builder(&update.image)
+                        .hostname(&update.hostname)
+                        .status(update.status)
+                        .provider(&update.provider)
+                        .hub_link(&update.hub_link)
+                        .mime_type(&update.mime_type)
+                        .digest(&update.digest)
+                        .created(update.created)
+                        .platform(&update.platform)
+                        .diun_version(&update.diun_version)
+                        .metadata(update.metadata.clone())
+                        .build()
+                })?;
                 if update.event_count < 0 {
                     return Err(self.fail("event_count is negative"));
                 }
@@ -719,6 +752,16 @@ impl<I: Iterator<Item = io::Result<String>>> ExportReader<I> {
                 }
             }
             Record::Event(event) => {
+                self.check_text(&event.hostname, &event.image, || {
+                    Notification::builder(&event.image)
+                        .hostname(&event.hostname)
+                        .status(event.status)
+                        .digest(&event.digest)
+                        .created(event.created)
+                        .diun_version(&event.diun_version)
+                        .metadata(event.metadata.clone())
+                        .build()
+                })?;
                 let key = (event.hostname.clone(), event.image.clone());
                 if !self.updates.contains(&key) {
                     return Err(
@@ -1095,5 +1138,68 @@ mod tests {
         records.insert(1, Record::Tag(TagRecord { name: "MEDIA".into(), created_at: Utc::now() }));
         let err = read(&stream(&records)).unwrap_err().to_string();
         assert!(err.starts_with("line 3: the tag \"MEDIA\" is given twice"), "{err}");
+    }
+
+    #[test]
+    fn text_a_webhook_could_not_carry_is_refused_naming_its_line_and_field() {
+        let cases: Vec<(Box<dyn Fn(&mut Record)>, &str)> = vec![
+            (
+                Box::new(|r| {
+                    if let Record::Update(u) = r {
+                        u.hostname = "na\0s".into()
+                    }
+                }),
+                "`hostname`",
+            ),
+            (
+                Box::new(|r| {
+                    if let Record::Update(u) = r {
+                        u.digest = "sha256:\n1".into()
+                    }
+                }),
+                "`digest`",
+            ),
+            (
+                Box::new(|r| {
+                    if let Record::Update(u) = r {
+                        u.provider = "p".repeat(65)
+                    }
+                }),
+                "`provider`",
+            ),
+            (
+                Box::new(|r| {
+                    if let Record::Update(u) = r {
+                        u.image = " nginx:1".into()
+                    }
+                }),
+                "spaces around",
+            ),
+            (
+                Box::new(|r| {
+                    if let Record::Event(e) = r {
+                        e.diun_version = "4\u{7}".into()
+                    }
+                }),
+                "`diun_version`",
+            ),
+            (
+                Box::new(|r| {
+                    if let Record::Event(e) = r {
+                        e.metadata.insert("k\0".into(), "v".into());
+                    }
+                }),
+                "`metadata.",
+            ),
+        ];
+        for (change, field) in cases {
+            let mut records = sample();
+            for record in &mut records {
+                change(record);
+            }
+            let line = if field.contains("diun_version") || field.contains("metadata") { 6 } else { 5 };
+            let err = read(&stream(&records)).unwrap_err().to_string();
+            assert!(err.starts_with(&format!("line {line}: ")) && err.contains(field), "{field}: {err}");
+        }
     }
 }
