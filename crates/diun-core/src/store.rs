@@ -271,6 +271,12 @@ pub struct HostCount {
 /// every time it is given ([`crate::export::truncate_to_micros`]), so that
 /// `Utc::now()`, with its nanoseconds, comes back as the same instant from
 /// every backend, and comparisons (`delete_acknowledged_before`) use it.
+///
+/// Implementing it yourself: every method is required, none has a default
+/// that could silently do less than the contract says. While the crate is
+/// at 0.x, a minor release may add methods (as triage and reminders did);
+/// the conformance suite in `diun-store-tests` names each new duty with
+/// its own scenarios, so running it after an upgrade shows what is missing.
 pub trait Store: Send + Sync {
     /// Records a notification received at `received_at` and returns the update it produced.
     ///
