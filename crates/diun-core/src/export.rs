@@ -1142,64 +1142,33 @@ mod tests {
 
     #[test]
     fn text_a_webhook_could_not_carry_is_refused_naming_its_line_and_field() {
-        let cases: Vec<(Box<dyn Fn(&mut Record)>, &str)> = vec![
-            (
-                Box::new(|r| {
-                    if let Record::Update(u) = r {
-                        u.hostname = "na\0s".into()
-                    }
-                }),
-                "`hostname`",
-            ),
-            (
-                Box::new(|r| {
-                    if let Record::Update(u) = r {
-                        u.digest = "sha256:\n1".into()
-                    }
-                }),
-                "`digest`",
-            ),
-            (
-                Box::new(|r| {
-                    if let Record::Update(u) = r {
-                        u.provider = "p".repeat(65)
-                    }
-                }),
-                "`provider`",
-            ),
-            (
-                Box::new(|r| {
-                    if let Record::Update(u) = r {
-                        u.image = " nginx:1".into()
-                    }
-                }),
-                "spaces around",
-            ),
-            (
-                Box::new(|r| {
-                    if let Record::Event(e) = r {
-                        e.diun_version = "4\u{7}".into()
-                    }
-                }),
-                "`diun_version`",
-            ),
-            (
-                Box::new(|r| {
-                    if let Record::Event(e) = r {
-                        e.metadata.insert("k\0".into(), "v".into());
-                    }
-                }),
-                "`metadata.",
-            ),
-        ];
-        for (change, field) in cases {
-            let mut records = sample();
-            for record in &mut records {
-                change(record);
-            }
-            let line = if field.contains("diun_version") || field.contains("metadata") { 6 } else { 5 };
+        let refused = |records: Vec<Record>, line: u64, named: &str| {
             let err = read(&stream(&records)).unwrap_err().to_string();
-            assert!(err.starts_with(&format!("line {line}: ")) && err.contains(field), "{field}: {err}");
+            assert!(err.starts_with(&format!("line {line}: ")) && err.contains(named), "{named}: {err}");
+        };
+        // What to spoil in the sample's update (line 5) and event (line 6), and what the error names.
+        type Spoil<T> = fn(&mut T);
+        let updates: [(Spoil<UpdateRecord>, &str); 4] = [
+            (|u| u.hostname = "na\0s".into(), "`hostname`"),
+            (|u| u.digest = "sha256:\n1".into(), "`digest`"),
+            (|u| u.provider = "p".repeat(65), "`provider`"),
+            (|u| u.image = " nginx:1".into(), "spaces around"),
+        ];
+        for (spoil, named) in updates {
+            let mut records = sample();
+            let Record::Update(update) = &mut records[3] else { unreachable!("the sample's update") };
+            spoil(update);
+            refused(records, 5, named);
+        }
+        let events: [(Spoil<EventRecord>, &str); 2] = [
+            (|e| e.diun_version = "4\u{7}".into(), "`diun_version`"),
+            (|e| drop(e.metadata.insert("k\0".into(), "v".into())), "`metadata."),
+        ];
+        for (spoil, named) in events {
+            let mut records = sample();
+            let Record::Event(event) = &mut records[4] else { unreachable!("the sample's event") };
+            spoil(event);
+            refused(records, 6, named);
         }
     }
 }
