@@ -32,6 +32,7 @@ mod errors;
 mod export;
 mod feed;
 mod models;
+mod record;
 mod schema;
 mod store;
 #[cfg(feature = "test-harness")]

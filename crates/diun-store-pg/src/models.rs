@@ -5,15 +5,13 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diun_core::{
-    Metadata, MuteRule, MuteRules, Notification, StoreError, Tag, TagRef, Update, UpdateEvent, UpdateStatus,
-};
+use diun_core::{Metadata, MuteRule, MuteRules, StoreError, Tag, TagRef, Update, UpdateEvent, UpdateStatus};
 use serde_json::Value;
 
 use crate::errors::corrupt;
 use crate::schema::{mute_rules, tags, update_events, updates};
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = updates, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct UpdateRow {
     pub id: i64,
@@ -62,52 +60,6 @@ impl UpdateRow {
             pending_since: self.pending_since,
         })
     }
-}
-
-/// The columns a notification sets, on insert and when its digest changes.
-#[derive(Insertable)]
-#[diesel(table_name = updates)]
-pub(crate) struct NotificationFields<'a> {
-    pub status: &'a str,
-    pub provider: &'a str,
-    pub hub_link: &'a str,
-    pub mime_type: &'a str,
-    pub digest: &'a str,
-    pub created: Option<DateTime<Utc>>,
-    pub platform: &'a str,
-    pub diun_version: &'a str,
-    pub metadata: Value,
-    pub search_text: String,
-}
-
-impl<'a> NotificationFields<'a> {
-    pub fn new(n: &'a Notification) -> Self {
-        NotificationFields {
-            status: n.status().as_str(),
-            provider: n.provider(),
-            hub_link: n.hub_link(),
-            mime_type: n.mime_type(),
-            digest: n.digest(),
-            created: n.created(),
-            platform: n.platform(),
-            diun_version: n.diun_version(),
-            metadata: metadata_json(n.metadata()),
-            search_text: diun_core::search_text(n.image(), n.hostname(), n.metadata()),
-        }
-    }
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = update_events)]
-pub(crate) struct NewEvent<'a> {
-    pub update_id: i64,
-    pub received_at: DateTime<Utc>,
-    pub status: &'a str,
-    pub digest: &'a str,
-    pub created: Option<DateTime<Utc>>,
-    pub diun_version: &'a str,
-    pub metadata: Value,
-    pub revision: i64,
 }
 
 #[derive(Queryable, Selectable)]

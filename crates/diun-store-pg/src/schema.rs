@@ -4,6 +4,7 @@ diesel::table! {
     data_revision (id) {
         id -> Int4,
         revision -> Int8,
+        rules_revision -> Int8,
     }
 }
 

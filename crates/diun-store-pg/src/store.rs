@@ -10,22 +10,20 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool, R2D2Connection};
 use diesel::sql_types::{BigInt, Nullable, Timestamptz};
-use diesel::upsert::excluded;
 use diun_core::export::{Counts, ImportReport, Record};
 use diun_core::{
     assemble_page, search_text, AckSelector, Change, ChangeSubscription, GroupCommit, ImagePage, ImagePageRequest,
-    MuteRule, MuteRules, NewMuteRule, Notification, PageRequest, StateCounts, Store, StoreError, StoreOptions,
-    StoreResult, StoreStats, Summary, Tag, TagFilter, TagName, TagRef, UnackSelector, Update, UpdateEvent,
-    UpdateFilter, UpdatePage, UpdateState,
+    MuteRule, NewMuteRule, Notification, PageRequest, StateCounts, Store, StoreError, StoreOptions, StoreResult,
+    StoreStats, Summary, Tag, TagFilter, TagName, TagRef, UnackSelector, Update, UpdateEvent, UpdateFilter, UpdatePage,
+    UpdateState,
 };
 
 use crate::connection::{connection_url, establish, run_migrations};
 use crate::errors::{from_diesel, from_pool, TxError};
 use crate::feed::{notify, PgFeed};
-use crate::models::{
-    compile_rules, metadata_json, EventRow, MuteRuleRow, NewEvent, NotificationFields, TagRow, UpdateRow,
-};
-use crate::schema::{data_revision, image_tags, mute_rules, reminder_runs, tags, update_events, updates};
+use crate::models::{EventRow, TagRow, UpdateRow};
+use crate::record::{record_batch, RulesCache};
+use crate::schema::{data_revision, image_tags, reminder_runs, tags, update_events, updates};
 
 /// A [`Store`] on a PostgreSQL database.
 ///
@@ -51,6 +49,8 @@ pub struct PgStore {
     wait_limit: std::time::Duration,
     /// Notifications arriving together are committed together.
     notifications: Arc<GroupCommit<Received, StoreResult<Update>>>,
+    /// The mute rules, read again only after they change.
+    rules: Arc<RulesCache>,
 }
 
 /// A notification and when it arrived: one item of a group commit.
@@ -120,6 +120,7 @@ impl PgStore {
             feed,
             wait_limit: options.connection_timeout,
             notifications: Arc::new(GroupCommit::new(MAX_BATCH)),
+            rules: Arc::default(),
         })
     }
 
@@ -136,7 +137,7 @@ impl PgStore {
         let record_all = |batch: &[Received]| {
             statements_done.set(false);
             self.write(|conn, changes| {
-                let updates = record_batch(conn, changes, self.history_limit, batch)?;
+                let updates = record_batch(conn, changes, &self.rules, self.history_limit, batch)?;
                 statements_done.set(true);
                 Ok(updates)
             })
@@ -234,7 +235,8 @@ impl PgStore {
 #[derive(Default)]
 pub(crate) struct Tx {
     changes: Vec<Change>,
-    revision: Option<i64>,
+    /// The revision taken, and the count of mute rule changes read with it.
+    revision: Option<(i64, i64)>,
 }
 
 impl Tx {
@@ -243,22 +245,40 @@ impl Tx {
         self.changes.push(change);
     }
 
+    /// Records changes, announced with the commit.
+    pub(crate) fn extend(&mut self, changes: impl IntoIterator<Item = Change>) {
+        self.changes.extend(changes);
+    }
+
+    /// How many times the mute rules have changed, as of this transaction's
+    /// revision (taken if it was not yet).
+    pub(crate) fn rules_revision(&mut self, conn: &mut PgConnection) -> StoreResult<i64> {
+        self.revisions(conn).map(|(_, rules)| rules)
+    }
+
     /// This transaction's revision: the next one, taken on first use.
     ///
     /// Taking it locks the revision row until the commit, so transactions
     /// that take revisions commit in the order of their revisions: a reader
     /// that sees revision R also sees everything written at or before R.
     pub(crate) fn revision(&mut self, conn: &mut PgConnection) -> StoreResult<i64> {
-        if let Some(revision) = self.revision {
-            return Ok(revision);
+        self.revisions(conn).map(|(revision, _)| revision)
+    }
+
+    /// This transaction's revision and the count of mute rule changes, read
+    /// from the row version it locked: once a rule's transaction commits,
+    /// the count that a waiting webhook reads already includes it.
+    fn revisions(&mut self, conn: &mut PgConnection) -> StoreResult<(i64, i64)> {
+        if let Some(revisions) = self.revision {
+            return Ok(revisions);
         }
-        let revision = diesel::update(data_revision::table)
+        let revisions = diesel::update(data_revision::table)
             .set(data_revision::revision.eq(data_revision::revision + 1))
-            .returning(data_revision::revision)
+            .returning((data_revision::revision, data_revision::rules_revision))
             .get_result(conn)
             .map_err(from_diesel)?;
-        self.revision = Some(revision);
-        Ok(revision)
+        self.revision = Some(revisions);
+        Ok(revisions)
     }
 }
 
@@ -412,18 +432,6 @@ pub(crate) fn load_update(conn: &mut PgConnection, id: i64) -> StoreResult<Updat
     row.into_update(tag)
 }
 
-/// The updates with these ids, in the order of `ids` (repeats included), in one query.
-fn load_updates(conn: &mut PgConnection, ids: &[i64]) -> StoreResult<Vec<Update>> {
-    let rows: Vec<(UpdateRow, Option<(i64, String)>)> = updates_with_tags!()
-        .filter(updates::id.eq_any(ids))
-        .select((UpdateRow::as_select(), (tags::id, tags::name).nullable()))
-        .load(conn)
-        .map_err(from_diesel)?;
-    let by_id: std::collections::HashMap<i64, Update> =
-        rows.into_iter().map(|(row, tag)| row.into_update(tag).map(|u| (u.id, u))).collect::<StoreResult<_>>()?;
-    ids.iter().map(|id| by_id.get(id).cloned().ok_or_else(|| not_found("update", *id))).collect()
-}
-
 pub(crate) fn not_found(what: &str, id: i64) -> StoreError {
     StoreError::NotFound(format!("{what} {id}"))
 }
@@ -481,175 +489,6 @@ pub(crate) fn selection(conn: &mut PgConnection, selector: &AckSelector) -> Stor
     }))
 }
 
-/// In the `DO UPDATE` of [`Store::record_notification`]'s upsert: the stored
-/// value while the digest is unchanged, the notification's value otherwise.
-macro_rules! unless_same_digest {
-    ($column:expr) => {
-        case_when(updates::digest.eq(excluded(updates::digest)), $column).otherwise(excluded($column))
-    };
-}
-
-/// Records one notification inside the caller's write transaction; returns its update's id.
-/// The mute rules, compiled, for the notifications of one transaction.
-fn load_rules(conn: &mut PgConnection) -> StoreResult<MuteRules> {
-    let rows: Vec<MuteRuleRow> = mute_rules::table.select(MuteRuleRow::as_select()).load(conn).map_err(from_diesel)?;
-    compile_rules(&rows)
-}
-
-/// Records notifications inside the caller's write transaction; returns their updates.
-fn record_batch(
-    conn: &mut PgConnection,
-    changes: &mut Tx,
-    history_limit: i64,
-    batch: &[(Notification, DateTime<Utc>)],
-) -> StoreResult<Vec<Update>> {
-    // The revision first: it waits for a mute rule being made or removed to
-    // commit, so the rules read next are the ones that hold at this
-    // transaction's revision. Read before it, a rule made meanwhile would
-    // miss these notifications, and its scan of open updates would too.
-    changes.revision(conn)?;
-    let rules = load_rules(conn)?;
-    let ids = batch
-        .iter()
-        .map(|(n, at)| record_in(conn, changes, history_limit, &rules, n, *at))
-        .collect::<StoreResult<Vec<i64>>>()?;
-    load_updates(conn, &ids)
-}
-
-/// What a known update was before a notification: digest, acknowledged, snoozed, muted.
-type Before = (String, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<i64>);
-
-/// Records one notification inside the caller's write transaction, with the
-/// transaction's mute rules; returns its update's id.
-fn record_in(
-    conn: &mut PgConnection,
-    changes: &mut Tx,
-    history_limit: i64,
-    rules: &MuteRules,
-    n: &Notification,
-    received_at: DateTime<Utc>,
-) -> StoreResult<i64> {
-    // The revision first: notifications commit one after the other, in revision order.
-    let revision = changes.revision(conn)?;
-    // What the row was, locked until the commit so that the upsert below
-    // changes exactly that: the triage changes to announce follow from it.
-    let before: Option<Before> = updates::table
-        .filter(updates::hostname.eq(n.hostname()))
-        .filter(updates::image.eq(n.image()))
-        .select((updates::digest, updates::acknowledged_at, updates::snoozed_until, updates::muted_by))
-        .for_update()
-        .first(conn)
-        .optional()
-        .map_err(from_diesel)?;
-    let muted_by = rules.first_match(n.hostname(), n.image(), n.status());
-    // One statement for the three rules, so that concurrent notifications
-    // for one (hostname, image) serialise on its row:
-    // - unknown pair: the row as inserted, pending;
-    // - same digest: only last_seen_at and event_count change, and a
-    //   re-sent notification does not bring back an acknowledged update;
-    // - new digest: the notification's fields, pending again.
-    let (id, event_count): (i64, i64) = diesel::insert_into(updates::table)
-        .values((
-            updates::hostname.eq(n.hostname()),
-            updates::image.eq(n.image()),
-            NotificationFields::new(n),
-            updates::first_seen_at.eq(received_at),
-            updates::last_seen_at.eq(received_at),
-            updates::event_count.eq(1),
-            updates::seen_revision.eq(revision),
-            updates::muted_by.eq(muted_by),
-            updates::pending_since.eq(received_at),
-        ))
-        .on_conflict((updates::hostname, updates::image))
-        .do_update()
-        .set((
-            updates::status.eq(unless_same_digest!(updates::status)),
-            updates::provider.eq(unless_same_digest!(updates::provider)),
-            updates::hub_link.eq(unless_same_digest!(updates::hub_link)),
-            updates::mime_type.eq(unless_same_digest!(updates::mime_type)),
-            updates::created.eq(unless_same_digest!(updates::created)),
-            updates::platform.eq(unless_same_digest!(updates::platform)),
-            updates::diun_version.eq(unless_same_digest!(updates::diun_version)),
-            updates::metadata.eq(unless_same_digest!(updates::metadata)),
-            updates::search_text.eq(unless_same_digest!(updates::search_text)),
-            updates::acknowledged_at
-                .eq(case_when(updates::digest.eq(excluded(updates::digest)), updates::acknowledged_at)),
-            // A new digest ends a snooze and asks the rules afresh.
-            updates::snoozed_until.eq(case_when(updates::digest.eq(excluded(updates::digest)), updates::snoozed_until)),
-            updates::muted_by.eq(unless_same_digest!(updates::muted_by)),
-            // Pending since now when a new digest brings back an acknowledged update.
-            updates::pending_since.eq(case_when(
-                updates::digest.ne(excluded(updates::digest)).and(updates::acknowledged_at.is_not_null()),
-                excluded(updates::pending_since),
-            )
-            .otherwise(updates::pending_since)),
-            // Every SET expression reads the row as it was before the
-            // statement, so the digest comparisons above see the old digest.
-            updates::digest.eq(excluded(updates::digest)),
-            updates::last_seen_at.eq(excluded(updates::last_seen_at)),
-            updates::event_count.eq(updates::event_count + 1),
-            updates::seen_revision.eq(excluded(updates::seen_revision)),
-        ))
-        .returning((updates::id, updates::event_count))
-        .get_result(conn)
-        .map_err(from_diesel)?;
-    diesel::insert_into(update_events::table)
-        .values(NewEvent {
-            update_id: id,
-            received_at,
-            status: n.status().as_str(),
-            digest: n.digest(),
-            created: n.created(),
-            diun_version: n.diun_version(),
-            metadata: metadata_json(n.metadata()),
-            revision,
-        })
-        .execute(conn)
-        .map_err(from_diesel)?;
-    // Keep the newest `history_limit` events: drop those older than the
-    // oldest one to keep. An update has at most as many events as
-    // notifications, so below the limit there is nothing to drop (and no
-    // statement to send).
-    let mut followups = Vec::new();
-    match &before {
-        None if event_count == 1 => followups.extend(muted_by.map(|rule| Change::Muted { ids: vec![id], rule })),
-        Some((digest, _, snoozed_until, muted_before)) if *digest != n.digest() => {
-            if snoozed_until.is_some() {
-                followups.push(Change::Unsnoozed { ids: vec![id] });
-            }
-            match (muted_before, muted_by) {
-                (old, Some(rule)) if *old != Some(rule) => followups.push(Change::Muted { ids: vec![id], rule }),
-                (Some(_), None) => followups.push(Change::Unmuted { ids: vec![id] }),
-                _ => {}
-            }
-        }
-        _ => {}
-    }
-    if event_count <= history_limit {
-        changes.push(if event_count == 1 { Change::UpdateCreated { id } } else { Change::UpdateChanged { id } });
-        followups.into_iter().for_each(|change| changes.push(change));
-        return Ok(id);
-    }
-    let kept = diesel::alias!(update_events as kept);
-    let oldest_kept = kept
-        .filter(kept.field(update_events::update_id).eq(id))
-        .order(kept.field(update_events::id).desc())
-        .offset(history_limit - 1)
-        .select(kept.field(update_events::id))
-        .single_value();
-    diesel::delete(
-        update_events::table
-            .filter(update_events::update_id.eq(id))
-            .filter(update_events::id.nullable().lt(oldest_kept)),
-    )
-    .execute(conn)
-    .map_err(from_diesel)?;
-    // The upsert counts 1 only for a row it inserted.
-    changes.push(if event_count == 1 { Change::UpdateCreated { id } } else { Change::UpdateChanged { id } });
-    followups.into_iter().for_each(|change| changes.push(change));
-    Ok(id)
-}
-
 impl Store for PgStore {
     fn record_notification(&self, n: &Notification, received_at: DateTime<Utc>) -> StoreResult<Update> {
         self.notifications
@@ -658,7 +497,7 @@ impl Store for PgStore {
     }
 
     fn record_notifications(&self, batch: &[(Notification, DateTime<Utc>)]) -> StoreResult<Vec<Update>> {
-        self.write(|conn, changes| record_batch(conn, changes, self.history_limit, batch))
+        self.write(|conn, changes| record_batch(conn, changes, &self.rules, self.history_limit, batch))
     }
 
     fn list_updates(&self, filter: &UpdateFilter, page: &PageRequest) -> StoreResult<UpdatePage> {

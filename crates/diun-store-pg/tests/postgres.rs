@@ -205,6 +205,9 @@ fn a_rule_made_during_a_notification_covers_it() {
 
     let Some(db) = TestDatabase::create(StoreOptions::default()) else { return };
     let store = db.store();
+    // The store has read the rules (none yet) and keeps them: the notification
+    // below must find out that they changed.
+    store.record_notification(&notification("nas", "registry.example.com/other:1"), now()).unwrap();
     // Another writer holds the revision, so that both writers below start
     // and then wait for it, side by side.
     let mut holder = PgConnection::establish(db.url()).unwrap();
@@ -230,4 +233,31 @@ fn a_rule_made_during_a_notification_covers_it() {
         (rule.join().unwrap(), update.join().unwrap())
     });
     assert_eq!(store.get_update(update.id).unwrap().muted_by, Some(rule.id));
+}
+
+/// Each replica keeps the mute rules it read; a rule made or removed
+/// elsewhere (another replica, a statement written by hand) applies to its
+/// next notification all the same.
+#[test]
+fn rules_changed_elsewhere_apply_to_the_next_notification() {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+
+    let Some(db) = TestDatabase::create(StoreOptions::default()) else { return };
+    let here = db.store();
+    let elsewhere = PgStore::open(db.url(), &StoreOptions::default()).unwrap();
+    here.record_notification(&notification("nas", "app:0"), now()).unwrap();
+
+    let rule =
+        elsewhere.create_mute_rule(&diun_core::NewMuteRule::new("app:*", None, None, "").unwrap(), now()).unwrap();
+    let muted = here.record_notification(&notification("nas", "app:1"), now()).unwrap();
+    assert_eq!(muted.muted_by, Some(rule.id));
+
+    elsewhere.delete_mute_rule(rule.id).unwrap();
+    assert_eq!(here.record_notification(&notification("nas", "app:2"), now()).unwrap().muted_by, None);
+
+    let mut by_hand = PgConnection::establish(db.url()).unwrap();
+    diesel::sql_query("INSERT INTO mute_rules (pattern, created_at) VALUES ('app:*', now())")
+        .execute(&mut by_hand)
+        .unwrap();
+    assert!(here.record_notification(&notification("nas", "app:3"), now()).unwrap().muted_by.is_some());
 }
