@@ -11,8 +11,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
-use diesel::pg::PgConnection;
+use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Array, Text};
 use diun_core::{Change, ChangeBroadcaster, ChangeSubscription, StoreError, StoreResult};
 
@@ -50,12 +51,33 @@ pub(crate) fn notify(conn: &mut PgConnection, changes: Vec<Change>) -> StoreResu
     if payloads.is_empty() {
         return Ok(());
     }
-    diesel::sql_query("SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload")
-        .bind::<Text, _>(CHANNEL)
-        .bind::<Array<Text>, _>(payloads)
-        .execute(conn)
-        .map_err(from_diesel)?;
+    NotifyStatement { payloads }.execute(conn).map_err(from_diesel)?;
     Ok(())
+}
+
+/// `pg_notify` of each payload on [`CHANNEL`]: a query type of its own, so
+/// that diesel prepares it once per connection and it costs one round trip
+/// (a `sql_query` is prepared on every run: two).
+struct NotifyStatement {
+    payloads: Vec<String>,
+}
+
+impl QueryId for NotifyStatement {
+    type QueryId = NotifyStatement;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl RunQueryDsl<PgConnection> for NotifyStatement {}
+
+impl QueryFragment<Pg> for NotifyStatement {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("SELECT pg_notify(");
+        out.push_bind_param::<Text, str>(CHANNEL)?;
+        out.push_sql(", payload) FROM unnest(");
+        out.push_bind_param::<Array<Text>, _>(&self.payloads)?;
+        out.push_sql("::text[]) AS payload");
+        Ok(())
+    }
 }
 
 /// One store's side of the feed: the listener thread, started on the first

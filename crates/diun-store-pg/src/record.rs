@@ -19,9 +19,10 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use diesel::pg::PgConnection;
+use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz, Untyped};
 use diun_core::{Change, MuteRules, Notification, StoreResult, Update};
 
 use crate::errors::from_diesel;
@@ -84,12 +85,14 @@ pub(crate) fn record_batch(
 
 /// The upsert: one statement, so that one round trip does the work.
 ///
-/// `old` locks the existing row (if any) and keeps its values: under READ
-/// COMMITTED, a row changed by a transaction that committed meanwhile is
-/// read as it is now, and `changed` updates exactly that version. With no
-/// row, `inserted` makes it; should a concurrent transaction have made it
-/// first, nothing is returned and the statement runs again (it then finds
-/// the row). `event` appends the notification to the history.
+/// `n` is the notification, its values bound once each (see
+/// [`RecordStatement`]). `old` locks the existing row (if any) and keeps its
+/// values: under READ COMMITTED, a row changed by a transaction that
+/// committed meanwhile is read as it is now, and `changed` updates exactly
+/// that version. With no row, `inserted` makes it; should a concurrent
+/// transaction have made it first, nothing is returned and the statement
+/// runs again (it then finds the row). `event` appends the notification to
+/// the history.
 ///
 /// The three rules of a notification:
 /// - unknown pair: the row as inserted, pending;
@@ -99,43 +102,41 @@ pub(crate) fn record_batch(
 /// - new digest: the notification's fields, pending again: the
 ///   acknowledgment and the snooze end, the rules are asked afresh, and
 ///   `pending_since` becomes now if the update was acknowledged.
-///
-/// Binds: $1 hostname, $2 image, $3 status, $4 provider, $5 hub_link,
-/// $6 mime_type, $7 digest, $8 created, $9 platform, $10 diun_version,
-/// $11 metadata, $12 search_text, $13 received_at, $14 revision, $15 muted_by.
 const RECORD: &str = "
-WITH old AS (
-    SELECT id, digest, snoozed_until, muted_by FROM updates
-    WHERE hostname = $1 AND image = $2
-    FOR UPDATE
+), old AS (
+    SELECT u.id, u.digest, u.snoozed_until, u.muted_by
+    FROM updates AS u JOIN n ON u.hostname = n.hostname AND u.image = n.image
+    FOR UPDATE OF u
 ), changed AS (
     UPDATE updates AS u SET
-        status = CASE WHEN old.digest = $7 THEN u.status ELSE $3 END,
-        provider = CASE WHEN old.digest = $7 THEN u.provider ELSE $4 END,
-        hub_link = CASE WHEN old.digest = $7 THEN u.hub_link ELSE $5 END,
-        mime_type = CASE WHEN old.digest = $7 THEN u.mime_type ELSE $6 END,
-        created = CASE WHEN old.digest = $7 THEN u.created ELSE $8 END,
-        platform = CASE WHEN old.digest = $7 THEN u.platform ELSE $9 END,
-        diun_version = CASE WHEN old.digest = $7 THEN u.diun_version ELSE $10 END,
-        metadata = CASE WHEN old.digest = $7 THEN u.metadata ELSE $11 END,
-        search_text = CASE WHEN old.digest = $7 THEN u.search_text ELSE $12 END,
-        acknowledged_at = CASE WHEN old.digest = $7 THEN u.acknowledged_at END,
-        snoozed_until = CASE WHEN old.digest = $7 THEN u.snoozed_until END,
-        muted_by = CASE WHEN old.digest = $7 THEN u.muted_by ELSE $15 END,
-        pending_since = CASE WHEN old.digest <> $7 AND u.acknowledged_at IS NOT NULL THEN $13
+        status = CASE WHEN old.digest = n.digest THEN u.status ELSE n.status END,
+        provider = CASE WHEN old.digest = n.digest THEN u.provider ELSE n.provider END,
+        hub_link = CASE WHEN old.digest = n.digest THEN u.hub_link ELSE n.hub_link END,
+        mime_type = CASE WHEN old.digest = n.digest THEN u.mime_type ELSE n.mime_type END,
+        created = CASE WHEN old.digest = n.digest THEN u.created ELSE n.created END,
+        platform = CASE WHEN old.digest = n.digest THEN u.platform ELSE n.platform END,
+        diun_version = CASE WHEN old.digest = n.digest THEN u.diun_version ELSE n.diun_version END,
+        metadata = CASE WHEN old.digest = n.digest THEN u.metadata ELSE n.metadata END,
+        search_text = CASE WHEN old.digest = n.digest THEN u.search_text ELSE n.search_text END,
+        acknowledged_at = CASE WHEN old.digest = n.digest THEN u.acknowledged_at END,
+        snoozed_until = CASE WHEN old.digest = n.digest THEN u.snoozed_until END,
+        muted_by = CASE WHEN old.digest = n.digest THEN u.muted_by ELSE n.muted_by END,
+        pending_since = CASE WHEN old.digest <> n.digest AND u.acknowledged_at IS NOT NULL THEN n.received_at
                         ELSE u.pending_since END,
-        digest = $7,
-        last_seen_at = $13,
+        digest = n.digest,
+        last_seen_at = n.received_at,
         event_count = u.event_count + 1,
-        seen_revision = $14
-    FROM old
+        seen_revision = n.revision
+    FROM old, n
     WHERE u.id = old.id
     RETURNING u.*, old.digest AS old_digest, old.snoozed_until AS old_snoozed_until, old.muted_by AS old_muted_by
 ), inserted AS (
     INSERT INTO updates (hostname, image, status, provider, hub_link, mime_type, digest, created, platform,
                          diun_version, metadata, search_text, first_seen_at, last_seen_at, event_count,
                          seen_revision, muted_by, pending_since)
-    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, 1, $14, $15, $13
+    SELECT hostname, image, status, provider, hub_link, mime_type, digest, created, platform,
+           diun_version, metadata, search_text, received_at, received_at, 1, revision, muted_by, received_at
+    FROM n
     WHERE NOT EXISTS (SELECT FROM old)
     ON CONFLICT (hostname, image) DO NOTHING
     RETURNING *, NULL::text AS old_digest, NULL::timestamptz AS old_snoozed_until, NULL::bigint AS old_muted_by
@@ -143,12 +144,75 @@ WITH old AS (
     SELECT * FROM changed UNION ALL SELECT * FROM inserted
 ), event AS (
     INSERT INTO update_events (update_id, received_at, status, digest, created, diun_version, metadata, revision)
-    SELECT id, $13, $3, $7, $8, $10, $11, $14 FROM recorded
+    SELECT recorded.id, n.received_at, n.status, n.digest, n.created, n.diun_version, n.metadata, n.revision
+    FROM recorded, n
 )
 SELECT recorded.*, tags.id AS tag_id, tags.name AS tag_name
 FROM recorded
 LEFT JOIN image_tags ON image_tags.image = recorded.image
 LEFT JOIN tags ON tags.id = image_tags.tag_id";
+
+/// [`RECORD`] with a notification's values: a query type of its own, so
+/// that diesel prepares it once per connection and PostgreSQL plans it once
+/// (a `sql_query` is parsed and planned anew on every run, which cost more
+/// than the round trips it saves).
+#[derive(Clone, Copy)]
+struct RecordStatement<'a> {
+    n: &'a Notification,
+    created: Option<DateTime<Utc>>,
+    metadata: &'a serde_json::Value,
+    search_text: &'a str,
+    received_at: DateTime<Utc>,
+    revision: i64,
+    muted_by: Option<i64>,
+}
+
+impl QueryId for RecordStatement<'_> {
+    type QueryId = RecordStatement<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for RecordStatement<'_> {
+    type SqlType = Untyped;
+}
+
+impl RunQueryDsl<PgConnection> for RecordStatement<'_> {}
+
+impl QueryFragment<Pg> for RecordStatement<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        let n = self.n;
+        // Each value cast to its column's type: the statement then reads the
+        // same whatever types its parameters are declared with.
+        out.push_sql(
+            "WITH n (hostname, image, status, provider, hub_link, mime_type, digest, created, platform, \
+             diun_version, metadata, search_text, received_at, revision, muted_by) AS (VALUES (",
+        );
+        for text in
+            [n.hostname(), n.image(), n.status().as_str(), n.provider(), n.hub_link(), n.mime_type(), n.digest()]
+        {
+            out.push_bind_param::<Text, str>(text)?;
+            out.push_sql("::text, ");
+        }
+        out.push_bind_param::<Nullable<Timestamptz>, _>(&self.created)?;
+        out.push_sql("::timestamptz, ");
+        out.push_bind_param::<Text, str>(n.platform())?;
+        out.push_sql("::text, ");
+        out.push_bind_param::<Text, str>(n.diun_version())?;
+        out.push_sql("::text, ");
+        out.push_bind_param::<Jsonb, _>(self.metadata)?;
+        out.push_sql("::jsonb, ");
+        out.push_bind_param::<Text, str>(self.search_text)?;
+        out.push_sql("::text, ");
+        out.push_bind_param::<Timestamptz, _>(&self.received_at)?;
+        out.push_sql("::timestamptz, ");
+        out.push_bind_param::<BigInt, _>(&self.revision)?;
+        out.push_sql("::bigint, ");
+        out.push_bind_param::<Nullable<BigInt>, _>(&self.muted_by)?;
+        out.push_sql("::bigint)");
+        out.push_sql(RECORD);
+        Ok(())
+    }
+}
 
 /// A row of [`RECORD`]: the update as stored, its tag, and what it was.
 #[derive(QueryableByName)]
@@ -182,25 +246,17 @@ fn record_one(
     let muted_by = rules.first_match(n.hostname(), n.image(), n.status());
     let metadata = metadata_json(n.metadata());
     let search_text = diun_core::search_text(n.image(), n.hostname(), n.metadata());
+    let statement = RecordStatement {
+        n,
+        created: n.created(),
+        metadata: &metadata,
+        search_text: &search_text,
+        received_at,
+        revision,
+        muted_by,
+    };
     let recorded = loop {
-        let rows: Vec<Recorded> = diesel::sql_query(RECORD)
-            .bind::<Text, _>(n.hostname())
-            .bind::<Text, _>(n.image())
-            .bind::<Text, _>(n.status().as_str())
-            .bind::<Text, _>(n.provider())
-            .bind::<Text, _>(n.hub_link())
-            .bind::<Text, _>(n.mime_type())
-            .bind::<Text, _>(n.digest())
-            .bind::<Nullable<Timestamptz>, _>(n.created())
-            .bind::<Text, _>(n.platform())
-            .bind::<Text, _>(n.diun_version())
-            .bind::<Jsonb, _>(&metadata)
-            .bind::<Text, _>(&search_text)
-            .bind::<Timestamptz, _>(received_at)
-            .bind::<BigInt, _>(revision)
-            .bind::<Nullable<BigInt>, _>(muted_by)
-            .load(conn)
-            .map_err(from_diesel)?;
+        let rows: Vec<Recorded> = statement.load(conn).map_err(from_diesel)?;
         // Empty only when a concurrent transaction inserted the pair between
         // this statement's snapshot and its insert: the next run finds it.
         if let Some(recorded) = rows.into_iter().next() {

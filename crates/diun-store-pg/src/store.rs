@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::{case_when, count, exists, sql};
-use diesel::pg::PgConnection;
+use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::r2d2::{ConnectionManager, Pool, R2D2Connection};
 use diesel::sql_types::{BigInt, Nullable, Timestamptz};
 use diun_core::export::{Counts, ImportReport, Record};
@@ -17,6 +18,7 @@ use diun_core::{
     StoreStats, Summary, Tag, TagFilter, TagName, TagRef, UnackSelector, Update, UpdateEvent, UpdateFilter, UpdatePage,
     UpdateState,
 };
+use scheduled_thread_pool::ScheduledThreadPool;
 
 use crate::connection::{connection_url, establish, run_migrations};
 use crate::errors::{from_diesel, from_pool, TxError};
@@ -100,17 +102,23 @@ impl PgStore {
         // test query (a round trip on every operation): a connection that died
         // in the pool is found out by its first statement instead, and the
         // operation moves to another connection (see `on_connection`).
+        // One background thread makes and retires the connections of both
+        // pools (r2d2 starts three per pool): idle threads cost memory.
+        let pool_thread =
+            Arc::new(ScheduledThreadPool::builder().num_threads(1).thread_name_pattern("pg-pool").build());
         let pool = Pool::builder()
             .max_size(options.pool_size.max(1))
             .min_idle(Some(0))
             .connection_timeout(options.connection_timeout)
             .test_on_check_out(false)
+            .thread_pool(Arc::clone(&pool_thread))
             .build_unchecked(ConnectionManager::new(url.clone()));
         let writer_pool = Pool::builder()
             .max_size(WRITER_CONNECTIONS)
             .min_idle(Some(0))
             .connection_timeout(options.connection_timeout)
             .test_on_check_out(false)
+            .thread_pool(pool_thread)
             .build_unchecked(ConnectionManager::new(url.clone()));
         let feed = Arc::new(PgFeed::new(url));
         Ok(PgStore {
@@ -272,13 +280,33 @@ impl Tx {
         if let Some(revisions) = self.revision {
             return Ok(revisions);
         }
-        let revisions = diesel::update(data_revision::table)
-            .set(data_revision::revision.eq(data_revision::revision + 1))
-            .returning((data_revision::revision, data_revision::rules_revision))
-            .get_result(conn)
-            .map_err(from_diesel)?;
+        let revisions = NextRevision.get_result(conn).map_err(from_diesel)?;
         self.revision = Some(revisions);
         Ok(revisions)
+    }
+}
+
+/// Takes the next revision: a query type of its own, so that diesel keeps it
+/// prepared (an `UPDATE` built with the DSL is prepared on every run, which
+/// costs a second round trip).
+#[derive(Clone, Copy)]
+struct NextRevision;
+
+impl QueryId for NextRevision {
+    type QueryId = NextRevision;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for NextRevision {
+    type SqlType = (BigInt, BigInt);
+}
+
+impl RunQueryDsl<PgConnection> for NextRevision {}
+
+impl QueryFragment<Pg> for NextRevision {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("UPDATE data_revision SET revision = revision + 1 RETURNING revision, rules_revision");
+        Ok(())
     }
 }
 

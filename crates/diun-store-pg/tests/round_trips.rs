@@ -1,10 +1,15 @@
 //! How many round trips to PostgreSQL a webhook costs, counted with diesel's
 //! instrumentation on every connection of the store: each statement sent is
 //! one round trip, and preparing a statement (once per connection) one more.
+//! A statement with parameters that diesel does not keep prepared (a
+//! `sql_query`) is prepared on every run, which costs a second round trip
+//! that no event announces: the test refuses those on the webhook's path.
 //!
 //! Alone in its test binary: the count is process-wide.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use chrono::Utc;
 use diesel::connection::{set_default_instrumentation, Instrumentation, InstrumentationEvent};
@@ -13,14 +18,41 @@ use diun_store_pg::testing::TestDatabase;
 use diun_store_pg::PgStore;
 
 static ROUND_TRIPS: AtomicUsize = AtomicUsize::new(0);
+/// Statements with parameters sent, by their SQL.
+static SENT: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// Statements that diesel prepared and keeps, by their SQL.
+static KEPT_PREPARED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 
 struct CountRoundTrips;
 
 impl Instrumentation for CountRoundTrips {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if matches!(event, InstrumentationEvent::StartQuery { .. } | InstrumentationEvent::CacheQuery { .. }) {
-            ROUND_TRIPS.fetch_add(1, Ordering::SeqCst);
+        match event {
+            InstrumentationEvent::StartQuery { query, .. } => {
+                ROUND_TRIPS.fetch_add(1, Ordering::SeqCst);
+                // Shown as "SQL -- binds: [..]" when it has parameters.
+                if let Some((sql, _)) = query.to_string().split_once(" -- binds: ") {
+                    SENT.lock().unwrap().push(sql.trim().to_owned());
+                }
+            }
+            InstrumentationEvent::CacheQuery { sql, .. } => {
+                ROUND_TRIPS.fetch_add(1, Ordering::SeqCst);
+                KEPT_PREPARED.lock().unwrap().get_or_insert_with(HashSet::new).insert(sql.trim().to_owned());
+            }
+            _ => {}
         }
+    }
+}
+
+/// Fails on a statement sent since the last call that diesel did not keep prepared.
+fn all_sent_were_kept_prepared() {
+    let sent = std::mem::take(&mut *SENT.lock().unwrap());
+    let kept = KEPT_PREPARED.lock().unwrap();
+    for sql in sent {
+        assert!(
+            kept.as_ref().is_some_and(|kept| kept.contains(&sql)),
+            "prepared anew on every run (two round trips, not one): {sql}"
+        );
     }
 }
 
@@ -51,6 +83,7 @@ fn a_webhook_alone_costs_five_round_trips() {
     per_webhook(&store, (0..4).map(|i| format!("warm-{i}")), 1);
     per_webhook(&store, (0..4).map(|i| format!("warm-{i}")), 2);
 
+    SENT.lock().unwrap().clear();
     let new_images = per_webhook(&store, (0..20).map(|i| format!("new-{i}")), 1);
     let new_digest = per_webhook(&store, (0..20).map(|i| format!("new-{i}")), 2);
     let same_digest = per_webhook(&store, (0..20).map(|i| format!("new-{i}")), 2);
@@ -65,10 +98,12 @@ fn a_webhook_alone_costs_five_round_trips() {
     assert_eq!(new_images, 5.0);
     assert_eq!(new_digest, 5.0);
     assert_eq!(same_digest, 5.0);
+    all_sent_were_kept_prepared();
 
     // After a change of the rules, the first webhook reads them (once per
     // writer connection's statement cache: the query is prepared too).
     store.create_mute_rule(&diun_core::NewMuteRule::new("muted-*", None, None, "").unwrap(), Utc::now()).unwrap();
+    SENT.lock().unwrap().clear();
     let after_rule_change = per_webhook(&store, std::iter::once("muted-1".to_owned()), 1);
     let next = per_webhook(&store, std::iter::once("muted-2".to_owned()), 1);
     println!("round trips after a rule change: {after_rule_change}, then {next}");
@@ -83,4 +118,5 @@ fn a_webhook_alone_costs_five_round_trips() {
     let together = ROUND_TRIPS.load(Ordering::SeqCst) - before;
     println!("round trips for 20 webhooks committed together: {together}");
     assert_eq!(together, 4 + 20);
+    all_sent_were_kept_prepared();
 }

@@ -19,6 +19,7 @@ use diun_core::{
     StoreOptions, StoreResult, StoreStats, Summary, Tag, TagFilter, TagName, TagRef, UnackSelector, Update,
     UpdateEvent, UpdateFilter, UpdatePage, UpdateState,
 };
+use scheduled_thread_pool::ScheduledThreadPool;
 
 use crate::checkpointer::Checkpointer;
 use crate::connection::{create_parent_folder, database_path, ConnectionSettings, Synchronous};
@@ -131,16 +132,25 @@ impl SqliteStore {
         // time fails as unavailable (503) instead of answering late.
         let synchronous = Synchronous::from_url(url)?;
         let settings = || Box::new(ConnectionSettings { busy_timeout: options.connection_timeout, synchronous });
+        // Idle, a store holds what it needs and no more: one reader connection
+        // (each costs memory: its schema, its page cache), the others opened
+        // when readers come together and closed after ten idle minutes; and
+        // one background thread for both pools (r2d2 starts three per pool).
+        let pool_thread =
+            Arc::new(ScheduledThreadPool::builder().num_threads(1).thread_name_pattern("sqlite-pool").build());
         let pool = Pool::builder()
             .max_size(options.pool_size.max(1))
+            .min_idle(Some(1))
             .connection_timeout(options.connection_timeout)
             .connection_customizer(settings())
+            .thread_pool(Arc::clone(&pool_thread))
             .build(ConnectionManager::new(path.clone()))
             .map_err(from_pool)?;
         let writer_pool = Pool::builder()
             .max_size(1)
             .connection_timeout(options.connection_timeout)
             .connection_customizer(settings())
+            .thread_pool(pool_thread)
             .build(ConnectionManager::new(path))
             .map_err(from_pool)?;
         Ok(SqliteStore {
