@@ -77,8 +77,8 @@ pub use notification::{
 };
 pub use page::{assemble_page, PageRequest, Position, UpdatePage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use store::{
-    HostCount, StateCounts, Store, StoreError, StoreOptions, StoreResult, StoreStats, Summary, TagCount, TagCountRow,
-    REMINDER_CLAIMS_KEPT_DAYS,
+    counts_by_tag_and_by_host, GroupedCounts, HostCount, StateCounts, Store, StoreError, StoreOptions, StoreResult,
+    StoreStats, Summary, TagCount, TagCountRow, REMINDER_CLAIMS_KEPT_DAYS,
 };
 pub use tag::{Tag, TagName, TagRef};
 pub use update::{Update, UpdateEvent, UpdateState};

@@ -223,6 +223,25 @@ impl Summary {
     }
 }
 
+/// Counts per tag by id (`None`: untagged) and per host, from which a
+/// store makes a [`Summary`] (see [`Summary::from_counts`]).
+pub type GroupedCounts = (Vec<(Option<i64>, StateCounts)>, Vec<(String, StateCounts)>);
+
+/// Counts kept per tag and host (`None`: untagged), as stores keep them for
+/// the summary, added up per tag and per host: the two lists that
+/// [`Summary::from_counts`] takes (tags by id, before their names are known).
+pub fn counts_by_tag_and_by_host(cells: impl IntoIterator<Item = (Option<i64>, String, StateCounts)>) -> GroupedCounts {
+    let mut by_tag: BTreeMap<Option<i64>, StateCounts> = BTreeMap::new();
+    let mut by_host: BTreeMap<String, StateCounts> = BTreeMap::new();
+    for (tag, host, counts) in cells {
+        let sum = by_tag.entry(tag).or_default();
+        *sum = sum.plus(counts);
+        let sum = by_host.entry(host).or_default();
+        *sum = sum.plus(counts);
+    }
+    (by_tag.into_iter().collect(), by_host.into_iter().collect())
+}
+
 /// The updates of one tag (or of no tag) in a [`Summary`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

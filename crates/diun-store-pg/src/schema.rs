@@ -44,6 +44,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    update_counts (tag_id, hostname) {
+        tag_id -> Int8,
+        hostname -> Text,
+        pending -> Int8,
+        snoozed -> Int8,
+        muted -> Int8,
+        acknowledged -> Int8,
+    }
+}
+
+diesel::table! {
     update_events (id) {
         id -> Int8,
         update_id -> Int8,
@@ -93,6 +104,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     mute_rules,
     reminder_runs,
     tags,
+    update_counts,
     update_events,
     updates,
 );

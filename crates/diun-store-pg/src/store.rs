@@ -13,10 +13,10 @@ use diesel::r2d2::{ConnectionManager, Pool, R2D2Connection};
 use diesel::sql_types::{BigInt, Nullable, Timestamptz};
 use diun_core::export::{Counts, ImportReport, Record};
 use diun_core::{
-    assemble_page, search_text, AckSelector, Change, ChangeSubscription, GroupCommit, ImagePage, ImagePageRequest,
-    MuteRule, NewMuteRule, Notification, PageRequest, StateCounts, Store, StoreError, StoreOptions, StoreResult,
-    StoreStats, Summary, Tag, TagFilter, TagName, TagRef, UnackSelector, Update, UpdateEvent, UpdateFilter, UpdatePage,
-    UpdateState,
+    assemble_page, counts_by_tag_and_by_host, search_text, AckSelector, Change, ChangeSubscription, GroupCommit,
+    GroupedCounts, ImagePage, ImagePageRequest, MuteRule, NewMuteRule, Notification, PageRequest, StateCounts, Store,
+    StoreError, StoreOptions, StoreResult, StoreStats, Summary, Tag, TagFilter, TagName, TagRef, UnackSelector, Update,
+    UpdateEvent, UpdateFilter, UpdatePage, UpdateState,
 };
 use scheduled_thread_pool::ScheduledThreadPool;
 
@@ -25,7 +25,7 @@ use crate::errors::{from_diesel, from_pool, TxError};
 use crate::feed::{notify, PgFeed};
 use crate::models::{EventRow, TagRow, UpdateRow};
 use crate::record::{record_batch, RulesCache};
-use crate::schema::{data_revision, image_tags, reminder_runs, tags, update_events, updates};
+use crate::schema::{data_revision, image_tags, reminder_runs, tags, update_counts, update_events, updates};
 
 /// A [`Store`] on a PostgreSQL database.
 ///
@@ -144,7 +144,7 @@ impl PgStore {
         let statements_done = std::cell::Cell::new(false);
         let record_all = |batch: &[Received]| {
             statements_done.set(false);
-            self.write(|conn, changes| {
+            self.write_notifications(|conn, changes| {
                 let updates = record_batch(conn, changes, &self.rules, self.history_limit, batch)?;
                 statements_done.set(true);
                 Ok(updates)
@@ -200,6 +200,23 @@ impl PgStore {
     /// `work` lists what it changed; the list is sent on the change feed in
     /// the same transaction, so that it goes out if and when that commits.
     pub(crate) fn write<T>(&self, work: impl FnOnce(&mut PgConnection, &mut Tx) -> StoreResult<T>) -> StoreResult<T> {
+        self.write_from(Start::LockRevision, work)
+    }
+
+    /// [`Self::write`] for notifications, which always change something:
+    /// the revision is taken first, with no statement of its own to lock it.
+    fn write_notifications<T>(
+        &self,
+        work: impl FnOnce(&mut PgConnection, &mut Tx) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        self.write_from(Start::TakeRevision, work)
+    }
+
+    fn write_from<T>(
+        &self,
+        start: Start,
+        work: impl FnOnce(&mut PgConnection, &mut Tx) -> StoreResult<T>,
+    ) -> StoreResult<T> {
         let mut work = Some(work);
         // Tried again only when the transaction never began (its BEGIN failed).
         let began = Cell::new(false);
@@ -208,6 +225,18 @@ impl PgStore {
                 began.set(true);
                 let work = work.take().expect("a transaction that began is not tried again");
                 let mut tx = Tx::default();
+                // The revision row is the first lock that every write
+                // transaction takes, so that no two of them ever hold rows
+                // that the other waits for (the summary's count rows, which
+                // triggers update, above all).
+                match start {
+                    Start::TakeRevision => {
+                        tx.revision(conn).map_err(TxError)?;
+                    }
+                    Start::LockRevision => {
+                        LockRevision.execute(conn).map_err(from_diesel).map_err(TxError)?;
+                    }
+                }
                 let result = work(conn, &mut tx).map_err(TxError)?;
                 // Whatever changed advances the revision, in the same transaction.
                 if !tx.changes.is_empty() {
@@ -236,6 +265,17 @@ impl PgStore {
                 .map_err(|TxError(err)| err)
         })
     }
+}
+
+/// How a write transaction begins: see [`PgStore::write`].
+#[derive(Clone, Copy)]
+enum Start {
+    /// Lock the revision row, and advance the revision at the end only if
+    /// something changed (a write that changes nothing leaves the `ETag`s of
+    /// every reader as they are).
+    LockRevision,
+    /// Take the next revision at once.
+    TakeRevision,
 }
 
 /// What a write transaction did: the changes for the feed, and the revision
@@ -306,6 +346,90 @@ impl RunQueryDsl<PgConnection> for NextRevision {}
 impl QueryFragment<Pg> for NextRevision {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql("UPDATE data_revision SET revision = revision + 1 RETURNING revision, rules_revision");
+        Ok(())
+    }
+}
+
+/// The summary's counts per tag and host from `update_counts`, which
+/// triggers keep up to date (see its migration), when the filter asks only
+/// for a tag or a host; `None` when it asks for more (a search, an image).
+fn kept_counts(conn: &mut PgConnection, filter: &UpdateFilter) -> StoreResult<Option<GroupedCounts>> {
+    let UpdateFilter { state: _, image: None, pending_before: None, tag, host, query: _ } = filter else {
+        return Ok(None);
+    };
+    if !filter.search_terms().is_empty() {
+        return Ok(None);
+    }
+    let mut query = update_counts::table
+        .select((
+            update_counts::tag_id,
+            update_counts::hostname,
+            (update_counts::pending, update_counts::snoozed, update_counts::muted, update_counts::acknowledged),
+        ))
+        .into_boxed();
+    match tag {
+        Some(TagFilter::Id(id)) => query = query.filter(update_counts::tag_id.eq(*id)),
+        Some(TagFilter::Untagged) => query = query.filter(update_counts::tag_id.eq(UNTAGGED)),
+        None => {}
+    }
+    if let Some(host) = host {
+        query = query.filter(update_counts::hostname.eq(host.clone()));
+    }
+    let cells: Vec<(i64, String, CountColumns)> = query.load(conn).map_err(from_diesel)?;
+    let cells =
+        cells.into_iter().map(|(tag, host, counts)| ((tag != UNTAGGED).then_some(tag), host, counts_of(counts)));
+    Ok(Some(counts_by_tag_and_by_host(cells)))
+}
+
+/// The `update_counts.tag_id` of images without a tag.
+const UNTAGGED: i64 = 0;
+
+/// The summary's counts per tag and per host, counted from the rows: for
+/// the filters that `update_counts` cannot answer.
+fn counted(conn: &mut PgConnection, filter: &UpdateFilter) -> StoreResult<GroupedCounts> {
+    let tagged: Vec<(i64, CountColumns)> = filtered!(
+        image_tags::table
+            .inner_join(updates::table.on(updates::image.eq(image_tags::image)))
+            .group_by(image_tags::tag_id)
+            .select((image_tags::tag_id, state_counts!()))
+            .into_boxed(),
+        filter
+    )
+    .load(conn)
+    .map_err(from_diesel)?;
+    let untagged = UpdateFilter { tag: Some(TagFilter::Untagged), ..filter.clone() };
+    let untagged_counts: CountColumns =
+        filtered!(updates::table.select(state_counts!()).into_boxed(), &untagged).first(conn).map_err(from_diesel)?;
+    // A tag filter leaves no untagged update (the query above replaced the filter's tag).
+    let untagged_counts =
+        if matches!(filter.tag, Some(TagFilter::Id(_))) { StateCounts::default() } else { counts_of(untagged_counts) };
+    let by_tag =
+        tagged.into_iter().map(|(id, counts)| (Some(id), counts_of(counts))).chain([(None, untagged_counts)]).collect();
+    let by_host: Vec<(String, CountColumns)> = filtered!(
+        updates::table.group_by(updates::hostname).select((updates::hostname, state_counts!())).into_boxed(),
+        filter
+    )
+    .load(conn)
+    .map_err(from_diesel)?;
+    let by_host = by_host.into_iter().map(|(host, counts)| (host, counts_of(counts))).collect();
+    Ok((by_tag, by_host))
+}
+
+/// Locks the revision row until the commit, without advancing it; kept
+/// prepared like [`NextRevision`].
+#[derive(Clone, Copy)]
+struct LockRevision;
+
+impl QueryId for LockRevision {
+    type QueryId = LockRevision;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl RunQueryDsl<PgConnection> for LockRevision {}
+
+impl QueryFragment<Pg> for LockRevision {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("SELECT revision FROM data_revision FOR UPDATE");
         Ok(())
     }
 }
@@ -525,7 +649,7 @@ impl Store for PgStore {
     }
 
     fn record_notifications(&self, batch: &[(Notification, DateTime<Utc>)]) -> StoreResult<Vec<Update>> {
-        self.write(|conn, changes| record_batch(conn, changes, &self.rules, self.history_limit, batch))
+        self.write_notifications(|conn, changes| record_batch(conn, changes, &self.rules, self.history_limit, batch))
     }
 
     fn list_updates(&self, filter: &UpdateFilter, page: &PageRequest) -> StoreResult<UpdatePage> {
@@ -584,34 +708,10 @@ impl Store for PgStore {
             return Ok(Summary::default());
         }
         self.read(|conn| {
-            let tagged: Vec<(i64, CountColumns)> = filtered!(
-                image_tags::table
-                    .inner_join(updates::table.on(updates::image.eq(image_tags::image)))
-                    .group_by(image_tags::tag_id)
-                    .select((image_tags::tag_id, state_counts!()))
-                    .into_boxed(),
-                &filter
-            )
-            .load(conn)
-            .map_err(from_diesel)?;
-            let untagged = UpdateFilter { tag: Some(TagFilter::Untagged), ..filter.clone() };
-            let untagged_counts: CountColumns =
-                filtered!(updates::table.select(state_counts!()).into_boxed(), &untagged)
-                    .first(conn)
-                    .map_err(from_diesel)?;
-            // A tag filter leaves no untagged update (the query above replaced the filter's tag).
-            let untagged_counts = if matches!(filter.tag, Some(TagFilter::Id(_))) {
-                StateCounts::default()
-            } else {
-                counts_of(untagged_counts)
+            let (by_tag, by_host) = match kept_counts(conn, &filter)? {
+                Some(counts) => counts,
+                None => counted(conn, &filter)?,
             };
-            let by_host: Vec<(String, CountColumns)> = filtered!(
-                updates::table.group_by(updates::hostname).select((updates::hostname, state_counts!())).into_boxed(),
-                &filter
-            )
-            .load(conn)
-            .map_err(from_diesel)?;
-            let by_host = by_host.into_iter().map(|(host, counts)| (host, counts_of(counts))).collect();
             let oldest = filtered!(
                 updates_with_tags!().select((UpdateRow::as_select(), (tags::id, tags::name).nullable())).into_boxed(),
                 &filter
@@ -629,10 +729,8 @@ impl Store for PgStore {
                 .map_err(from_diesel)?
                 .into_iter()
                 .collect();
-            let tags = tagged
+            let tags = by_tag
                 .into_iter()
-                .map(|(id, counts)| (Some(id), counts_of(counts)))
-                .chain([(None, untagged_counts)])
                 .map(|(id, counts)| {
                     let tag = id.and_then(|id| {
                         names.get(&id).map(|(name, key)| (TagRef { id, name: name.clone() }, key.clone()))

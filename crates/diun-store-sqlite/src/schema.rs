@@ -43,6 +43,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    update_counts (tag_id, hostname) {
+        tag_id -> BigInt,
+        hostname -> Text,
+        pending -> BigInt,
+        snoozed -> BigInt,
+        muted -> BigInt,
+        acknowledged -> BigInt,
+    }
+}
+
+diesel::table! {
     update_events (id) {
         id -> BigInt,
         update_id -> BigInt,
@@ -92,6 +103,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     mute_rules,
     reminder_runs,
     tags,
+    update_counts,
     update_events,
     updates,
 );

@@ -14,10 +14,10 @@ use diesel::sql_types::{BigInt, Nullable, Timestamp};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use diun_core::export::{Counts, ImportReport, Record};
 use diun_core::{
-    assemble_page, search_text, AckSelector, Change, ChangeBroadcaster, ChangeSubscription, GroupCommit, ImagePage,
-    ImagePageRequest, MuteRule, MuteRules, NewMuteRule, Notification, PageRequest, StateCounts, Store, StoreError,
-    StoreOptions, StoreResult, StoreStats, Summary, Tag, TagFilter, TagName, TagRef, UnackSelector, Update,
-    UpdateEvent, UpdateFilter, UpdatePage, UpdateState,
+    assemble_page, counts_by_tag_and_by_host, search_text, AckSelector, Change, ChangeBroadcaster, ChangeSubscription,
+    GroupCommit, GroupedCounts, ImagePage, ImagePageRequest, MuteRule, MuteRules, NewMuteRule, Notification,
+    PageRequest, StateCounts, Store, StoreError, StoreOptions, StoreResult, StoreStats, Summary, Tag, TagFilter,
+    TagName, TagRef, UnackSelector, Update, UpdateEvent, UpdateFilter, UpdatePage, UpdateState,
 };
 use scheduled_thread_pool::ScheduledThreadPool;
 
@@ -27,7 +27,9 @@ use crate::errors::{from_diesel, from_pool, TxError};
 use crate::models::{
     compile_rules, db_time, metadata_json, EventRow, MuteRuleRow, NewEvent, NotificationFields, TagRow, UpdateRow,
 };
-use crate::schema::{data_revision, image_tags, mute_rules, reminder_runs, tags, update_events, updates};
+use crate::schema::{
+    data_revision, image_tags, mute_rules, reminder_runs, tags, update_counts, update_events, updates,
+};
 use crate::writer_lock::WriterLock;
 
 /// `migrations` is a symbolic link to the repository's `migrations-sqlite/` (where the
@@ -364,6 +366,75 @@ macro_rules! state_counts {
     };
 }
 pub(crate) use state_counts;
+
+/// The summary's counts per tag and host from `update_counts`, which
+/// triggers keep up to date (see its migration), when the filter asks only
+/// for a tag or a host; `None` when it asks for more (a search, an image).
+fn kept_counts(conn: &mut SqliteConnection, filter: &UpdateFilter) -> StoreResult<Option<GroupedCounts>> {
+    let UpdateFilter { state: _, image: None, pending_before: None, tag, host, query: _ } = filter else {
+        return Ok(None);
+    };
+    if !filter.search_terms().is_empty() {
+        return Ok(None);
+    }
+    let mut query = update_counts::table
+        .select((
+            update_counts::tag_id,
+            update_counts::hostname,
+            (update_counts::pending, update_counts::snoozed, update_counts::muted, update_counts::acknowledged),
+        ))
+        .into_boxed();
+    match tag {
+        Some(TagFilter::Id(id)) => query = query.filter(update_counts::tag_id.eq(*id)),
+        Some(TagFilter::Untagged) => query = query.filter(update_counts::tag_id.eq(UNTAGGED)),
+        None => {}
+    }
+    if let Some(host) = host {
+        query = query.filter(update_counts::hostname.eq(host.clone()));
+    }
+    let cells: Vec<(i64, String, CountColumns)> = query.load(conn).map_err(from_diesel)?;
+    let cells =
+        cells.into_iter().map(|(tag, host, counts)| ((tag != UNTAGGED).then_some(tag), host, counts_of(counts)));
+    Ok(Some(counts_by_tag_and_by_host(cells)))
+}
+
+/// The `update_counts.tag_id` of images without a tag.
+const UNTAGGED: i64 = 0;
+
+/// The summary's counts per tag and per host, counted from the rows: for
+/// the filters that `update_counts` cannot answer.
+fn counted(conn: &mut SqliteConnection, filter: &UpdateFilter, search: &Search) -> StoreResult<GroupedCounts> {
+    let tagged: Vec<(i64, CountColumns)> = filtered!(
+        image_tags::table
+            .inner_join(updates::table.on(updates::image.eq(image_tags::image)))
+            .group_by(image_tags::tag_id)
+            .select((image_tags::tag_id, state_counts!()))
+            .into_boxed(),
+        filter,
+        search
+    )
+    .load(conn)
+    .map_err(from_diesel)?;
+    let untagged = UpdateFilter { tag: Some(TagFilter::Untagged), ..filter.clone() };
+    let untagged_counts: CountColumns =
+        filtered!(updates::table.select(state_counts!()).into_boxed(), &untagged, search)
+            .first(conn)
+            .map_err(from_diesel)?;
+    // A tag filter leaves no untagged update (the query above replaced the filter's tag).
+    let untagged_counts =
+        if matches!(filter.tag, Some(TagFilter::Id(_))) { StateCounts::default() } else { counts_of(untagged_counts) };
+    let by_tag =
+        tagged.into_iter().map(|(id, counts)| (Some(id), counts_of(counts))).chain([(None, untagged_counts)]).collect();
+    let by_host: Vec<(String, CountColumns)> = filtered!(
+        updates::table.group_by(updates::hostname).select((updates::hostname, state_counts!())).into_boxed(),
+        filter,
+        search
+    )
+    .load(conn)
+    .map_err(from_diesel)?;
+    let by_host = by_host.into_iter().map(|(host, counts)| (host, counts_of(counts))).collect();
+    Ok((by_tag, by_host))
+}
 
 /// Counts read by [`state_counts!`].
 pub(crate) type CountColumns = (i64, i64, i64, i64);
@@ -732,38 +803,10 @@ impl Store for SqliteStore {
         let filter = filter.any_state();
         self.read(|conn| {
             let search = plan_search(conn, &filter)?;
-            let tagged: Vec<(i64, CountColumns)> = filtered!(
-                image_tags::table
-                    .inner_join(updates::table.on(updates::image.eq(image_tags::image)))
-                    .group_by(image_tags::tag_id)
-                    .select((image_tags::tag_id, state_counts!()))
-                    .into_boxed(),
-                &filter,
-                &search
-            )
-            .load(conn)
-            .map_err(from_diesel)?;
-            let untagged = UpdateFilter { tag: Some(TagFilter::Untagged), ..filter.clone() };
-            let untagged_counts: CountColumns =
-                filtered!(updates::table.select(state_counts!()).into_boxed(), &untagged, &search)
-                    .first(conn)
-                    .map_err(from_diesel)?;
-            // A tag filter leaves no untagged update (the query above replaced the filter's tag).
-            let untagged_counts = if matches!(filter.tag, Some(TagFilter::Id(_))) {
-                StateCounts::default()
-            } else {
-                counts_of(untagged_counts)
+            let (by_tag, by_host) = match kept_counts(conn, &filter)? {
+                Some(counts) => counts,
+                None => counted(conn, &filter, &search)?,
             };
-            let by_tag =
-                tagged.into_iter().map(|(id, counts)| (Some(id), counts_of(counts))).chain([(None, untagged_counts)]);
-            let by_host: Vec<(String, CountColumns)> = filtered!(
-                updates::table.group_by(updates::hostname).select((updates::hostname, state_counts!())).into_boxed(),
-                &filter,
-                &search
-            )
-            .load(conn)
-            .map_err(from_diesel)?;
-            let by_host = by_host.into_iter().map(|(host, counts)| (host, counts_of(counts))).collect();
             let oldest = filtered!(
                 updates_with_tags!().select((UpdateRow::as_select(), (tags::id, tags::name).nullable())).into_boxed(),
                 &filter,

@@ -128,6 +128,7 @@ macro_rules! conformance_suite {
             acknowledge_by_filter_and_undo_by_instant,
             bulk_acknowledge_of_forty_thousand,
             images_move_between_tags_in_bulk,
+            summary_follows_every_kind_of_write,
             a_batch_records_like_single_calls,
             one_claim_of_a_reminder_slot_wins,
             concurrent_claims_of_a_reminder_slot_across_stores,

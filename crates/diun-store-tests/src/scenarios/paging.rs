@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use diun_core::{
-    page, AckSelector, Notification, PageRequest, Store, TagFilter, UnackSelector, UpdateFilter, UpdatePage,
+    page, AckSelector, Notification, PageRequest, StateCounts, Store, TagFilter, UnackSelector, UpdateFilter,
+    UpdatePage,
 };
 
 use super::{at, fresh, list, notification, record, tag, Make};
@@ -338,4 +339,122 @@ pub fn a_batch_records_like_single_calls(make: Make<'_>) {
         ]
     );
     assert!(store.record_notifications(&[]).unwrap().is_empty());
+}
+
+/// The summary's counts follow every kind of write: each is checked against
+/// the counts of the listed updates, unfiltered and per host and tag.
+pub fn summary_follows_every_kind_of_write(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let check = |step: &str| assert_summary_counts(store, step);
+    let a = record(store, "nas", "jellyfin", "sha256:1", 1);
+    record(store, "pi", "jellyfin", "sha256:1", 2);
+    let c = record(store, "nas", "traefik", "sha256:1", 3);
+    record(store, "pi", "redis", "sha256:1", 4);
+    let batch: Vec<_> =
+        ["nas", "pi", "vps"].iter().map(|host| (notification(host, "postgres", "sha256:1"), at(5))).collect();
+    store.record_notifications(&batch).unwrap();
+    check("notifications");
+    let media = tag(store, "media");
+    let infra = tag(store, "infra");
+    store.assign_tag("jellyfin", media).unwrap();
+    check("an assignment");
+    store.assign_tag("jellyfin", infra).unwrap();
+    check("a move to another tag");
+    store.set_image_tags(&["postgres".to_owned(), "traefik".to_owned(), "jellyfin".to_owned()], Some(media)).unwrap();
+    check("a bulk move");
+    store.unassign_tag("traefik").unwrap();
+    check("an unassignment");
+    store.set_acknowledged(a.id, true, at(6)).unwrap();
+    store.acknowledge(&AckSelector::Tag(media), at(7)).unwrap();
+    check("acknowledgments");
+    store.unacknowledge(&UnackSelector::AcknowledgedAt(at(7))).unwrap();
+    check("an undo");
+    store.snooze(&AckSelector::Ids(vec![c.id]), at(60)).unwrap();
+    check("a snooze");
+    let rule =
+        store.create_mute_rule(&diun_core::NewMuteRule::new("post*", Some("pi"), None, "").unwrap(), at(8)).unwrap();
+    check("a mute rule");
+    record(store, "pi", "postgres", "sha256:2", 9);
+    record(store, "nas", "traefik", "sha256:2", 9);
+    check("new digests of a muted and a snoozed update");
+    store.snooze(&AckSelector::All, at(60)).unwrap();
+    store.wake_snoozed(at(61)).unwrap();
+    check("snoozes woken");
+    store.delete_mute_rule(rule.id).unwrap();
+    check("a deleted rule");
+    store.delete_tag(media).unwrap();
+    check("a deleted tag");
+    store.acknowledge(&AckSelector::All, at(10)).unwrap();
+    store.delete_acknowledged_before(at(11)).unwrap();
+    check("retention");
+    let d = record(store, "nas", "redis", "sha256:1", 12);
+    record(store, "vps", "redis", "sha256:1", 12);
+    store.assign_tag("redis", infra).unwrap();
+    store.delete_update(d.id).unwrap();
+    check("a deletion");
+    let mut records = Vec::new();
+    store
+        .export(&mut |record| {
+            records.push(record);
+            Ok(())
+        })
+        .unwrap();
+    let other = fresh(make);
+    other.store().import(&mut records.into_iter().map(Ok), false).unwrap();
+    assert_summary_counts(other.store(), "an import");
+}
+
+/// Asserts that the summaries of `store` (unfiltered, by host, untagged and
+/// by each tag) count what its listed updates hold.
+fn assert_summary_counts(store: &dyn Store, step: &str) {
+    let updates = diun_core::page::all_updates(store, &UpdateFilter::default()).unwrap();
+    let mut filters = vec![
+        UpdateFilter::default(),
+        UpdateFilter { host: Some("nas".into()), ..Default::default() },
+        UpdateFilter { tag: Some(TagFilter::Untagged), ..Default::default() },
+    ];
+    for tag in store.list_tags().unwrap() {
+        filters.push(UpdateFilter { tag: Some(TagFilter::Id(tag.id)), ..Default::default() });
+    }
+    for filter in filters {
+        let matching = updates.iter().filter(|u| {
+            filter.host.as_ref().is_none_or(|host| &u.hostname == host)
+                && match filter.tag {
+                    Some(TagFilter::Id(id)) => u.tag.as_ref().is_some_and(|tag| tag.id == id),
+                    Some(TagFilter::Untagged) => u.tag.is_none(),
+                    None => true,
+                }
+        });
+        let mut by_tag: BTreeMap<Option<i64>, StateCounts> = BTreeMap::new();
+        let mut by_host: BTreeMap<String, StateCounts> = BTreeMap::new();
+        for update in matching {
+            by_tag.entry(update.tag.as_ref().map(|tag| tag.id)).or_default().add(update.state());
+            by_host.entry(update.hostname.clone()).or_default().add(update.state());
+        }
+        let summary = store.summary(&filter).unwrap();
+        let counts = |pending, snoozed, muted, acknowledged| StateCounts { pending, snoozed, muted, acknowledged };
+        let mut tags: Vec<_> = summary
+            .tags
+            .iter()
+            .map(|t| (t.tag.as_ref().map(|tag| tag.id), counts(t.pending, t.snoozed, t.muted, t.acknowledged)))
+            .collect();
+        tags.sort_by_key(|(id, _)| id.map_or(i64::MAX, |id| id));
+        let mut expected: Vec<_> = by_tag.into_iter().collect();
+        expected.sort_by_key(|(id, _)| id.map_or(i64::MAX, |id| id));
+        assert_eq!(tags, expected, "after {step}: the counts per tag, {filter:?}");
+        let hosts: Vec<_> = summary
+            .hosts
+            .iter()
+            .map(|h| (h.hostname.clone(), counts(h.pending, h.snoozed, h.muted, h.acknowledged)))
+            .collect();
+        assert_eq!(hosts, by_host.into_iter().collect::<Vec<_>>(), "after {step}: the counts per host, {filter:?}");
+        let total = StateCounts {
+            pending: summary.pending,
+            snoozed: summary.snoozed,
+            muted: summary.muted,
+            acknowledged: summary.acknowledged,
+        };
+        assert_eq!(total.total(), summary.total, "after {step}: the total, {filter:?}");
+    }
 }

@@ -1,0 +1,16 @@
+DROP TRIGGER update_counts_tag_truncate ON image_tags;
+DROP TRIGGER update_counts_tag_update ON image_tags;
+DROP TRIGGER update_counts_tag_delete ON image_tags;
+DROP TRIGGER update_counts_tag_insert ON image_tags;
+DROP TRIGGER update_counts_truncate ON updates;
+DROP TRIGGER update_counts_update ON updates;
+DROP TRIGGER update_counts_delete ON updates;
+DROP TRIGGER update_counts_insert ON updates;
+DROP FUNCTION recount_updates_after_truncate();
+DROP FUNCTION recount_updates();
+DROP FUNCTION count_assignments();
+DROP FUNCTION count_updates();
+DROP FUNCTION add_update_counts(update_count_delta[]);
+DROP FUNCTION update_count_delta(BIGINT, TEXT, TIMESTAMPTZ, BIGINT, TIMESTAMPTZ, INT);
+DROP TYPE update_count_delta;
+DROP TABLE update_counts;
