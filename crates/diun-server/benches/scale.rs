@@ -232,6 +232,25 @@ fn drive(threads: usize, op: &(dyn Fn(usize) + Sync)) -> Stats {
     Stats::of(latencies, started.elapsed())
 }
 
+/// Runs `measure` while one thread calls `write(i)` with growing `i` in a
+/// loop: a read measured while the data keeps changing.
+fn while_writing(write: &(dyn Fn(usize) + Sync), measure: &dyn Fn() -> Stats) -> Stats {
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for i in 0.. {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                write(i);
+            }
+        });
+        let stats = measure();
+        stop.store(true, Ordering::Relaxed);
+        stats
+    })
+}
+
 /// Runs `op(i)` at [`PACED_RATE`] per second from [`SENDERS`] threads for
 /// [`RUN_FOR`], each call at its scheduled time, so that the latencies are
 /// those of the server under a steady load rather than of a closed loop
@@ -286,6 +305,10 @@ fn run(store: Arc<dyn Store>, url: &str, size: usize, ingest_threads: usize) -> 
         drive(READERS, &|_| drop(s.list_updates(&search, &first).unwrap())),
         drive(READERS, &|_| drop(s.summary(&filter).unwrap())),
         drive(READERS, &|_| assert!(s.revision().unwrap() >= 0)),
+        while_writing(
+            &|i| drop(s.record_notifications(&[(notification(size + 5_000_000 + i, 0), Utc::now())]).unwrap()),
+            &|| drive(READERS, &|_| drop(s.summary(&filter).unwrap())),
+        ),
         // One transaction per webhook, as the handler would do without group commit.
         drive(ingest_threads, &|i| drop(s.record_notifications(&[(notification(size + i, 0), Utc::now())]).unwrap())),
         drive(ingest_threads, &|i| drop(s.record_notifications(&[(notification(i % size, 7), Utc::now())]).unwrap())),
@@ -329,6 +352,9 @@ fn run(store: Arc<dyn Store>, url: &str, size: usize, ingest_threads: usize) -> 
             let status = agent.get(&server.url("/api/updates")).set("If-None-Match", &etag).call().unwrap().status();
             assert_eq!(status, 304);
         }),
+        while_writing(&|i| assert!(post(&notification(offset + 40_000_000 + i, 0)), "webhook"), &|| {
+            drive(READERS, &|_| get("/api/updates/summary"))
+        }),
         drive(SENDERS, &|i| assert!(post(&notification(offset + i, 0)), "webhook")),
         drive(SENDERS, &|i| assert!(post(&notification(i % size, 9)), "webhook")),
     ];
@@ -339,6 +365,7 @@ fn run(store: Arc<dyn Store>, url: &str, size: usize, ingest_threads: usize) -> 
         format!("`GET /api/updates?q={SEARCH}`"),
         "`GET /api/updates/summary`".to_owned(),
         "`If-None-Match` → 304".to_owned(),
+        "`GET /api/updates/summary` while one client sends webhooks (new images)".to_owned(),
         format!("`POST /webhook`, new images ({SENDERS} clients; in-process: {ingest_threads} thread(s), one transaction each)"),
         format!("`POST /webhook`, stored images, new digest ({SENDERS} clients; in-process as above)"),
     ];
