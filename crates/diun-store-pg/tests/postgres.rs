@@ -316,3 +316,23 @@ fn concurrent_writes_of_every_kind_neither_deadlock_nor_miscount() {
     assert_eq!(summary.total, 24);
     assert_eq!(summary.tags.iter().map(|tag| tag.pending + tag.acknowledged).sum::<i64>(), 24);
 }
+
+/// A database written before the summary's counts were kept gets them from
+/// its rows when the migration that keeps them runs.
+#[test]
+fn the_migration_that_keeps_the_counts_starts_from_the_rows() {
+    let Some(db) = TestDatabase::create(StoreOptions::default()) else { return };
+    let store = db.store();
+    let tag = store.create_tag(&TagName::parse("media").unwrap(), now()).unwrap();
+    for (host, image) in [("nas", "a"), ("pi", "a"), ("nas", "b"), ("pi", "c")] {
+        store.record_notification(&notification(host, image), now()).unwrap();
+    }
+    store.assign_tag("a", tag.id).unwrap();
+    let updates = diun_core::page::all_updates(store, &UpdateFilter::default()).unwrap();
+    store.set_acknowledged(updates.iter().find(|u| u.image == "b").unwrap().id, true, now()).unwrap();
+    db.execute(include_str!("../../../migrations-postgres/2026-12-07-000007_summary_counts/down.sql")).unwrap();
+    db.execute("DELETE FROM __diesel_schema_migrations WHERE version = '20261207000007'").unwrap();
+    let reopened = PgStore::open(db.url(), &StoreOptions::default()).unwrap();
+    diun_store_tests::scenarios::assert_summary_counts(&reopened, "the migration");
+    assert_eq!(reopened.summary(&UpdateFilter::default()).unwrap().acknowledged, 1);
+}

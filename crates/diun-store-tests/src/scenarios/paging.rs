@@ -405,9 +405,10 @@ pub fn summary_follows_every_kind_of_write(make: Make<'_>) {
     assert_summary_counts(other.store(), "an import");
 }
 
-/// Asserts that the summaries of `store` (unfiltered, by host, untagged and
-/// by each tag) count what its listed updates hold.
-fn assert_summary_counts(store: &dyn Store, step: &str) {
+/// Asserts that the summaries of `store` (unfiltered, by host `nas`,
+/// untagged and by each tag) count what its listed updates hold; `step`
+/// names what came before, for the failure message.
+pub fn assert_summary_counts(store: &dyn Store, step: &str) {
     let updates = diun_core::page::all_updates(store, &UpdateFilter::default()).unwrap();
     let mut filters = vec![
         UpdateFilter::default(),
