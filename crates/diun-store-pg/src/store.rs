@@ -199,6 +199,8 @@ impl PgStore {
     ///
     /// `work` lists what it changed; the list is sent on the change feed in
     /// the same transaction, so that it goes out if and when that commits.
+    /// The transaction locks the revision row before `work` runs (see
+    /// [`Start::LockRevision`]).
     pub(crate) fn write<T>(&self, work: impl FnOnce(&mut PgConnection, &mut Tx) -> StoreResult<T>) -> StoreResult<T> {
         self.write_from(Start::LockRevision, work)
     }
