@@ -120,8 +120,11 @@ describe('Triage for fleets', () => {
     await row.getByTestId('snooze-menu').click();
     await page.getByRole('menuitem', { name: /For 1 week/ }).click();
     await row.waitFor({ state: 'detached' });
+    // The row leaves at once, before the server has answered: wait for the server's state.
+    await eventually(async () => (await apiGet(server.baseUrl, `api/updates/${id}`)).state === 'snoozed', {
+      message: 'snoozed on the server',
+    });
     const snoozed = await apiGet(server.baseUrl, `api/updates/${id}`);
-    assert.equal(snoozed.state, 'snoozed');
     const days = (Date.parse(snoozed.snoozed_until) - Date.now()) / 86_400_000;
     assert.ok(days > 6.9 && days < 7.1, `snoozed for a week (${days} days)`);
     await eventually(async () => (await segmentCount('snoozed')) === 1, { message: 'the Snoozed count' });
