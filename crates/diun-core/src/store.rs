@@ -330,6 +330,21 @@ pub trait Store: Send + Sync {
         batch.iter().map(|(notification, at)| self.record_notification(notification, *at)).collect()
     }
 
+    /// Records each notification of `batch` as [`Store::record_notification`]
+    /// would, and returns one result per notification, in order: unlike
+    /// [`Store::record_notifications`], a notification that cannot be stored
+    /// fails alone, and the others are stored. A notification's update may
+    /// come as a later notification of the same batch left it.
+    ///
+    /// For a caller that gathers the notifications arriving together and
+    /// commits them in one go (the server's webhook queue, which so holds no
+    /// thread per waiting webhook). The default records them one by one; the
+    /// stores of this project commit the batch in one transaction, and each
+    /// notification in one of its own only if that transaction fails.
+    fn record_each(&self, batch: Vec<(Notification, DateTime<Utc>)>) -> Vec<StoreResult<Update>> {
+        batch.iter().map(|(notification, at)| self.record_notification(notification, *at)).collect()
+    }
+
     /// One page of the updates matching `filter`, most recently seen first
     /// (`last_seen_at` descending, then `id` descending).
     ///

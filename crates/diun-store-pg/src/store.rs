@@ -654,6 +654,13 @@ impl Store for PgStore {
         self.write_notifications(|conn, changes| record_batch(conn, changes, &self.rules, self.history_limit, batch))
     }
 
+    fn record_each(&self, batch: Vec<(Notification, DateTime<Utc>)>) -> Vec<StoreResult<Update>> {
+        if batch.is_empty() {
+            return Vec::new();
+        }
+        self.commit_notifications(batch)
+    }
+
     fn list_updates(&self, filter: &UpdateFilter, page: &PageRequest) -> StoreResult<UpdatePage> {
         if !filter_storable(filter) {
             return Ok(UpdatePage { updates: Vec::new(), next: None });

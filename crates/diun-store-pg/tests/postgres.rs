@@ -336,3 +336,36 @@ fn the_migration_that_keeps_the_counts_starts_from_the_rows() {
     diun_store_tests::scenarios::assert_summary_counts(&reopened, "the migration");
     assert_eq!(reopened.summary(&UpdateFilter::default()).unwrap().acknowledged, 1);
 }
+
+#[test]
+fn a_notification_that_fails_fails_alone_and_the_rest_of_its_batch_is_stored() {
+    let Some(db) = TestDatabase::create(StoreOptions::default()) else { return };
+    // A write that fails for one notification only, as a constraint might: the database refuses one image.
+    db.execute(
+        "CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS
+           $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+         CREATE TRIGGER refuse_one BEFORE INSERT ON updates FOR EACH ROW
+           WHEN (NEW.image LIKE '%refused%') EXECUTE FUNCTION refuse_one();",
+    )
+    .unwrap();
+    let store = db.store();
+    let revision = store.revision().unwrap();
+    let batch = vec![
+        (notification("nas", "nginx"), now()),
+        (notification("nas", "refused"), now()),
+        (notification("pi", "nginx"), now()),
+    ];
+
+    let results = store.record_each(batch);
+
+    assert_eq!(results.len(), 3);
+    let (nas, pi) = (results[0].as_ref().unwrap(), results[2].as_ref().unwrap());
+    assert_eq!((nas.hostname.as_str(), pi.hostname.as_str()), ("nas", "pi"));
+    assert!(matches!(&results[1], Err(err) if err.to_string().contains("refused by the test")), "{:?}", results[1]);
+    let stored = diun_core::page::all_updates(store, &UpdateFilter::default()).unwrap();
+    let mut images: Vec<_> = stored.iter().map(|u| (u.hostname.as_str(), u.image.as_str())).collect();
+    images.sort();
+    assert_eq!(images, [("nas", nas.image.as_str()), ("pi", pi.image.as_str())]);
+    assert!(store.revision().unwrap() > revision);
+    assert!(store.record_each(Vec::new()).is_empty());
+}

@@ -748,6 +748,13 @@ impl Store for SqliteStore {
         })
     }
 
+    fn record_each(&self, batch: Vec<(Notification, DateTime<Utc>)>) -> Vec<StoreResult<Update>> {
+        if batch.is_empty() {
+            return Vec::new();
+        }
+        self.commit_notifications(batch)
+    }
+
     fn list_updates(&self, filter: &UpdateFilter, page: &PageRequest) -> StoreResult<UpdatePage> {
         self.read(|conn| {
             let search = plan_search(conn, filter)?;

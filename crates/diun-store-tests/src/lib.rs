@@ -130,6 +130,7 @@ macro_rules! conformance_suite {
             images_move_between_tags_in_bulk,
             summary_follows_every_kind_of_write,
             a_batch_records_like_single_calls,
+            each_of_a_batch_records_like_single_calls,
             one_claim_of_a_reminder_slot_wins,
             concurrent_claims_of_a_reminder_slot_across_stores,
             snooze_hides_until_woken,

@@ -309,23 +309,29 @@ pub fn images_move_between_tags_in_bulk(make: Make<'_>) {
     assert!(matches!(store.set_image_tags(&images, Some(424_242)), Err(diun_core::StoreError::NotFound(_))));
 }
 
-/// A batch records each notification as one call would, in order, in one transaction.
-pub fn a_batch_records_like_single_calls(make: Make<'_>) {
-    let h = fresh(make);
-    let store = h.store();
-    let feed = super::subscribe(store);
-    let batch = [
+/// Four notifications: two new updates, then the first seen again and with a new digest.
+fn batch_of_four() -> Vec<(Notification, chrono::DateTime<chrono::Utc>)> {
+    vec![
         (notification("nas", "nginx", "sha256:1"), at(1)),
         (notification("pi", "nginx", "sha256:1"), at(2)),
         (notification("nas", "nginx", "sha256:1"), at(3)),
         (notification("nas", "nginx", "sha256:2"), at(4)),
-    ];
-    let updates = store.record_notifications(&batch).unwrap();
+    ]
+}
+
+/// What recording [`batch_of_four`] must leave, given the updates it
+/// returned: the first update seen three times, history and feed to match.
+fn assert_batch_of_four_recorded(
+    store: &dyn Store,
+    feed: &diun_core::ChangeSubscription,
+    updates: &[diun_core::Update],
+) {
     assert_eq!(updates.len(), 4);
-    assert_eq!(updates[0].id, updates[3].id);
     let nas = store.get_update(updates[0].id).unwrap();
+    assert_eq!([updates[2].id, updates[3].id], [nas.id, nas.id]);
     assert_eq!((nas.event_count, nas.digest.as_str(), nas.last_seen_at), (3, "sha256:2", at(4)));
     assert_eq!(store.list_events(nas.id).unwrap().len(), 3);
+    assert_eq!((updates[1].hostname.as_str(), updates[1].event_count), ("pi", 1));
     // PostgreSQL delivers one of identical notifications sent in one transaction.
     let mut announced: Vec<_> =
         std::iter::from_fn(|| feed.recv_timeout(std::time::Duration::from_secs(2)).ok()).take(4).collect();
@@ -338,7 +344,30 @@ pub fn a_batch_records_like_single_calls(make: Make<'_>) {
             diun_core::Change::UpdateChanged { id: nas.id },
         ]
     );
+}
+
+/// A batch records each notification as one call would, in order, in one transaction.
+pub fn a_batch_records_like_single_calls(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let feed = super::subscribe(store);
+    let updates = store.record_notifications(&batch_of_four()).unwrap();
+    assert_batch_of_four_recorded(store, &feed, &updates);
     assert!(store.record_notifications(&[]).unwrap().is_empty());
+}
+
+/// `record_each` stores a batch as `record_notifications` does, and answers
+/// each notification with its update (as it or a later notification of the
+/// batch left it: the stores load the updates once the batch is recorded).
+pub fn each_of_a_batch_records_like_single_calls(make: Make<'_>) {
+    let h = fresh(make);
+    let store = h.store();
+    let feed = super::subscribe(store);
+    let updates: Vec<_> = store.record_each(batch_of_four()).into_iter().map(Result::unwrap).collect();
+    assert_batch_of_four_recorded(store, &feed, &updates);
+    assert_eq!(updates[3], store.get_update(updates[3].id).unwrap());
+    assert_eq!(updates[1], store.get_update(updates[1].id).unwrap());
+    assert!(store.record_each(Vec::new()).is_empty());
 }
 
 /// The summary's counts follow every kind of write: each is checked against
