@@ -77,6 +77,8 @@ pub mod telemetry;
 pub mod transfer;
 #[cfg(feature = "ui")]
 mod ui;
+#[doc(hidden)]
+pub mod webhook_queue;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};

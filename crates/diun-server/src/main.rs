@@ -9,6 +9,7 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 use diun_server::settings::{Settings, SettingsError};
+use diun_server::webhook_queue::WebhookQueue;
 use diun_server::{app, auth, backend, events, healthcheck, reminders, retention, snooze_waker, transfer, AppState};
 
 /// Receives Diun's webhook notifications and serves a dashboard to triage them.
@@ -159,6 +160,7 @@ fn run(cli: &Cli) -> Result<(), SettingsError> {
     state.metrics = settings.metrics_access()?;
     state.body_timeout = settings.body_timeout();
     state.store_deadline = settings.store_deadline();
+    state.webhooks = WebhookQueue::start(Arc::clone(&state.store), settings.store_options().connection_timeout);
     state.events.set_max_streams(settings.sse_max_streams);
     if !state.access.is_enabled() && !settings.feed_token_list().is_empty() {
         log::warn!("DIUN_DASHBOARD_FEED_TOKENS is set but no sign-in is: the feed, like everything, is open");
@@ -355,13 +357,13 @@ fn report_import(progress: &transfer::Progress, report: &diun_core::export::Impo
 }
 
 /// Threads each worker may start for store calls (actix-web's default is 512
-/// shared by the workers). Reads are admitted a few at a time anyway (see
-/// `store_call`), so more threads only serve webhooks waiting for a group
-/// commit, which can wait in the queue as well; and every thread costs
-/// memory: its stack and, with glibc, an allocation arena that is never
-/// given back. Measured with the scale benchmark at 10,000 updates (SQLite):
-/// peak resident memory 59 MiB with the default, 41 MiB with 8, and webhooks
-/// no slower.
+/// shared by the workers). Only the short calls run there (writes from the
+/// dashboard, revision reads, pings): reads that list or count have threads
+/// of their own (see `store_call`), and webhooks wait for their commit in a
+/// queue (see `webhook_queue`). Every thread costs memory: its stack and,
+/// with glibc, an allocation arena that is never given back. Measured with
+/// the scale benchmark at 10,000 updates (SQLite), when reads and webhooks
+/// still ran here: peak resident memory 59 MiB with the default, 41 MiB with 8.
 const BLOCKING_THREADS_PER_WORKER: usize = 8;
 
 /// How many workers actix-web starts by default: one per available CPU.

@@ -9,12 +9,15 @@ use crate::auth::{AccessControl, MetricsAccess};
 use crate::events::EventHub;
 use crate::links::DashboardLinks;
 use crate::settings::Secret;
+use crate::webhook_queue::WebhookQueue;
 
 /// Shared, read-only state of the running server.
 #[derive(Clone)]
 pub struct AppState {
     /// Where updates and tags live.
     pub store: Arc<dyn Store>,
+    /// Webhooks waiting for the commit that stores them.
+    pub webhooks: Arc<WebhookQueue>,
     /// The value the webhook's `Authorization` header must carry; `None` leaves it open.
     pub webhook_secret: Option<Secret>,
     /// The path prefix under a reverse proxy: `""` or `"/diun"`.
@@ -49,6 +52,7 @@ impl AppState {
     pub fn with_event_heartbeat(store: Arc<dyn Store>, heartbeat: Duration) -> Self {
         AppState {
             events: EventHub::start(&store, heartbeat),
+            webhooks: WebhookQueue::start(Arc::clone(&store), diun_core::StoreOptions::default().connection_timeout),
             store,
             webhook_secret: None,
             base_path: String::new(),

@@ -10,7 +10,7 @@ use crate::extractors::JsonBody;
 use crate::handlers::representation::cached_json;
 use crate::handlers::{no_content, now};
 use crate::state::AppState;
-use crate::store_call::call_store;
+use crate::store_call::call_store_now;
 
 /// The body of `POST /api/mute-rules`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -80,7 +80,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 pub async fn create(state: web::Data<AppState>, body: JsonBody<MuteRuleBody>) -> Result<HttpResponse, ApiError> {
     let rule = body.into_inner().into_rule()?;
     let created =
-        call_store(&state.store, "create_mute_rule", move |store| store.create_mute_rule(&rule, now())).await?;
+        call_store_now(&state.store, "create_mute_rule", move |store| store.create_mute_rule(&rule, now())).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -100,6 +100,6 @@ pub async fn create(state: web::Data<AppState>, body: JsonBody<MuteRuleBody>) ->
 )]
 pub async fn delete(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    call_store(&state.store, "delete_mute_rule", move |store| store.delete_mute_rule(id)).await?;
+    call_store_now(&state.store, "delete_mute_rule", move |store| store.delete_mute_rule(id)).await?;
     Ok(no_content())
 }

@@ -11,7 +11,7 @@ use crate::extractors::JsonBody;
 use crate::handlers::now;
 use crate::handlers::updates::{image_of, BodyFilter};
 use crate::state::AppState;
-use crate::store_call::call_store;
+use crate::store_call::call_store_now;
 
 /// How far ahead a snooze may reach.
 const LONGEST_SNOOZE_DAYS: i64 = 366;
@@ -86,7 +86,7 @@ impl SnoozeBody {
 )]
 pub async fn snooze(state: web::Data<AppState>, body: JsonBody<SnoozeBody>) -> Result<web::Json<Snoozed>, ApiError> {
     let (selector, until) = body.into_inner().into_request(now())?;
-    let snoozed = call_store(&state.store, "snooze", move |store| store.snooze(&selector, until)).await?;
+    let snoozed = call_store_now(&state.store, "snooze", move |store| store.snooze(&selector, until)).await?;
     Ok(web::Json(Snoozed { snoozed, until }))
 }
 
@@ -126,6 +126,6 @@ pub async fn unsnooze(
     body: JsonBody<UnsnoozeBody>,
 ) -> Result<web::Json<Unsnoozed>, ApiError> {
     let ids = body.into_inner().ids;
-    let unsnoozed = call_store(&state.store, "unsnooze", move |store| store.unsnooze(&ids)).await?;
+    let unsnoozed = call_store_now(&state.store, "unsnooze", move |store| store.unsnooze(&ids)).await?;
     Ok(web::Json(Unsnoozed { unsnoozed }))
 }

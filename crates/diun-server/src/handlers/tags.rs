@@ -10,7 +10,7 @@ use crate::extractors::JsonBody;
 use crate::handlers::representation::cached_json;
 use crate::handlers::{no_content, now};
 use crate::state::AppState;
-use crate::store_call::call_store;
+use crate::store_call::call_store_now;
 
 /// The body that creates or renames a tag.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -61,7 +61,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 )]
 pub async fn create(state: web::Data<AppState>, body: JsonBody<TagBody>) -> Result<HttpResponse, ApiError> {
     let name = tag_name(&body)?;
-    let tag = call_store(&state.store, "create_tag", move |store| store.create_tag(&name, now())).await?;
+    let tag = call_store_now(&state.store, "create_tag", move |store| store.create_tag(&name, now())).await?;
     Ok(HttpResponse::Created().json(tag))
 }
 
@@ -89,7 +89,7 @@ pub async fn rename(
     body: JsonBody<TagBody>,
 ) -> Result<web::Json<Tag>, ApiError> {
     let (id, name) = (id.into_inner(), tag_name(&body)?);
-    Ok(web::Json(call_store(&state.store, "rename_tag", move |store| store.rename_tag(id, &name)).await?))
+    Ok(web::Json(call_store_now(&state.store, "rename_tag", move |store| store.rename_tag(id, &name)).await?))
 }
 
 /// `DELETE /api/tags/{id}`: the images it held become untagged.
@@ -108,7 +108,7 @@ pub async fn rename(
 )]
 pub async fn delete(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    call_store(&state.store, "delete_tag", move |store| store.delete_tag(id)).await?;
+    call_store_now(&state.store, "delete_tag", move |store| store.delete_tag(id)).await?;
     Ok(no_content())
 }
 
@@ -208,11 +208,12 @@ pub async fn assign(state: web::Data<AppState>, body: JsonBody<AssignBody>) -> R
     match one_or_many(image, images)? {
         Err(image) => {
             let stored = image.clone();
-            let tag = call_store(&state.store, "assign_tag", move |store| store.assign_tag(&stored, tag_id)).await?;
+            let tag =
+                call_store_now(&state.store, "assign_tag", move |store| store.assign_tag(&stored, tag_id)).await?;
             Ok(HttpResponse::Ok().json(Assignment { image, tag }))
         }
         Ok(images) => {
-            let (changed, tag) = call_store(&state.store, "set_image_tags", move |store| {
+            let (changed, tag) = call_store_now(&state.store, "set_image_tags", move |store| {
                 let changed = store.set_image_tags(&images, Some(tag_id))?;
                 let tag = store.list_tags()?.into_iter().find(|tag| tag.id == tag_id);
                 Ok((changed, tag))
@@ -243,10 +244,12 @@ pub async fn assign(state: web::Data<AppState>, body: JsonBody<AssignBody>) -> R
 pub async fn unassign(state: web::Data<AppState>, body: JsonBody<UnassignBody>) -> Result<HttpResponse, ApiError> {
     let UnassignBody { image, images } = body.into_inner();
     match one_or_many(image, images)? {
-        Err(image) => call_store(&state.store, "unassign_tag", move |store| store.unassign_tag(&image)).await.map(drop),
-        Ok(images) => {
-            call_store(&state.store, "set_image_tags", move |store| store.set_image_tags(&images, None)).await.map(drop)
+        Err(image) => {
+            call_store_now(&state.store, "unassign_tag", move |store| store.unassign_tag(&image)).await.map(drop)
         }
+        Ok(images) => call_store_now(&state.store, "set_image_tags", move |store| store.set_image_tags(&images, None))
+            .await
+            .map(drop),
     }?;
     Ok(no_content())
 }

@@ -15,7 +15,7 @@ use crate::extractors::JsonBody;
 use crate::handlers::representation::{cached_json, shared_json};
 use crate::handlers::{no_content, now};
 use crate::state::AppState;
-use crate::store_call::call_store;
+use crate::store_call::{call_store, call_store_now};
 
 /// The query string of `GET /api/updates`. Values are read as text and
 /// checked here, so that every error names its parameter.
@@ -281,7 +281,7 @@ pub async fn patch(
 ) -> Result<web::Json<Update>, ApiError> {
     let (id, acknowledged) = (id.into_inner(), body.acknowledged);
     Ok(web::Json(
-        call_store(&state.store, "set_acknowledged", move |store| store.set_acknowledged(id, acknowledged, now()))
+        call_store_now(&state.store, "set_acknowledged", move |store| store.set_acknowledged(id, acknowledged, now()))
             .await?,
     ))
 }
@@ -407,7 +407,8 @@ pub async fn acknowledge(
 ) -> Result<web::Json<Acknowledged>, ApiError> {
     let selector = body.into_inner().into_selector()?;
     let at = now();
-    let acknowledged = call_store(&state.store, "acknowledge", move |store| store.acknowledge(&selector, at)).await?;
+    let acknowledged =
+        call_store_now(&state.store, "acknowledge", move |store| store.acknowledge(&selector, at)).await?;
     Ok(web::Json(Acknowledged { acknowledged, acknowledged_at: at }))
 }
 
@@ -459,7 +460,8 @@ pub async fn unacknowledge(
             ))
         }
     };
-    let unacknowledged = call_store(&state.store, "unacknowledge", move |store| store.unacknowledge(&selector)).await?;
+    let unacknowledged =
+        call_store_now(&state.store, "unacknowledge", move |store| store.unacknowledge(&selector)).await?;
     Ok(web::Json(Unacknowledged { unacknowledged }))
 }
 
@@ -479,6 +481,6 @@ pub async fn unacknowledge(
 )]
 pub async fn delete(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    call_store(&state.store, "delete_update", move |store| store.delete_update(id)).await?;
+    call_store_now(&state.store, "delete_update", move |store| store.delete_update(id)).await?;
     Ok(no_content())
 }

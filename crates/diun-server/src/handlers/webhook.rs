@@ -13,7 +13,6 @@ use utoipa::ToSchema;
 use crate::error::ApiError;
 use crate::handlers::now;
 use crate::state::AppState;
-use crate::store_call::call_store_now;
 use crate::telemetry::count_webhook;
 
 /// The largest webhook body accepted. Diun's are under 2 KiB.
@@ -107,10 +106,7 @@ async fn store_notification(
     authorize(state, req)?;
     let body = read_body(req, payload).await?;
     let notification = Notification::from_json(&body)?;
-    let update = call_store_now(&state.store, "record_notification", move |store| {
-        store.record_notification(&notification, now())
-    })
-    .await?;
+    let update = state.webhooks.record(notification, now()).await?;
     // Escaped: what a sender wrote must not be able to start a log line of its own.
     log::info!(
         "webhook: {} on {} ({}, {})",
