@@ -29,6 +29,7 @@ use crate::telemetry::record_store_duration;
 
 /// How much less CPU time a read gets than a webhook when both want it
 /// (nice 10 weighs about a tenth of nice 0 in Linux's scheduler).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 const READER_NICENESS: i32 = 10;
 
 /// Runs the read `work` on one of the [`readers`] threads once one is free,
@@ -134,5 +135,51 @@ fn lower_priority() {
         if let Err(err) = lowered {
             log::warn!("store reads run at the same priority as webhooks: {err}");
         }
+    }
+}
+
+#[cfg(all(test, target_os = "linux", feature = "sqlite"))]
+mod tests {
+    use diun_core::StoreOptions;
+    use diun_store_sqlite::SqliteStore;
+
+    use super::*;
+
+    /// The nice value of a thread or process, from its `stat` file in /proc.
+    fn nice(stat_path: &std::path::Path) -> i32 {
+        let stat = std::fs::read_to_string(stat_path).unwrap();
+        // Fields after the command's closing parenthesis, from the state (field 3) on; nice is field 19.
+        let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+        after_name.split_whitespace().nth(16).unwrap().parse().unwrap()
+    }
+
+    #[actix_rt::test]
+    async fn reads_run_on_threads_ten_nice_levels_below_the_process_and_writes_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> =
+            Arc::new(SqliteStore::open(dir.path().join("n.db").to_str().unwrap(), &StoreOptions::default()).unwrap());
+        let current_nice = || nice(std::path::Path::new("/proc/thread-self/stat"));
+        let read_on = call_store(&store, "test", move |_| Ok(current_nice())).await.unwrap();
+        let written_on = call_store_now(&store, "test", move |_| Ok(current_nice())).await.unwrap();
+
+        let process = nice(std::path::Path::new("/proc/self/stat"));
+        assert_eq!(read_on, (process + READER_NICENESS).min(19));
+        assert_eq!(written_on, process);
+        let readers = || -> Vec<i32> {
+            std::fs::read_dir("/proc/self/task")
+                .unwrap()
+                .map(|task| task.unwrap().path())
+                .filter(|task| std::fs::read_to_string(task.join("comm")).unwrap().starts_with("store-reader-"))
+                .map(|task| nice(&task.join("stat")))
+                .collect()
+        };
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let expected = vec![(process + READER_NICENESS).min(19); cores];
+        // The threads start together; the others may still be starting.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while readers() != expected && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(readers(), expected, "one reader thread per core, each lowered");
     }
 }
