@@ -38,7 +38,7 @@ fn two_replicas_send_one_digest_per_slot() {
         links: DashboardLinks::default(),
         retry: RetryPolicy { attempts: 1, first_backoff: Duration::from_millis(10) },
     };
-    let schedule = reminders.schedule.unwrap();
+    let schedule = reminders.schedule.clone().unwrap();
     let mut slot = schedule.latest_at_or_before(Utc::now());
     for round in 1..=3 {
         let barrier = Arc::new(Barrier::new(replicas.len()));

@@ -136,7 +136,7 @@ pub fn run_slot(
     slot: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> StoreResult<SlotOutcome> {
-    let key = reminders.schedule.map_or_else(|| "unscheduled".to_owned(), |schedule| schedule.key());
+    let key = reminders.schedule.as_ref().map_or_else(|| "unscheduled".to_owned(), |schedule| schedule.key());
     if !store.claim_reminder_slot(&key, slot, now)? {
         log::info!("reminders: the slot of {} was sent by another replica", slot.to_rfc3339());
         telemetry::count_reminder_run("other_replica");
@@ -154,7 +154,7 @@ pub fn run_slot(
 /// Follows the schedule on a thread of its own for as long as the process
 /// lives. Does nothing without a schedule or without targets.
 pub fn spawn(store: Arc<dyn Store>, reminders: Reminders) {
-    let Some(schedule) = reminders.schedule else { return };
+    let Some(schedule) = reminders.schedule.clone() else { return };
     if reminders.targets.is_empty() {
         log::warn!("reminders: a schedule is set but no target (DIUN_DASHBOARD_REMINDER_TARGETS): none will be sent");
         return;
@@ -164,7 +164,7 @@ pub fn spawn(store: Arc<dyn Store>, reminders: Reminders) {
     std::thread::Builder::new()
         .name("reminders".into())
         .spawn(move || {
-            let mut clock = SlotClock::start(schedule, Utc::now());
+            let mut clock = SlotClock::start(schedule.clone(), Utc::now());
             log::info!(
                 "reminders: {schedule}, to {} target(s); the next at {}",
                 reminders.targets.len(),

@@ -3,12 +3,18 @@
 //!
 //! Everything here is a pure function of `now`, so that the tests can walk
 //! the clock through daylight-saving changes without waiting for one.
+//!
+//! Zones come from jiff's copy of the IANA database, built into the binary
+//! as compact TZif data (chrono-tz's tables of every zone's transitions,
+//! pointers the loader relocates at start, cost 1 MiB of every process's
+//! memory, whether reminders are on or not).
 
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
-use chrono_tz::Tz;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Timelike, Utc, Weekday};
+use jiff::tz::TimeZone;
+use jiff::{civil, Timestamp};
 
 /// How often: every day, or one day of the week; always at a local time of day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,14 +26,14 @@ pub enum Cadence {
 }
 
 /// A reminder schedule, such as `daily 09:00` or `weekly mon 08:30` in `Europe/Paris`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schedule {
     /// Which days.
     pub cadence: Cadence,
     /// The local time of day.
     pub at: NaiveTime,
     /// The zone the time of day is read in.
-    pub zone: Tz,
+    pub zone: TimeZone,
 }
 
 impl Schedule {
@@ -35,7 +41,7 @@ impl Schedule {
     /// full English name, any case), in the IANA zone `zone` (`UTC`,
     /// `Europe/Paris`, …). The error says what is wrong, for a setting's message.
     pub fn parse(text: &str, zone: &str) -> Result<Schedule, String> {
-        let zone = Tz::from_str(zone.trim())
+        let zone = TimeZone::get(zone.trim())
             .map_err(|_| format!("{:?} is not an IANA time zone name such as UTC or Europe/Paris", zone.trim()))?;
         let words: Vec<&str> = text.split_whitespace().collect();
         let (cadence, time) = match words.as_slice() {
@@ -61,7 +67,7 @@ impl Schedule {
 
     /// The first slot strictly after `now`.
     pub fn next_after(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        let today = now.with_timezone(&self.zone).date_naive();
+        let today = self.local_date(now);
         // A slot is at most 7 days away; start a day early, since the local
         // date of `now` may still be yesterday's slot day in another offset.
         (-1..=8)
@@ -74,7 +80,7 @@ impl Schedule {
 
     /// The latest slot at or before `now`.
     pub fn latest_at_or_before(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        let today = now.with_timezone(&self.zone).date_naive();
+        let today = self.local_date(now);
         (-8..=1)
             .rev()
             .filter_map(|offset| today.checked_add_signed(Duration::days(offset)))
@@ -91,6 +97,18 @@ impl Schedule {
         }
     }
 
+    /// The date in the schedule's zone at `now`.
+    fn local_date(&self, now: DateTime<Utc>) -> NaiveDate {
+        let now = Timestamp::from_second(now.timestamp()).expect("the clock reads a time within years -9999 to 9999");
+        let date = self.zone.to_datetime(now).date();
+        NaiveDate::from_ymd_opt(
+            i32::from(date.year()),
+            date.month().unsigned_abs().into(),
+            date.day().unsigned_abs().into(),
+        )
+        .expect("jiff's dates are chrono's dates")
+    }
+
     /// The instant of the slot on local date `day`.
     ///
     /// Daylight saving makes some local times happen twice and others never:
@@ -99,26 +117,38 @@ impl Schedule {
     ///   time was into the gap, e.g. 02:30 in Paris on the spring change is
     ///   03:30 summer time (the offset of before the change applied), so the
     ///   day's slot still runs, about when it would have.
+    ///
+    /// Both are jiff's "compatible" choice (RFC 5545's, as in iCalendar).
     fn instant_on(&self, day: NaiveDate) -> DateTime<Utc> {
-        let local = NaiveDateTime::new(day, self.at);
-        match self.zone.from_local_datetime(&local) {
-            LocalResult::Single(at) => at.with_timezone(&Utc),
-            LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
-            LocalResult::None => {
-                // The offset in force a day before, that is before the change.
-                let before = self.zone.offset_from_utc_datetime(&(local - Duration::days(1)));
-                let offset = chrono::Offset::fix(&before);
-                (local - Duration::seconds(i64::from(offset.local_minus_utc()))).and_utc()
-            }
-        }
+        let small = |n: u32| i8::try_from(n).expect("a month, day, hour or minute fits in i8");
+        let local = civil::DateTime::new(
+            i16::try_from(day.year()).expect("a slot lies within years -9999 to 9999"),
+            small(day.month()),
+            small(day.day()),
+            small(self.at.hour()),
+            small(self.at.minute()),
+            0,
+            0,
+        )
+        .expect("a date and time of day that chrono accepted");
+        let at = self.zone.to_ambiguous_timestamp(local).compatible().expect("a slot lies within years -9999 to 9999");
+        DateTime::from_timestamp(at.as_second(), 0).expect("jiff's instants are chrono's instants")
+    }
+}
+
+impl Schedule {
+    /// The zone's IANA name, as the database spells it.
+    fn zone_name(&self) -> &str {
+        // Every zone made by `parse` comes from the database, so it has a name.
+        self.zone.iana_name().unwrap_or("UTC")
     }
 }
 
 impl fmt::Display for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.cadence {
-            Cadence::Daily => write!(f, "daily {} {}", self.at.format("%H:%M"), self.zone.name()),
-            Cadence::Weekly(day) => write!(f, "weekly {day} {} {}", self.at.format("%H:%M"), self.zone.name()),
+            Cadence::Daily => write!(f, "daily {} {}", self.at.format("%H:%M"), self.zone_name()),
+            Cadence::Weekly(day) => write!(f, "weekly {day} {} {}", self.at.format("%H:%M"), self.zone_name()),
         }
     }
 }
@@ -138,7 +168,7 @@ pub struct SlotClock {
 impl SlotClock {
     /// Starts following `schedule` at `now`.
     pub fn start(schedule: Schedule, now: DateTime<Utc>) -> Self {
-        SlotClock { schedule, next: schedule.next_after(now) }
+        SlotClock { next: schedule.next_after(now), schedule }
     }
 
     /// The next slot to fire.
