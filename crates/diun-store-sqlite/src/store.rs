@@ -100,6 +100,9 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
+/// How long a reader connection stays open unused.
+const READER_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
 impl SqliteStore {
     /// Opens (creating when needed) the database at `url`, brings its schema
     /// up to date, and builds the connection pool.
@@ -134,15 +137,17 @@ impl SqliteStore {
         // time fails as unavailable (503) instead of answering late.
         let synchronous = Synchronous::from_url(url)?;
         let settings = || Box::new(ConnectionSettings { busy_timeout: options.connection_timeout, synchronous });
-        // Idle, a store holds what it needs and no more: one reader connection
-        // (each costs memory: its schema, its page cache), the others opened
-        // when readers come together and closed after ten idle minutes; and
-        // one background thread for both pools (r2d2 starts three per pool).
+        // Idle, a store holds what it needs and no more: the writer's
+        // connection, reader connections only while readers come (each costs
+        // about 240 KiB: its schema, its page cache, SQLite's lookaside), closed
+        // after a minute unused; and one background thread for both pools
+        // (r2d2 starts three per pool).
         let pool_thread =
             Arc::new(ScheduledThreadPool::builder().num_threads(1).thread_name_pattern("sqlite-pool").build());
         let pool = Pool::builder()
             .max_size(options.pool_size.max(1))
-            .min_idle(Some(1))
+            .min_idle(Some(0))
+            .idle_timeout(Some(READER_IDLE_TIMEOUT))
             .connection_timeout(options.connection_timeout)
             .connection_customizer(settings())
             .thread_pool(Arc::clone(&pool_thread))
@@ -227,7 +232,11 @@ impl SqliteStore {
             })
             .map_err(|TxError(err)| err)
         }?;
-        self.file.checkpointer.committed();
+        // A transaction that changed nothing (the snooze waker finding no
+        // snooze due, every 15 s) left nothing to checkpoint.
+        if !tx.changes.is_empty() {
+            self.file.checkpointer.committed();
+        }
         self.file.feed.send_all(&tx.changes);
         Ok(result)
     }
@@ -1173,7 +1182,11 @@ impl Store for SqliteStore {
     }
 
     fn ping(&self) -> StoreResult<()> {
-        self.with_conn(crate::connection::ping)
+        // On the writer's connection, which is always open: health checks
+        // every half minute would otherwise keep a reader connection open
+        // on an idle server. It runs no transaction, so takes no lock.
+        let mut conn = self.writer_pool.get().map_err(from_pool)?;
+        crate::connection::ping(&mut conn)
     }
 
     fn subscribe(&self) -> StoreResult<ChangeSubscription> {
