@@ -29,8 +29,12 @@ const RUN_FOR: Duration = Duration::from_secs(4);
 /// Webhooks per second in the paced scenario: a burst far above what a fleet
 /// of a few hundred hosts sends when Diun's schedules fire together.
 const PACED_RATE: f64 = 200.0;
-/// The search text: one image name in a thousand.
-const SEARCH: &str = "app-1234";
+/// A search text: one image name in a thousand. Each search asks for
+/// another (`app-1000` to `app-9999`), so that none is answered from the
+/// server's cache of answers.
+fn search(i: usize) -> String {
+    format!("app-{}", 1000 + i % 9000)
+}
 /// Notifications per update stored, so that history is part of the data.
 const HISTORY: usize = 2;
 
@@ -296,13 +300,19 @@ fn notification(n: usize, digest: usize) -> Notification {
 
 fn run(store: Arc<dyn Store>, url: &str, size: usize, ingest_threads: usize) -> Outcome {
     let filter = UpdateFilter::default();
-    let search = UpdateFilter { query: Some(SEARCH.into()), ..UpdateFilter::default() };
     let first = PageRequest::default();
     let s = store.as_ref();
     let in_process = [
         drive(READERS, &|_| drop(s.list_updates(&filter, &first).unwrap())),
         drive(1, &|_| drop(page::all_updates(s, &filter).unwrap())),
-        drive(READERS, &|_| drop(s.list_updates(&search, &first).unwrap())),
+        while_writing(
+            &|i| drop(s.record_notifications(&[(notification(size + 6_000_000 + i, 0), Utc::now())]).unwrap()),
+            &|| drive(READERS, &|_| drop(s.list_updates(&filter, &first).unwrap())),
+        ),
+        drive(READERS, &|i| {
+            let searched = UpdateFilter { query: Some(search(i)), ..UpdateFilter::default() };
+            drop(s.list_updates(&searched, &first).unwrap())
+        }),
         drive(READERS, &|_| drop(s.summary(&filter).unwrap())),
         drive(READERS, &|_| assert!(s.revision().unwrap() >= 0)),
         while_writing(
@@ -346,7 +356,10 @@ fn run(store: Arc<dyn Store>, url: &str, size: usize, ingest_threads: usize) -> 
     let http = [
         drive(READERS, &|_| get("/api/updates")),
         drive(1, &|_| page_through()),
-        drive(READERS, &|_| get(&format!("/api/updates?q={SEARCH}"))),
+        while_writing(&|i| assert!(post(&notification(offset + 50_000_000 + i, 0)), "webhook"), &|| {
+            drive(READERS, &|_| get("/api/updates"))
+        }),
+        drive(READERS, &|i| get(&format!("/api/updates?q={}", search(i)))),
         drive(READERS, &|_| get("/api/updates/summary")),
         drive(READERS, &|_| {
             let status = agent.get(&server.url("/api/updates")).set("If-None-Match", &etag).call().unwrap().status();
@@ -360,9 +373,10 @@ fn run(store: Arc<dyn Store>, url: &str, size: usize, ingest_threads: usize) -> 
     ];
     memory.push(("after the scenarios above", server.memory_kib("VmRSS")));
     let names = [
-        "`GET /api/updates` (first page of 100)".to_owned(),
+        "`GET /api/updates` (first page of 100; the data unchanged, so over HTTP from the cache of answers)".to_owned(),
         "page through everything (`limit=1000`, one client)".to_owned(),
-        format!("`GET /api/updates?q={SEARCH}`"),
+        "`GET /api/updates` (first page) while one client sends webhooks (new images)".to_owned(),
+        "`GET /api/updates?q=app-NNNN` (another search each time)".to_owned(),
         "`GET /api/updates/summary`".to_owned(),
         "`If-None-Match` → 304".to_owned(),
         "`GET /api/updates/summary` while one client sends webhooks (new images)".to_owned(),
