@@ -107,12 +107,28 @@ struct Answer {
     coding: Coding,
 }
 
-/// The answers computed at one revision of the store.
+/// The answers computed at one revision of the store, each with when it
+/// was last used (a count of uses), so that the least used goes first.
 #[derive(Debug, Default)]
 struct Answers {
     revision: i64,
-    by_request: HashMap<AnswerKey, Answer>,
+    by_request: HashMap<AnswerKey, (Answer, u64)>,
     bytes: usize,
+    uses: u64,
+}
+
+impl Answers {
+    fn size(key: &AnswerKey, answer: &Answer) -> usize {
+        answer.body.len() + key.0.len()
+    }
+
+    /// Forgets the answer used longest ago.
+    fn evict_one(&mut self) {
+        let oldest = self.by_request.iter().min_by_key(|(_, (_, used))| *used).map(|(key, _)| key.clone());
+        if let Some((key, (answer, _))) = oldest.and_then(|key| self.by_request.remove_entry(&key)) {
+            self.bytes -= Answers::size(&key, &answer);
+        }
+    }
 }
 
 /// Answers to listings, kept while the store's revision stays the same.
@@ -124,8 +140,9 @@ struct Answers {
 /// each, however many viewers there are, and none while nothing changes.
 ///
 /// Only the current revision's answers are kept, at most [`MAX_ANSWERS`]
-/// of them and [`MAX_ANSWER_BYTES`] in all; past that, answers are computed
-/// and sent without being kept.
+/// of them and [`MAX_ANSWER_BYTES`] in all: past that, the answer used
+/// longest ago makes room, so that one-off searches do not push out the
+/// first page and the summary that every viewer asks for.
 #[derive(Debug, Default)]
 pub struct AnswerCache {
     current: Mutex<Answers>,
@@ -133,12 +150,21 @@ pub struct AnswerCache {
 
 impl AnswerCache {
     fn get(&self, revision: i64, key: &AnswerKey) -> Option<Answer> {
-        let current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
-        (current.revision == revision).then(|| current.by_request.get(key).cloned()).flatten()
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if current.revision != revision {
+            return None;
+        }
+        current.uses += 1;
+        let now = current.uses;
+        current.by_request.get_mut(key).map(|(answer, used)| {
+            *used = now;
+            answer.clone()
+        })
     }
 
     /// Keeps `answer`, read at `revision`, unless a newer revision's answers
-    /// are kept already (a slow read finishing late) or the cache is full.
+    /// are kept already (a slow read finishing late) or it is larger than
+    /// the whole cache.
     fn put(&self, revision: i64, key: AnswerKey, answer: Answer) {
         let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
         if revision < current.revision {
@@ -147,13 +173,20 @@ impl AnswerCache {
         if revision > current.revision {
             *current = Answers { revision, ..Answers::default() };
         }
-        let size = answer.body.len() + key.0.len();
-        if current.by_request.len() >= MAX_ANSWERS || current.bytes + size > MAX_ANSWER_BYTES {
+        let size = Answers::size(&key, &answer);
+        if size > MAX_ANSWER_BYTES {
             return;
         }
-        if current.by_request.insert(key, answer).is_none() {
-            current.bytes += size;
+        if let Some((replaced, _)) = current.by_request.remove(&key) {
+            current.bytes -= Answers::size(&key, &replaced);
         }
+        while current.by_request.len() >= MAX_ANSWERS || current.bytes + size > MAX_ANSWER_BYTES {
+            current.evict_one();
+        }
+        current.uses += 1;
+        let now = current.uses;
+        current.bytes += size;
+        current.by_request.insert(key, (answer, now));
     }
 }
 
@@ -298,15 +331,19 @@ mod tests {
     }
 
     #[test]
-    fn the_cache_keeps_at_most_its_bounds() {
+    fn the_cache_keeps_at_most_its_bounds_and_forgets_the_least_used_first() {
         let cache = AnswerCache::default();
+        cache.put(1, key("/api/updates"), answer("first page"));
         for n in 0..MAX_ANSWERS + 10 {
-            cache.put(1, key(&format!("/api/updates?limit={}", n + 1)), answer("x"));
+            cache.put(1, key(&format!("/api/updates?q=search-{n}")), answer("x"));
+            // Every viewer keeps asking for the first page.
+            assert!(cache.get(1, &key("/api/updates")).is_some(), "after {n} one-off searches");
         }
         let kept = (0..MAX_ANSWERS + 10)
-            .filter(|n| cache.get(1, &key(&format!("/api/updates?limit={}", n + 1))).is_some())
+            .filter(|n| cache.get(1, &key(&format!("/api/updates?q=search-{n}"))).is_some())
             .count();
-        assert_eq!(kept, MAX_ANSWERS);
+        assert_eq!(kept, MAX_ANSWERS - 1, "the first page and the latest searches");
+        assert!(cache.get(1, &key("/api/updates?q=search-0")).is_none(), "the oldest search went first");
 
         let cache = AnswerCache::default();
         let big = "y".repeat(MAX_ANSWER_BYTES / 3);
@@ -314,7 +351,10 @@ mod tests {
             cache.put(1, key(&format!("/big/{n}")), answer(&big));
         }
         let kept: Vec<bool> = (0..4).map(|n| cache.get(1, &key(&format!("/big/{n}"))).is_some()).collect();
-        assert_eq!(kept, [true, true, false, false], "three thirds and a key do not fit");
+        assert_eq!(kept, [false, false, true, true], "three thirds and their keys do not fit");
+        cache.put(1, key("/huge"), answer(&"z".repeat(MAX_ANSWER_BYTES)));
+        assert!(cache.get(1, &key("/huge")).is_none(), "larger than the whole cache");
+        assert!(cache.get(1, &key("/big/3")).is_some(), "and it pushed nothing out");
     }
 
     #[test]
