@@ -32,8 +32,8 @@ pub struct AppState {
     pub body_timeout: Duration,
     /// How long a request may wait on the database before the answer is 503.
     pub store_deadline: Duration,
-    /// Answers to listings, shared by every viewer until the data changes.
-    pub answers: Arc<crate::handlers::AnswerCache>,
+    /// The unfiltered summary, shared by every viewer until the data changes.
+    pub summary_cache: Arc<crate::handlers::SummaryCache>,
     /// Links into the dashboard at its public address (`DIUN_DASHBOARD_PUBLIC_URL`),
     /// for the feed; without it the feed links to the address it was asked at.
     pub links: DashboardLinks,
@@ -60,7 +60,7 @@ impl AppState {
             metrics: MetricsAccess::Public,
             body_timeout: Self::DEFAULT_BODY_TIMEOUT,
             store_deadline: crate::limits::store_deadline(diun_core::StoreOptions::default().connection_timeout),
-            answers: Arc::default(),
+            summary_cache: Arc::default(),
             links: DashboardLinks::default(),
         }
     }

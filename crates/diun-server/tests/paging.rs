@@ -224,40 +224,6 @@ async fn bulk_acknowledge_by_filter_and_its_undo(s: TestStore) {
     assert_eq!((answer.0, &answer.1["field"]), (StatusCode::BAD_REQUEST, &json!("images")));
 }
 
-/// Listings and the summary are answered from the server's cache while the
-/// revision stands: a row changed behind the store's back (SQL on another
-/// connection, which moves no revision) shows only once a write moves it,
-/// or to a request that was not answered yet.
-#[cfg(feature = "sqlite")]
-#[actix_rt::test]
-async fn answers_are_shared_until_a_write_moves_the_revision() {
-    use diesel::{Connection, RunQueryDsl};
-
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cache.db");
-    let store =
-        diun_store_sqlite::SqliteStore::open(&format!("sqlite://{}", path.display()), &Default::default()).unwrap();
-    let app =
-        actix_web::test::init_service(diun_server::app(diun_server::AppState::new(std::sync::Arc::new(store)))).await;
-    assert_eq!(send(&app, post("/webhook", body("host", "img-a", "sha256:1"))).await.0, StatusCode::OK);
-    let images = |page: &Value| -> Vec<String> {
-        page["updates"].as_array().unwrap().iter().map(|u| u["image"].as_str().unwrap().to_owned()).collect()
-    };
-    let first = send(&app, get("/api/updates")).await.1;
-    assert_eq!(images(&first), ["img-a"]);
-    let summary = send(&app, get("/api/updates/summary")).await.1;
-
-    let mut behind = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
-    diesel::sql_query("UPDATE updates SET image = 'img-behind'").execute(&mut behind).unwrap();
-
-    assert_eq!(send(&app, get("/api/updates")).await.1, first, "the same request, the same revision");
-    assert_eq!(images(&send(&app, get("/api/updates?limit=50")).await.1), ["img-behind"], "another request reads");
-
-    assert_eq!(send(&app, post("/webhook", body("host", "img-b", "sha256:1"))).await.0, StatusCode::OK);
-    assert_eq!(images(&send(&app, get("/api/updates")).await.1), ["img-b", "img-behind"], "a write moved it");
-    assert_ne!(send(&app, get("/api/updates/summary")).await.1, summary);
-}
-
 on_every_backend!(
     paging_walks_every_update_once_and_refuses_bad_parameters,
     summary_and_search_answer_from_the_server,

@@ -77,7 +77,7 @@ pub async fn list(
             cursor::decode(text, &filter).map_err(|err| bad_query("cursor", err.to_string()))?,
         ),
     }?;
-    cached_json(&req, &state, "list_images", move |store| {
+    cached_json(&req, &state.store, "list_images", move |store| {
         let page_of = store.list_images(&filter, &page)?;
         Ok(ImageList { next_cursor: page_of.next.map(|next| cursor::encode(&next, &filter)), images: page_of.images })
     })

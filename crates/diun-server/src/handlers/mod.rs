@@ -7,7 +7,7 @@ pub mod images;
 pub mod mute_rules;
 pub(crate) mod representation;
 
-pub use representation::AnswerCache;
+pub use representation::RevisionCache as SummaryCache;
 pub mod snooze;
 pub mod tags;
 pub mod updates;

@@ -57,7 +57,7 @@ impl MuteRuleBody {
     )
 )]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    cached_json::<Vec<MuteRule>, _>(&req, &state, "list_mute_rules", |store| store.list_mute_rules()).await
+    cached_json::<Vec<MuteRule>, _>(&req, &state.store, "list_mute_rules", |store| store.list_mute_rules()).await
 }
 
 /// `POST /api/mute-rules`: 201 with the rule.

@@ -40,7 +40,7 @@ fn tag_name(body: &TagBody) -> Result<TagName, ApiError> {
     )
 )]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    cached_json::<Vec<Tag>, _>(&req, &state, "list_tags", |store| store.list_tags()).await
+    cached_json::<Vec<Tag>, _>(&req, &state.store, "list_tags", |store| store.list_tags()).await
 }
 
 /// `POST /api/tags`: 201 with the tag.

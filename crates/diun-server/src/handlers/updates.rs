@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
 use crate::extractors::JsonBody;
-use crate::handlers::representation::cached_json;
+use crate::handlers::representation::{cached_json, shared_json};
 use crate::handlers::{no_content, now};
 use crate::state::AppState;
 use crate::store_call::{call_store, call_store_now};
@@ -173,7 +173,7 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (filter, page) = query.into_inner().into_request()?;
-    cached_json(&req, &state, "list_updates", move |store| {
+    cached_json(&req, &state.store, "list_updates", move |store| {
         let page_of = store.list_updates(&filter, &page)?;
         Ok(UpdateList {
             next_cursor: page_of.next.map(|next| cursor::encode(&next, &filter)),
@@ -206,7 +206,9 @@ pub async fn summary(
 ) -> Result<HttpResponse, ApiError> {
     let SummaryQuery { tag, host, q } = query.into_inner();
     let filter = filter_of(None, tag.as_deref(), host, q, None)?;
-    cached_json(&req, &state, "summary", move |store| store.summary(&filter)).await
+    // Every dashboard shows the unfiltered summary: one read per change serves them all.
+    let cache = (filter == UpdateFilter::default()).then(|| std::sync::Arc::clone(&state.summary_cache));
+    shared_json(&req, &state.store, "summary", cache, move |store| store.summary(&filter)).await
 }
 
 /// `GET /api/updates/{id}`.
