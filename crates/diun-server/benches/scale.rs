@@ -30,8 +30,7 @@ const RUN_FOR: Duration = Duration::from_secs(4);
 /// of a few hundred hosts sends when Diun's schedules fire together.
 const PACED_RATE: f64 = 200.0;
 /// A search text: one image name in a thousand. Each search asks for
-/// another (`app-1000` to `app-9999`), so that none is answered from the
-/// server's cache of answers.
+/// another (`app-1000` to `app-9999`), as dashboards' users do.
 fn search(i: usize) -> String {
     format!("app-{}", 1000 + i % 9000)
 }
@@ -207,7 +206,8 @@ impl Stats {
 struct Outcome {
     lines: Vec<Line>,
     memory: Vec<(&'static str, u64)>,
-    mixed: Option<(Stats, usize)>,
+    /// The webhooks, how many failed, and the readers' answers per second.
+    mixed: Option<(Stats, usize, f64)>,
     /// Paced webhooks alone, then beside [`READERS`] readers paging.
     paced: Option<(Stats, Stats)>,
 }
@@ -378,7 +378,7 @@ fn run(store: Arc<dyn Store>, url: &str, size: usize, ingest_threads: usize) -> 
     ];
     memory.push(("after the scenarios above", server.memory_kib("VmRSS")));
     let names = [
-        "`GET /api/updates` (first page of 100; the data unchanged, so over HTTP from the cache of answers)".to_owned(),
+        "`GET /api/updates` (first page of 100)".to_owned(),
         "page through everything (`limit=1000`, one client)".to_owned(),
         "`GET /api/updates` (first page) while one client sends webhooks (new images)".to_owned(),
         "`GET /api/updates?q=app-NNNN` (another search each time)".to_owned(),
@@ -402,32 +402,35 @@ fn run(store: Arc<dyn Store>, url: &str, size: usize, ingest_threads: usize) -> 
             failed.fetch_add(1, Ordering::Relaxed);
         }
     };
+    // The senders' figures, and how many answers per second the readers got meanwhile.
     let beside_readers = |senders: &dyn Fn() -> Stats| {
-        let stop = AtomicBool::new(false);
+        let (stop, answers) = (AtomicBool::new(false), AtomicUsize::new(0));
+        let started = Instant::now();
         std::thread::scope(|scope| {
             for _ in 0..READERS {
                 scope.spawn(|| {
                     while !stop.load(Ordering::Relaxed) {
                         get("/api/updates?limit=100");
                         get("/api/updates?acknowledged=false&limit=100");
+                        answers.fetch_add(2, Ordering::Relaxed);
                     }
                 });
             }
             let stats = senders();
             stop.store(true, Ordering::Relaxed);
-            stats
+            (stats, answers.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64())
         })
     };
-    let webhooks = beside_readers(&|| drive(SENDERS, &|i| send(offset + 10_000_000 + i)));
+    let (webhooks, read_rate) = beside_readers(&|| drive(SENDERS, &|i| send(offset + 10_000_000 + i)));
     // Paced: the same webhooks at a steady rate, alone and beside readers paging.
     let paced_alone = paced(&|i| send(offset + 20_000_000 + i));
-    let paced_with_readers = beside_readers(&|| paced(&|i| send(offset + 30_000_000 + i)));
+    let (paced_with_readers, _) = beside_readers(&|| paced(&|i| send(offset + 30_000_000 + i)));
     memory.push(("after the mixed load", server.memory_kib("VmRSS")));
     memory.push(("peak over the run (VmHWM)", server.memory_kib("VmHWM")));
     Outcome {
         lines,
         memory,
-        mixed: Some((webhooks, failed.load(Ordering::Relaxed))),
+        mixed: Some((webhooks, failed.load(Ordering::Relaxed), read_rate)),
         paced: Some((paced_alone, paced_with_readers)),
     }
 }
@@ -449,9 +452,10 @@ fn report(title: &str, outcome: Outcome) {
             line.http.per_second / base.per_second
         );
     }
-    if let Some((webhooks, failed)) = &outcome.mixed {
+    if let Some((webhooks, failed, read_rate)) = &outcome.mixed {
         println!(
-            "\nMixed, {READERS} readers paging + {SENDERS} webhook senders: {:.0} webhooks/s, p50 {}, p99 {}, max {}; {failed} webhooks failed over this and the paced runs.\n",
+            "\nMixed, {READERS} readers paging + {SENDERS} webhook senders: {:.0} webhooks/s, p50 {}, p99 {}, max {}, \
+             while the readers got {read_rate:.0} answers/s; {failed} webhooks failed over this and the paced runs.\n",
             webhooks.per_second,
             millis(webhooks.p50),
             millis(webhooks.p99),
