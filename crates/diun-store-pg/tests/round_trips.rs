@@ -111,12 +111,30 @@ fn a_webhook_alone_costs_five_round_trips() {
     assert_eq!(next, 5.0);
 
     // Committed together (as concurrent webhooks are): one statement for
-    // each, the rest once for all, the NOTIFY of every change included.
+    // all of them, the NOTIFY of every change included.
     let batch: Vec<_> = (0..20).map(|i| (notification(&format!("batch-{i}"), 1), Utc::now())).collect();
     let before = ROUND_TRIPS.load(Ordering::SeqCst);
     store.record_notifications(&batch).unwrap();
     let together = ROUND_TRIPS.load(Ordering::SeqCst) - before;
     println!("round trips for 20 webhooks committed together: {together}");
-    assert_eq!(together, 4 + 20);
+    assert_eq!(together, 5);
+    all_sent_were_kept_prepared();
+
+    // A batch that names an update twice: one statement cannot change a row
+    // twice, so the second mention starts a second statement.
+    let twice: Vec<_> = ["batch-0", "batch-1", "batch-0", "batch-2"]
+        .iter()
+        .zip([3, 3, 4, 3])
+        .map(|(image, digest)| (notification(image, digest), Utc::now()))
+        .collect();
+    let before = ROUND_TRIPS.load(Ordering::SeqCst);
+    let updates = store.record_notifications(&twice).unwrap();
+    let together = ROUND_TRIPS.load(Ordering::SeqCst) - before;
+    println!("round trips for a batch naming an update twice: {together}");
+    assert_eq!(together, 6);
+    assert_eq!(updates[0].id, updates[2].id);
+    // Both notifications counted (one before the batch), each answered as the update stands after it.
+    assert_eq!((updates[0].event_count, updates[2].event_count), (3, 3));
+    assert_eq!(updates[0].digest, format!("sha256:{:064}", 4));
     all_sent_were_kept_prepared();
 }
