@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
+use diesel::connection::SimpleConnection;
 use diesel::dsl::{case_when, count, exists, sql};
 use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
@@ -610,6 +611,22 @@ pub(crate) fn storable(text: &str) -> bool {
     !text.contains('\0')
 }
 
+/// Has the rest of the transaction's statements planned for their search
+/// pattern, when `filter` searches.
+///
+/// diesel keeps statements prepared, and after five runs PostgreSQL may
+/// switch a prepared statement to one plan for any parameters. Planned
+/// without its pattern, `search_text LIKE $1` is estimated to match 0.5 % of
+/// the rows (PostgreSQL's default), and walking the whole list in page order,
+/// filtering every row, can then look cheaper than asking the trigram index.
+/// Planning a search each time costs a fraction of a millisecond.
+pub(crate) fn plan_for_the_pattern(conn: &mut PgConnection, filter: &UpdateFilter) -> StoreResult<()> {
+    if filter.search_terms().is_empty() {
+        return Ok(());
+    }
+    conn.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan").map_err(from_diesel)
+}
+
 /// `LIKE` pattern matching `text` anywhere, with LIKE's wildcards taken literally.
 pub(crate) fn contains_pattern(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
@@ -636,6 +653,7 @@ pub(crate) fn selection(conn: &mut PgConnection, selector: &AckSelector) -> Stor
             if !filter_storable(filter) {
                 return Ok(None);
             }
+            plan_for_the_pattern(conn, filter)?;
             filtered!(open, &filter.for_bulk_change())
         }
         AckSelector::Image(image) if !storable(image) => return Ok(None),
@@ -666,6 +684,7 @@ impl Store for PgStore {
             return Ok(UpdatePage { updates: Vec::new(), next: None });
         }
         self.read(|conn| {
+            plan_for_the_pattern(conn, filter)?;
             let as_of = match page.after {
                 Some(position) => position.as_of,
                 None => current_revision(conn)?,
@@ -717,6 +736,7 @@ impl Store for PgStore {
             return Ok(Summary::default());
         }
         self.read(|conn| {
+            plan_for_the_pattern(conn, &filter)?;
             let (by_tag, by_host) = match kept_counts(conn, &filter)? {
                 Some(counts) => counts,
                 None => counted(conn, &filter)?,
@@ -1133,5 +1153,58 @@ mod tests {
     fn patterns_take_wildcards_literally() {
         assert_eq!(contains_pattern("my_app"), "%my\\_app%");
         assert_eq!(contains_pattern("50%\\"), "%50\\%\\\\%");
+    }
+
+    /// PostgreSQL may plan a prepared statement once for any parameters after
+    /// five runs; the statements of a search must be planned for their
+    /// pattern every time (see [`plan_for_the_pattern`]). Rows are few here,
+    /// so that a plan for any pattern looks as good as one for the pattern
+    /// and PostgreSQL would pick it if allowed.
+    #[cfg(feature = "test-harness")]
+    #[test]
+    fn searches_are_planned_for_their_pattern() {
+        use diesel::sql_types::Text;
+        use diun_core::ImagePageRequest;
+
+        #[derive(QueryableByName, Debug)]
+        struct Plans {
+            #[diesel(sql_type = Text)]
+            statement: String,
+            #[diesel(sql_type = BigInt)]
+            generic_plans: i64,
+            #[diesel(sql_type = BigInt)]
+            custom_plans: i64,
+        }
+
+        // One connection, so that every search prepares its statements on it.
+        let options = StoreOptions { pool_size: 1, ..StoreOptions::default() };
+        let Some(db) = crate::testing::TestDatabase::create(options) else { return };
+        let store = db.store();
+        let batch: Vec<_> = (0..50)
+            .map(|n| {
+                let body = format!(r#"{{"hostname": "host-{}", "image": "app-{n}:1", "digest": "sha256:1"}}"#, n % 5);
+                (Notification::from_json(body.as_bytes()).unwrap(), Utc::now())
+            })
+            .collect();
+        store.record_notifications(&batch).unwrap();
+        const SEARCHES: i64 = 12;
+        for n in 0..SEARCHES {
+            let filter = UpdateFilter { query: Some(format!("app-{n}")), ..UpdateFilter::default() };
+            store.list_updates(&filter, &PageRequest::default()).unwrap();
+            store.summary(&filter).unwrap();
+            store.list_images(&filter, &ImagePageRequest::default()).unwrap();
+        }
+        let mut conn = store.pool.get().unwrap();
+        let plans: Vec<Plans> = diesel::sql_query(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements
+             WHERE statement LIKE '%\"search_text\" LIKE%'",
+        )
+        .load(&mut *conn)
+        .unwrap();
+        assert!(plans.len() >= 3, "the searches' statements were not found: {plans:?}");
+        for plan in plans {
+            assert_eq!(plan.generic_plans, 0, "planned without its pattern: {}", plan.statement);
+            assert!(plan.custom_plans >= SEARCHES, "planned {} times: {}", plan.custom_plans, plan.statement);
+        }
     }
 }

@@ -16,8 +16,8 @@ use crate::errors::from_diesel;
 use crate::models::{compile_rules, MuteRuleRow};
 use crate::schema::{image_tags, mute_rules, tags, updates};
 use crate::store::{
-    contains_pattern, counts_of, filter_storable, filtered, not_found, pending_now, selection, state_counts, storable,
-    CountColumns, PgStore, Tx,
+    contains_pattern, counts_of, filter_storable, filtered, not_found, pending_now, plan_for_the_pattern, selection,
+    state_counts, storable, CountColumns, PgStore, Tx,
 };
 
 /// Announces `ids` (sorted) with `make`, when there are any; returns how many.
@@ -223,6 +223,7 @@ pub(crate) fn list_images(store: &PgStore, filter: &UpdateFilter, page: &ImagePa
         return Ok(ImagePage { images: Vec::new(), next: None });
     }
     store.read(|conn| {
+        plan_for_the_pattern(conn, filter)?;
         let latest = max(updates::last_seen_at);
         let mut groups = filtered!(
             updates::table
